@@ -1,0 +1,117 @@
+/*
+ * config.h - mailauth.conf: the option table, the parser, reference-counted snapshots
+ * SYNOPSIS
+ *	struct config *cfg_load(const char *path, struct buf *err);
+ *	struct config *cfg_defaults(void);
+ *	struct config *cfg_ref(struct config *c);
+ *	void cfg_unref(struct config *c);
+ *	const struct cfg_option *cfg_options(size_t *n);
+ *	void cfg_print(const struct config *c, FILE *fp);
+ * DESCRIPTION
+ *	A file is lines of "Name value" (one blank or tab between, value to end of line,
+ *	leading/trailing blanks trimmed); '#' starts a comment line; names are
+ *	case-insensitive. cfg_load() returns a new snapshot with refcount 1, or NULL with
+ *	every problem appended to err as "FILE:LINE: message\n" (unknown key with a
+ *	did-you-mean, bad value, out of range, duplicate key). A snapshot is immutable once
+ *	loaded: each message pins the one current at its connect (cfg_ref) and lets go at
+ *	close (cfg_unref); SIGUSR1 installs a new one atomically.
+ *	Lists (CFG_LIST) are words separated by blanks or commas.
+ */
+#ifndef MAILAUTH_CONFIG_H
+#define MAILAUTH_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "util.h"
+
+/* what to do with a message; the order is severity (policy takes the max) */
+enum action {
+	ACTION_ACCEPT = 0,
+	ACTION_QUARANTINE,
+	ACTION_REJECT,
+	ACTION_TEMPFAIL,
+};
+
+enum dns_backend_kind { DNS_BACKEND_UNBOUND = 0, DNS_BACKEND_ZONE };
+enum quarantine_mode { QUARANTINE_HOLD = 0, QUARANTINE_HEADER };
+enum dkim_l_policy { DKIM_L_REPORT = 0, DKIM_L_FAIL };
+
+struct config {
+	int refcnt;			/* atomic */
+	char *path;
+
+	/* daemon */
+	char *socket;			/* Socket inet:8891@127.0.0.1 */
+	unsigned socket_mode;		/* SocketMode 0660 (unix sockets) */
+	char *user;			/* UserID mailauth ("" = stay) */
+	char *pidfile;			/* PidFile /run/mailauth/mailauth.pid ("" = none) */
+	int syslog_facility;		/* SyslogFacility mail */
+	int log_level;			/* LogLevel info */
+	char *authserv_id;		/* AuthservID "" = host name */
+	unsigned milter_timeout;	/* MilterTimeout 300 s (MTA I/O) */
+	enum action internal_error_action;	/* InternalErrorAction tempfail|accept */
+
+	/* DNS */
+	enum dns_backend_kind dns_backend;	/* DNSBackend unbound|zone */
+	char *dns_zone_file;		/* DNSZoneFile "" */
+	char **dns_forwarders;		/* DNSForwarders (empty = full recursion) */
+	char *dns_trust_anchor;		/* DNSTrustAnchorFile "" */
+	unsigned dns_timeout;		/* DNSTimeout 5 s per query */
+	unsigned eval_timeout;		/* EvaluationTimeout 20 s per milter step */
+
+	/* SPF */
+	bool spf_check_helo;		/* SPFCheckHELO yes */
+	enum action spf_fail_action;	/* SPFFailAction none(accept)|quarantine|reject */
+	enum action spf_softfail_action;	/* SPFSoftfailAction none */
+	bool spf_reject_at_mailfrom;	/* SPFRejectAtMailFrom no */
+	bool received_spf;		/* AddReceivedSPF yes */
+
+	/* DKIM */
+	unsigned dkim_max_sigs;		/* MaximumSignatures 5 */
+	unsigned dkim_max_fields;	/* MaximumSignatureFields 50 */
+	unsigned dkim_min_key_bits;	/* MinimumKeyBits 1024 */
+	enum dkim_l_policy dkim_body_length;	/* BodyLengthPolicy report|fail */
+	unsigned dkim_clock_drift;	/* ClockDrift 300 s */
+
+	/* DMARC and policy */
+	char *psl_file;			/* PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat */
+	bool dmarc_honor_policy;	/* HonorDMARCPolicy yes */
+	enum quarantine_mode quarantine_mode;	/* QuarantineMode hold|header */
+	bool dmarc_np;			/* DMARCNonExistentPolicy no (DMARCbis np=) */
+	enum action bad_from_action;	/* BadFromAction reject (no/several From, unparseable) */
+	bool monitor_only;		/* MonitorOnly no */
+	enum action temperror_action;	/* TempErrorAction tempfail|accept */
+	char **internal_hosts;		/* InternalHosts 127.0.0.0/8 ::1 */
+	bool skip_authenticated;	/* SkipAuthenticated yes */
+	char **tag_only_domains;	/* TagOnlyDomains (From domains) */
+	char **tag_only_hosts;		/* TagOnlyHosts (forwarders' networks) */
+};
+
+enum cfg_type { CFG_STRING, CFG_BOOL, CFG_UINT, CFG_OCTAL, CFG_ENUM, CFG_LIST,
+	CFG_FACILITY, CFG_LOGLEVEL };
+
+struct cfg_choice {
+	const char *word;
+	int value;
+};
+
+struct cfg_option {
+	const char *name;
+	enum cfg_type type;
+	const char *def;		/* default, as written in the file */
+	unsigned long min, max;		/* CFG_UINT / CFG_OCTAL bounds */
+	const struct cfg_choice *choices;	/* CFG_ENUM, NULL-word terminated */
+	size_t offset;			/* into struct config */
+	const char *doc;		/* one line */
+};
+
+struct config *cfg_load(const char *path, struct buf *err);
+struct config *cfg_defaults(void);
+struct config *cfg_ref(struct config *c);
+void cfg_unref(struct config *c);
+const struct cfg_option *cfg_options(size_t *n);
+void cfg_print(const struct config *c, FILE *fp);
+const char *cfg_action_name(enum action a);
+
+#endif

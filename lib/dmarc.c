@@ -1,0 +1,2 @@
+/* dmarc.c - not written yet (placeholder so the tree builds) */
+#include "autoconf.h"

@@ -1,0 +1,79 @@
+/*
+ * dmarc.h - DMARC (RFC 7489) evaluation on libopendmarc, our DNS and our PSL
+ * SYNOPSIS
+ *	struct dmarc_engine *dmarc_engine_new(const struct config *cfg,
+ *	    const struct psl *psl, struct buf *err);
+ *	void dmarc_engine_free(struct dmarc_engine *e);
+ *	int dmarc_from_domain(const char *const *from_values, size_t nfrom,
+ *	    char *out, size_t outlen, const char **why);
+ *	void dmarc_check(struct dmarc_engine *e, struct dns_session *s,
+ *	    const struct dmarc_input *in, struct dmarc_outcome *out);
+ *	void dmarc_outcome_clear(struct dmarc_outcome *o);
+ *	const char *dmarc_result_name(enum dmarc_result r);
+ *	const char *dmarc_policy_name(enum dmarc_policy p);
+ * DESCRIPTION
+ *	dmarc_engine_new() initialises libopendmarc once per process (before threads).
+ *	dmarc_from_domain() takes the values of every From field of the message and
+ *	returns 0 with the one author domain (lowercase, A-label) in out, or -1 with a
+ *	reason in *why ("no From field", "several From fields", "From has several
+ *	domains", "unparseable From"). dmarc_check() does the _dmarc lookups itself
+ *	(From domain, then organizational domain where sp= applies, DMARCbis np= for
+ *	non-existent subdomains when cfg->dmarc_np), computes SPF (MAIL FROM identity)
+ *	and DKIM (any passing signature) alignment, relaxed or strict, applies pct= with
+ *	a recorded sampling decision, and fills out. A From problem gives DMR_PERMERROR
+ *	with bad_from set. DNS failure on the record lookup gives DMR_TEMPERROR.
+ */
+#ifndef MAILAUTH_DMARC_H
+#define MAILAUTH_DMARC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "dkim.h"
+#include "dns.h"
+#include "psl.h"
+#include "spf.h"
+#include "util.h"
+
+enum dmarc_result { DMR_NONE = 0, DMR_PASS, DMR_FAIL, DMR_TEMPERROR, DMR_PERMERROR };
+enum dmarc_policy { DMP_UNSET = 0, DMP_NONE, DMP_QUARANTINE, DMP_REJECT };
+
+struct dmarc_input {
+	const char *ip;				/* client IP literal */
+	const char *const *from_values;		/* every From field value */
+	size_t nfrom;
+	const struct spf_outcome *spf_mailfrom;	/* may be NULL */
+	const struct dkv_result *const *dkim;
+	size_t ndkim;
+};
+
+struct dmarc_outcome {
+	enum dmarc_result result;
+	bool bad_from;			/* From missing, multiple, unparseable */
+	char *from_domain;		/* header.from */
+	char *policy_domain;		/* where the record was found */
+	enum dmarc_policy p, sp, np;	/* as published (DMP_UNSET if absent) */
+	enum dmarc_policy applied;	/* p, sp or np as applies to this From */
+	enum dmarc_policy disposition;	/* after pct sampling; DMP_NONE on pass */
+	unsigned pct;
+	bool sampled_out;		/* pct < 100 and this message not sampled */
+	bool spf_aligned, dkim_aligned;
+	char adkim, aspf;		/* 'r' or 's' */
+	char *reason;			/* short English for comments/logs */
+};
+
+struct dmarc_engine;
+
+struct dmarc_engine *dmarc_engine_new(const struct config *cfg,
+    const struct psl *psl, struct buf *err);
+void dmarc_engine_free(struct dmarc_engine *e);
+int dmarc_from_domain(const char *const *from_values, size_t nfrom,
+    char *out, size_t outlen, const char **why);
+void dmarc_check(struct dmarc_engine *e, struct dns_session *s,
+    const struct dmarc_input *in, struct dmarc_outcome *out);
+void dmarc_outcome_clear(struct dmarc_outcome *o);
+const char *dmarc_result_name(enum dmarc_result r);
+const char *dmarc_policy_name(enum dmarc_policy p);
+
+#endif

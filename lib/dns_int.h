@@ -1,0 +1,1 @@
+/* dns_int.h - placeholder */

@@ -1,0 +1,2 @@
+/* dns_unbound.c - not written yet (placeholder so the tree builds) */
+#include "autoconf.h"

@@ -1,0 +1,2 @@
+/* message.c - not written yet (placeholder so the tree builds) */
+#include "autoconf.h"

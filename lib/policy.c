@@ -1,0 +1,2 @@
+/* policy.c - not written yet (placeholder so the tree builds) */
+#include "autoconf.h"

@@ -1,0 +1,49 @@
+/*
+ * policy.h - from results and local settings to accept/quarantine/reject/tempfail
+ * SYNOPSIS
+ *	void policy_decide(const struct config *cfg, const struct policy_input *in,
+ *	    struct policy_decision *out);
+ * DESCRIPTION
+ *	A pure function. Order: internal error -> cfg->internal_error_action; DMARC
+ *	(honoured unless !cfg->dmarc_honor_policy): disposition reject -> 550 5.7.1
+ *	"Rejected by DMARC policy for DOMAIN", quarantine -> quarantine (or only a header,
+ *	cfg->quarantine_mode); bad From -> cfg->bad_from_action; DMARC temperror (and SPF
+ *	or DKIM temperror when DMARC could not decide) -> cfg->temperror_action (451
+ *	4.7.5); SPF fail/softfail when DMARC did not decide -> cfg->spf_*_action; tag-only
+ *	domains/hosts turn reject/quarantine into accept with reason "tag only". In
+ *	monitor-only mode the decision is computed (would_action) but action is accept.
+ */
+#ifndef MAILAUTH_POLICY_H
+#define MAILAUTH_POLICY_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "dkim.h"
+#include "dmarc.h"
+#include "spf.h"
+
+struct policy_input {
+	bool internal_error;
+	const struct spf_outcome *spf_mailfrom;	/* NULL: not evaluated */
+	const struct spf_outcome *spf_helo;
+	const struct dkv_result *const *dkim;
+	size_t ndkim;
+	const struct dmarc_outcome *dmarc;	/* NULL: not evaluated */
+	bool tag_only_host;			/* client in TagOnlyHosts */
+};
+
+struct policy_decision {
+	enum action action;		/* what the milter does */
+	enum action would_action;	/* before monitor-only */
+	bool add_quarantine_header;	/* QuarantineMode header */
+	char smtp_code[4];		/* "550", "451"; "" for accept/quarantine */
+	char xcode[8];			/* "5.7.1", "4.7.5" */
+	char text[256];			/* SMTP reply text (no CR/LF, no '%') */
+	char reason[128];		/* for the log line */
+};
+
+void policy_decide(const struct config *cfg, const struct policy_input *in,
+    struct policy_decision *out);
+
+#endif

@@ -1,0 +1,2 @@
+/* sockspec.c - not written yet (placeholder so the tree builds) */
+#include "autoconf.h"

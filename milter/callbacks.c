@@ -1,0 +1,2 @@
+/* callbacks.c - placeholder */
+#include "autoconf.h"

@@ -1,0 +1,1 @@
+# t/lib.sh - shared shell helpers for script tests (placeholder)

@@ -1,0 +1,3 @@
+/* mailauth-verify.c - placeholder */
+#include "autoconf.h"
+int main(void) { return 1; }
