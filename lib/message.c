@@ -1,2 +1,582 @@
-/* message.c - not written yet (placeholder so the tree builds) */
+/*
+ * message.c - one message through the engine (see message.h)
+ *
+ * The pipeline of DESIGN.md "One message": SPF at MAIL FROM, DKIM fed while headers
+ * and body stream in, DMARC and policy at end of message, then the header edits and
+ * the one summary log line. The milter adapter and mailauth-verify both drive it, so
+ * a verdict seen in the log can be reproduced offline.
+ */
 #include "autoconf.h"
+
+#include <arpa/inet.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "authres.h"
+#include "config.h"
+#include "dkim.h"
+#include "dmarc.h"
+#include "dns.h"
+#include "log.h"
+#include "message.h"
+#include "netlist.h"
+#include "policy.h"
+#include "psl.h"
+#include "spf.h"
+#include "util.h"
+
+#define MAX_FROM_KEPT	16		/* From fields kept for DMARC; more are counted */
+#define MAX_NAME_LEN	255		/* HELO and host names kept (longer: cut) */
+#define MAX_ADDR_LEN	1024		/* MAIL FROM kept */
+
+struct engine {
+	atomic_int refcnt;
+	struct config *cfg;
+	struct dns_resolver *dns;
+	struct spf_engine *spf;
+	struct dkv_engine *dkim;
+	struct psl *psl;
+	struct dmarc_engine *dmarc;
+	struct netlist *internal;
+	struct netlist *tag_hosts;
+	char authserv_id[256];
+};
+
+struct msg {
+	struct engine *e;
+	const struct config *cfg;
+
+	/* connection: survives msg_reset */
+	char *ip;			/* NULL: unknown */
+	char *hostname;
+	char *helo;
+	bool internal;
+	bool tag_only_host;
+
+	/* message */
+	char qid[64];
+	char *mailfrom;			/* without <>; "" = null sender */
+	bool have_mailfrom;
+	bool authenticated;
+	bool skip;			/* internal or authenticated client */
+	bool spf_done;
+	bool spf_helo_done;
+	struct spf_outcome spf_mail;
+	struct spf_outcome spf_helo;
+	struct dns_session dns;
+	struct dkv_msg *dkim;
+	char *from_values[MAX_FROM_KEPT];
+	size_t nfrom;			/* From fields seen (may exceed MAX_FROM_KEPT) */
+	char from_domain[256];		/* set at eoh when the From is usable */
+	unsigned nauthres;		/* Authentication-Results fields seen */
+	unsigned *forged;		/* 1-based indexes claiming our authserv-id */
+	size_t nforged;
+	size_t nheaders;
+	bool internal_error;
+	const char *error_what;
+};
+
+/* engine_free - release every part of an engine */
+static void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	dmarc_engine_free(e->dmarc);
+	psl_free(e->psl);
+	dkv_engine_free(e->dkim);
+	spf_engine_free(e->spf);
+	dns_resolver_free(e->dns);
+	netlist_free(e->internal);
+	netlist_free(e->tag_hosts);
+	cfg_unref(e->cfg);
+	free(e);
+}
+
+/* engine_new - build everything one configuration snapshot needs */
+struct engine *
+engine_new(struct config *cfg, struct buf *err)
+{
+	struct engine *e = xcalloc(1, sizeof *e);
+
+	atomic_init(&e->refcnt, 1);
+	e->cfg = cfg_ref(cfg);
+	if (cfg->authserv_id != NULL && cfg->authserv_id[0] != '\0') {
+		strlcpy(e->authserv_id, cfg->authserv_id, sizeof e->authserv_id);
+	} else if (gethostname(e->authserv_id, sizeof e->authserv_id - 1) != 0 ||
+	    e->authserv_id[0] == '\0') {
+		strlcpy(e->authserv_id, "localhost", sizeof e->authserv_id);
+	}
+	if ((e->internal = netlist_parse(cfg->internal_hosts, err)) == NULL ||
+	    (e->tag_hosts = netlist_parse(cfg->tag_only_hosts, err)) == NULL ||
+	    (e->dns = dns_open(cfg, err)) == NULL ||
+	    (e->spf = spf_engine_new(e->authserv_id, err)) == NULL ||
+	    (e->dkim = dkv_engine_new(cfg, err)) == NULL ||
+	    (e->psl = psl_load(cfg->psl_file, err)) == NULL ||
+	    (e->dmarc = dmarc_engine_new(cfg, e->psl, err)) == NULL) {
+		engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+struct engine *
+engine_ref(struct engine *e)
+{
+	atomic_fetch_add(&e->refcnt, 1);
+	return e;
+}
+
+void
+engine_unref(struct engine *e)
+{
+	if (e != NULL && atomic_fetch_sub(&e->refcnt, 1) == 1)
+		engine_free(e);
+}
+
+const struct config *
+engine_config(const struct engine *e)
+{
+	return e->cfg;
+}
+
+const char *
+engine_authserv_id(const struct engine *e)
+{
+	return e->authserv_id;
+}
+
+/* msg_new - state for one SMTP connection; pins the engine */
+struct msg *
+msg_new(struct engine *e)
+{
+	struct msg *m = xcalloc(1, sizeof *m);
+
+	m->e = engine_ref(e);
+	m->cfg = e->cfg;
+	dns_session_init(&m->dns, e->dns, m->cfg->dns_timeout * 1000);
+	return m;
+}
+
+/* msg_connect - the client's address (literal, or NULL when unknown) */
+void
+msg_connect(struct msg *m, const char *ip, const char *hostname)
+{
+	free(m->ip);
+	free(m->hostname);
+	m->ip = NULL;
+	m->internal = false;
+	m->tag_only_host = false;
+	if (ip != NULL && ip[0] != '\0') {
+		unsigned char tmp[sizeof(struct in6_addr)];
+
+		if (inet_pton(AF_INET, ip, tmp) == 1 || inet_pton(AF_INET6, ip, tmp) == 1) {
+			m->ip = xstrdup(ip);
+			m->internal = netlist_match(m->e->internal, ip);
+			m->tag_only_host = netlist_match(m->e->tag_hosts, ip);
+		}
+	}
+	m->hostname = xstrndup(hostname != NULL ? hostname : "", MAX_NAME_LEN);
+}
+
+/* msg_helo - HELO/EHLO argument; the last one counts */
+void
+msg_helo(struct msg *m, const char *helo)
+{
+	free(m->helo);
+	m->helo = xstrndup(helo != NULL ? helo : "", MAX_NAME_LEN);
+	str_trim(m->helo);
+}
+
+/* msg_clear_message - forget everything of the current message */
+static void
+msg_clear_message(struct msg *m)
+{
+	free(m->mailfrom);
+	m->mailfrom = NULL;
+	m->have_mailfrom = false;
+	m->authenticated = false;
+	m->skip = false;
+	if (m->spf_done)
+		spf_outcome_clear(&m->spf_mail);
+	if (m->spf_helo_done)
+		spf_outcome_clear(&m->spf_helo);
+	m->spf_done = m->spf_helo_done = false;
+	dkv_msg_free(m->dkim);
+	m->dkim = NULL;
+	for (size_t i = 0; i < m->nfrom && i < MAX_FROM_KEPT; i++)
+		free(m->from_values[i]);
+	m->nfrom = 0;
+	m->from_domain[0] = '\0';
+	free(m->forged);
+	m->forged = NULL;
+	m->nforged = 0;
+	m->nauthres = 0;
+	m->nheaders = 0;
+	m->internal_error = false;
+	m->error_what = NULL;
+	m->qid[0] = '\0';
+	dns_session_init(&m->dns, m->e->dns, m->cfg->dns_timeout * 1000);
+}
+
+void
+msg_reset(struct msg *m)
+{
+	msg_clear_message(m);
+}
+
+void
+msg_free(struct msg *m)
+{
+	if (m == NULL)
+		return;
+	msg_clear_message(m);
+	free(m->ip);
+	free(m->hostname);
+	free(m->helo);
+	engine_unref(m->e);
+	free(m);
+}
+
+/* msg_set_qid - the MTA's queue id, kept to [A-Za-z0-9] for log lines */
+void
+msg_set_qid(struct msg *m, const char *qid)
+{
+	size_t j = 0;
+
+	if (qid == NULL)
+		return;
+	for (size_t i = 0; qid[i] != '\0' && j < sizeof m->qid - 1; i++)
+		if ((qid[i] >= 'A' && qid[i] <= 'Z') || (qid[i] >= 'a' && qid[i] <= 'z') ||
+		    (qid[i] >= '0' && qid[i] <= '9'))
+			m->qid[j++] = qid[i];
+	if (j > 0)
+		m->qid[j] = '\0';
+}
+
+/* step_deadline - every milter step gets its own DNS budget */
+static void
+step_deadline(struct msg *m)
+{
+	dns_session_set_deadline(&m->dns, m->cfg->eval_timeout * 1000);
+}
+
+/* strip_brackets - "<a@b>" -> "a@b", "<>" -> "" (copy, bounded) */
+static char *
+strip_brackets(const char *s)
+{
+	size_t len;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	len = strnlen(s, MAX_ADDR_LEN);
+	if (len >= 2 && s[0] == '<' && s[len - 1] == '>')
+		return xstrndup(s + 1, len - 2);
+	return xstrndup(s, len);
+}
+
+/* msg_envfrom - start a message: SPF for HELO and MAIL FROM */
+bool
+msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
+    struct msg_verdict *v)
+{
+	msg_clear_message(m);
+	m->mailfrom = strip_brackets(mailfrom != NULL ? mailfrom : "");
+	m->have_mailfrom = true;
+	m->authenticated = auth_authen != NULL && auth_authen[0] != '\0';
+	m->skip = m->internal || (m->authenticated && m->cfg->skip_authenticated);
+	if (m->skip || m->ip == NULL)
+		return false;
+	step_deadline(m);
+	if (m->cfg->spf_check_helo && m->helo != NULL && m->helo[0] != '\0') {
+		spf_check(m->e->spf, &m->dns, m->ip, m->helo, "", true, &m->spf_helo);
+		m->spf_helo_done = true;
+	}
+	spf_check(m->e->spf, &m->dns, m->ip, m->helo != NULL ? m->helo : "",
+	    m->mailfrom, false, &m->spf_mail);
+	m->spf_done = true;
+	if (m->cfg->spf_reject_at_mailfrom && m->spf_mail.result == SPFR_FAIL &&
+	    !m->cfg->monitor_only && !m->tag_only_host) {
+		struct buf dom;
+
+		memset(v, 0, sizeof *v);
+		buf_init(&dom);
+		str_sanitize(&dom, m->spf_mail.domain != NULL ? m->spf_mail.domain : "",
+		    200);
+		v->action = ACTION_REJECT;
+		strlcpy(v->smtp_code, "550", sizeof v->smtp_code);
+		strlcpy(v->xcode, "5.7.23", sizeof v->xcode);
+		snprintf(v->text, sizeof v->text, "SPF validation failed for %s",
+		    buf_str(&dom));
+		for (char *p = v->text; *p != '\0'; p++)
+			if (*p == '%' || *p == '\\')
+				*p = '_';
+		buf_free(&dom);
+		log_qid(LOG_INFO, m->qid, "ip=%s spf=fail action=reject stage=mail",
+		    m->ip);
+		return true;
+	}
+	return false;
+}
+
+/* msg_header - one header field as the MTA gives it */
+void
+msg_header(struct msg *m, const char *name, const char *value)
+{
+	if (name == NULL || value == NULL)
+		return;
+	m->nheaders++;
+	if (strcasecmp(name, "Authentication-Results") == 0) {
+		m->nauthres++;
+		if (authres_claims_id(value, m->e->authserv_id)) {
+			m->forged = xreallocarray(m->forged, m->nforged + 1,
+			    sizeof *m->forged);
+			m->forged[m->nforged++] = m->nauthres;
+		}
+	}
+	if (m->skip)
+		return;
+	if (strcasecmp(name, "From") == 0) {
+		if (m->nfrom < MAX_FROM_KEPT) {
+			const char *v = value;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			m->from_values[m->nfrom] = xstrdup(v);
+		}
+		m->nfrom++;
+	}
+	if (m->dkim == NULL && !m->internal_error) {
+		m->dkim = dkv_msg_new(m->e->dkim, m->cfg, m->qid);
+		if (m->dkim == NULL) {
+			m->internal_error = true;
+			m->error_what = "cannot start DKIM verification";
+		}
+	}
+	if (m->dkim != NULL)
+		dkv_header(m->dkim, name, value);
+}
+
+/* msg_eoh - end of headers: the From domain, DKIM signature selection and keys */
+void
+msg_eoh(struct msg *m)
+{
+	const char *why = NULL;
+	size_t n = m->nfrom < MAX_FROM_KEPT ? m->nfrom : MAX_FROM_KEPT;
+
+	if (m->skip)
+		return;
+	if (m->nfrom <= MAX_FROM_KEPT &&
+	    dmarc_from_domain((const char *const *)m->from_values, n, m->from_domain,
+	    sizeof m->from_domain, &why) != 0)
+		m->from_domain[0] = '\0';
+	if (m->dkim == NULL && !m->internal_error)
+		m->dkim = dkv_msg_new(m->e->dkim, m->cfg, m->qid);
+	if (m->dkim != NULL) {
+		step_deadline(m);
+		dkv_eoh(m->dkim, &m->dns, m->from_domain);
+	}
+}
+
+bool
+msg_wants_body(const struct msg *m)
+{
+	return !m->skip && m->dkim != NULL && dkv_has_signatures(m->dkim);
+}
+
+void
+msg_body(struct msg *m, const unsigned char *p, size_t n)
+{
+	if (!m->skip && m->dkim != NULL)
+		dkv_body(m->dkim, p, n);
+}
+
+/* log_value - append " key=value", value sanitised and quoted when it has blanks */
+static void
+log_value(struct buf *b, const char *key, const char *value)
+{
+	struct buf tmp;
+
+	buf_init(&tmp);
+	str_sanitize(&tmp, value != NULL ? value : "", 256);
+	if (tmp.len == 0 || strpbrk(buf_str(&tmp), " \"=") != NULL) {
+		buf_printf(b, " %s=\"", key);
+		for (const char *p = buf_str(&tmp); *p != '\0'; p++) {
+			if (*p == '"')
+				buf_addc(b, '\'');
+			else
+				buf_addc(b, *p);
+		}
+		buf_addc(b, '"');
+	} else {
+		buf_printf(b, " %s=%s", key, buf_str(&tmp));
+	}
+	buf_free(&tmp);
+}
+
+/* summary_line - the one key=value line per message */
+static char *
+summary_line(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
+    const struct dmarc_outcome *dm, const struct policy_decision *pd)
+{
+	struct buf b, dkl;
+
+	buf_init(&b);
+	buf_init(&dkl);
+	log_value(&b, "ip", m->ip != NULL ? m->ip : "unknown");
+	log_value(&b, "helo", m->helo);
+	buf_adds(&b, " mailfrom=<");
+	str_sanitize(&b, m->mailfrom != NULL ? m->mailfrom : "", 256);
+	buf_addc(&b, '>');
+	if (m->skip) {
+		log_value(&b, "skipped", m->internal ? "internal host" :
+		    "authenticated client");
+		log_value(&b, "action", "accept");
+		if (m->nforged > 0)
+			buf_printf(&b, " forged_ar_removed=%zu", m->nforged);
+		buf_free(&dkl);
+		return buf_steal(&b);
+	}
+	log_value(&b, "from", dm != NULL && dm->from_domain != NULL ?
+	    dm->from_domain : m->from_domain);
+	log_value(&b, "spf", m->spf_done ? spf_result_name(m->spf_mail.result) : "none");
+	if (m->spf_helo_done)
+		log_value(&b, "spf_helo", spf_result_name(m->spf_helo.result));
+	for (size_t i = 0; i < ndk; i++)
+		buf_printf(&dkl, "%s%s:%s:%s", i ? "," : "",
+		    dkim_result_name(dk[i]->result),
+		    dk[i]->domain != NULL ? dk[i]->domain : "",
+		    dk[i]->selector != NULL ? dk[i]->selector : "");
+	log_value(&b, "dkim", ndk ? buf_str(&dkl) : "none");
+	log_value(&b, "dmarc", dm != NULL ? dmarc_result_name(dm->result) : "none");
+	if (dm != NULL && dm->result != DMR_NONE && !dm->bad_from)
+		log_value(&b, "policy", dmarc_policy_name(dm->disposition));
+	log_value(&b, "action", cfg_action_name(pd->action));
+	if (pd->would_action != pd->action)
+		log_value(&b, "would", cfg_action_name(pd->would_action));
+	if (pd->reason[0] != '\0')
+		log_value(&b, "reason", pd->reason);
+	if (m->nforged > 0)
+		buf_printf(&b, " forged_ar_removed=%zu", m->nforged);
+	buf_printf(&b, " dns_queries=%u", m->dns.queries);
+	buf_free(&dkl);
+	return buf_steal(&b);
+}
+
+/* fill_deletions - forged A-R indexes, highest first (LIBRARIES.md 1.5) */
+static void
+fill_deletions(const struct msg *m, struct msg_verdict *v)
+{
+	if (m->nforged == 0)
+		return;
+	v->delete_idx = xreallocarray(NULL, m->nforged, sizeof *v->delete_idx);
+	for (size_t i = 0; i < m->nforged; i++)
+		v->delete_idx[i] = m->forged[m->nforged - 1 - i];
+	v->ndelete = m->nforged;
+}
+
+/* msg_eom - end of message: DKIM results, DMARC, policy, headers, log */
+void
+msg_eom(struct msg *m, struct msg_verdict *v)
+{
+	const struct dkv_result **dk = NULL;
+	struct dmarc_outcome dm;
+	struct policy_input pin;
+	struct policy_decision pd;
+	struct authres_input ai;
+	size_t ndk = 0;
+	bool dm_done = false;
+	struct buf b;
+
+	memset(v, 0, sizeof *v);
+	memset(&pd, 0, sizeof pd);
+	memset(&dm, 0, sizeof dm);
+	fill_deletions(m, v);
+	if (m->skip) {
+		v->action = ACTION_ACCEPT;
+		v->log_line = summary_line(m, NULL, 0, NULL, &pd);
+		log_qid(LOG_INFO, m->qid, "%s", v->log_line);
+		return;
+	}
+	step_deadline(m);
+	if (m->dkim != NULL) {
+		dkv_eom(m->dkim, &m->dns);
+		ndk = dkv_nresults(m->dkim);
+		dk = xreallocarray(NULL, ndk ? ndk : 1, sizeof *dk);
+		for (size_t i = 0; i < ndk; i++)
+			dk[i] = dkv_result(m->dkim, i);
+	}
+	if (!m->internal_error) {
+		struct dmarc_input din;
+		/* more From fields than we keep still reach DMARC as "several" */
+		size_t n = m->nfrom < MAX_FROM_KEPT ? m->nfrom : MAX_FROM_KEPT;
+
+		memset(&din, 0, sizeof din);
+		din.ip = m->ip;
+		din.from_values = (const char *const *)m->from_values;
+		din.nfrom = n;
+		din.spf_mailfrom = m->spf_done ? &m->spf_mail : NULL;
+		din.dkim = dk;
+		din.ndkim = ndk;
+		dmarc_check(m->e->dmarc, &m->dns, &din, &dm);
+		dm_done = true;
+	}
+	memset(&pin, 0, sizeof pin);
+	pin.internal_error = m->internal_error;
+	pin.spf_mailfrom = m->spf_done ? &m->spf_mail : NULL;
+	pin.spf_helo = m->spf_helo_done ? &m->spf_helo : NULL;
+	pin.dkim = dk;
+	pin.ndkim = ndk;
+	pin.dmarc = dm_done ? &dm : NULL;
+	pin.tag_only_host = m->tag_only_host;
+	policy_decide(m->cfg, &pin, &pd);
+
+	v->action = pd.action;
+	strlcpy(v->smtp_code, pd.smtp_code, sizeof v->smtp_code);
+	strlcpy(v->xcode, pd.xcode, sizeof v->xcode);
+	strlcpy(v->text, pd.text, sizeof v->text);
+	if (pd.action == ACTION_QUARANTINE)
+		v->quarantine_reason = xstrdup(pd.reason[0] ? pd.reason : "DMARC policy");
+	if (pd.add_quarantine_header) {
+		v->extra_name = xstrdup("X-Mailauth-Quarantine");
+		v->extra_value = xstrdup(pd.reason[0] ? pd.reason : "DMARC policy");
+	}
+
+	memset(&ai, 0, sizeof ai);
+	ai.spf_mailfrom = m->spf_done ? &m->spf_mail : NULL;
+	ai.spf_helo = m->spf_helo_done ? &m->spf_helo : NULL;
+	ai.dkim = dk;
+	ai.ndkim = ndk;
+	ai.dkim_evaluated = !m->internal_error;
+	ai.dmarc = dm_done ? &dm : NULL;
+	buf_init(&b);
+	authres_build(&b, m->e->authserv_id, &ai);
+	v->authres = buf_steal(&b);
+	if (m->cfg->received_spf && m->spf_done) {
+		spf_received_header(&m->spf_mail, m->e->authserv_id, &b);
+		v->received_spf = buf_steal(&b);
+	}
+	v->log_line = summary_line(m, dk, ndk, dm_done ? &dm : NULL, &pd);
+	log_qid(LOG_INFO, m->qid, "%s", v->log_line);
+	if (m->internal_error)
+		log_qid(LOG_ERR, m->qid, "internal error: %s", m->error_what);
+	if (dm_done)
+		dmarc_outcome_clear(&dm);
+	free(dk);
+}
+
+void
+msg_verdict_clear(struct msg_verdict *v)
+{
+	free(v->quarantine_reason);
+	free(v->authres);
+	free(v->received_spf);
+	free(v->extra_name);
+	free(v->extra_value);
+	free(v->delete_idx);
+	free(v->log_line);
+	memset(v, 0, sizeof *v);
+}

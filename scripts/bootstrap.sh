@@ -1,0 +1,104 @@
+#!/bin/sh
+# bootstrap.sh - set up a fresh Debian 12 machine, build mailauth, then run it or test it
+#
+#   scripts/bootstrap.sh run    install dependencies, build, start the milter in the
+#                               foreground on the shipped conf/mailauth.conf
+#   scripts/bootstrap.sh test   install dependencies, build, run the whole test suite
+#                               (also a second build under ASan/UBSan for the unit tests);
+#                               ends with one line "N passed, N failed, N skipped"
+#   scripts/bootstrap.sh build  install dependencies and build only
+#
+# Builds go to build/ (normal) and build-asan/ (sanitizers) inside the source tree.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+PACKAGES="build-essential autoconf automake libtool pkg-config
+	libmilter-dev libssl-dev libopendkim-dev libspf2-dev libopendmarc-dev
+	libbsd-dev libunbound-dev libidn2-dev libyaml-dev
+	publicsuffix dns-root-data miltertest"
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "bootstrap: run as root (it installs packages with apt-get)" >&2
+		exit 1
+	fi
+}
+
+install_deps() {
+	missing=""
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	need_root
+	echo "bootstrap: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+}
+
+build() {
+	# $1 build dir, rest: configure arguments
+	dir=$1; shift
+	[ -x configure ] && [ configure -nt configure.ac ] && [ configure -nt Makefile.am ] ||
+		autoreconf -fi
+	mkdir -p "$dir"
+	(cd "$dir" && { [ -f Makefile ] || "$top/configure" -q "$@"; } &&
+		make -j"$(nproc)" >/dev/null)
+}
+
+# count_results DIR... - sum the per-test-point results the TAP driver recorded
+count_results() {
+	cat "$@" 2>/dev/null | awk '
+		/^:test-result: PASS/  { p++ }
+		/^:test-result: XFAIL/ { s++ }
+		/^:test-result: SKIP/  { s++ }
+		/^:test-result: (FAIL|XPASS|ERROR)/ { f++ }
+		END { printf "%d %d %d\n", p, f, s }'
+}
+
+case "${1:-}" in
+run)
+	install_deps
+	build build
+	if [ "$(id -u)" -eq 0 ] && ! getent passwd mailauth >/dev/null; then
+		adduser --system --group --no-create-home --home /nonexistent \
+			--quiet mailauth
+	fi
+	[ "$(id -u)" -eq 0 ] && install -d -m 0755 -o mailauth -g mailauth /run/mailauth
+	exec build/milter/mailauth -f -c conf/mailauth.conf
+	;;
+build)
+	install_deps
+	build build
+	;;
+test)
+	install_deps
+	build build
+	rc=0
+	(cd build && make -k check >/dev/null 2>&1) || rc=1
+	build build-asan --enable-sanitizers
+	(cd build-asan && ASAN_OPTIONS=detect_leaks=1 make -k check-unit >/dev/null 2>&1) || rc=1
+	for d in build build-asan; do
+		for f in "$d"/t/*.log; do
+			case $f in */test-suite.log) continue ;; esac
+			grep -qE '^(not ok|Bail out)' "$f" 2>/dev/null || continue
+			echo "=== $f"; grep -vE '^ok ' "$f" | head -40
+		done
+	done
+	set -- $(count_results build/t/*.trs build-asan/t/*.trs)
+	echo "normal build: $(count_results build/t/*.trs | awk '{print $1" passed, "$2" failed, "$3" skipped"}')"
+	echo "sanitizer build (unit tests): $(count_results build-asan/t/*.trs | awk '{print $1" passed, "$2" failed, "$3" skipped"}')"
+	[ "$2" -eq 0 ] || rc=1
+	echo "$1 passed, $2 failed, $3 skipped"
+	exit $rc
+	;;
+*)
+	echo "usage: $0 run|test|build" >&2
+	exit 2
+	;;
+esac
