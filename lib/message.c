@@ -9,6 +9,7 @@
 #include "autoconf.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #define MAX_FROM_KEPT	16		/* From fields kept for DMARC; more are counted */
 #define MAX_NAME_LEN	255		/* HELO and host names kept (longer: cut) */
 #define MAX_ADDR_LEN	1024		/* MAIL FROM kept */
+#define BODY_CHUNK	65536		/* msg_feed_file body chunk */
 
 struct engine {
 	atomic_int refcnt;
@@ -579,4 +581,86 @@ msg_verdict_clear(struct msg_verdict *v)
 	free(v->delete_idx);
 	free(v->log_line);
 	memset(v, 0, sizeof *v);
+}
+
+/* feed_header - hand one complete (unfolded into name/value) field to the engine */
+static void
+feed_header(struct msg *m, struct buf *field)
+{
+	char *colon, *name, *value;
+
+	if (field->len == 0)
+		return;
+	name = field->data;
+	colon = memchr(name, ':', field->len);
+	if (colon == NULL)
+		return;		/* not a header field: the MTA would not pass it either */
+	*colon = '\0';
+	value = colon + 1;
+	/* the milter negotiates SMFIP_HDR_LEADSPC: the value keeps its leading blank */
+	msg_header(m, name, value);
+}
+
+/* chomp - drop the line end (LF or CRLF) of a line read by getline */
+static size_t
+chomp(char *line, size_t len)
+{
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	line[len] = '\0';
+	return len;
+}
+
+/* msg_feed_file - a saved message: fields one by one, then the body as CRLF lines */
+int
+msg_feed_file(struct msg *m, FILE *fp)
+{
+	struct buf field, body;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	bool in_body = false;
+
+	buf_init(&field);
+	buf_init(&body);
+	while ((got = getline(&line, &cap, fp)) != -1) {
+		size_t len = chomp(line, (size_t)got);
+
+		if (!in_body) {
+			if (len > 0 && (line[0] == ' ' || line[0] == '\t') && field.len > 0) {
+				buf_addc(&field, '\n');
+				buf_add(&field, line, len);
+				continue;
+			}
+			feed_header(m, &field);
+			buf_reset(&field);
+			if (len == 0) {
+				in_body = true;
+				msg_eoh(m);
+				continue;
+			}
+			buf_add(&field, line, len);
+			continue;
+		}
+		if (!msg_wants_body(m))
+			continue;
+		buf_add(&body, line, len);
+		buf_add(&body, "\r\n", 2);
+		if (body.len >= BODY_CHUNK) {
+			msg_body(m, (const unsigned char *)body.data, body.len);
+			buf_reset(&body);
+		}
+	}
+	if (!in_body) {
+		feed_header(m, &field);
+		msg_eoh(m);
+	}
+	if (body.len > 0 && msg_wants_body(m))
+		msg_body(m, (const unsigned char *)body.data, body.len);
+	free(line);
+	buf_free(&field);
+	buf_free(&body);
+	return ferror(fp) ? -1 : 0;
 }

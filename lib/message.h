@@ -22,6 +22,7 @@
  *	void msg_reset(struct msg *m);
  *	void msg_free(struct msg *m);
  *	void msg_verdict_clear(struct msg_verdict *v);
+ *	int msg_feed_file(struct msg *m, FILE *fp);
  * DESCRIPTION
  *	An engine holds what is shared by all messages under one configuration snapshot
  *	(resolver, SPF/DKIM/DMARC engines, PSL, host lists, authserv-id); a msg pins one
@@ -36,12 +37,17 @@
  *	Authentication-Results fields to delete (descending order), an optional extra
  *	header, and the one summary log line (already logged by msg_eom). Header values
  *	are given with folding as "\n\t"; no leading blank.
+ *	msg_feed_file() reads a saved message (LF or CRLF) and feeds its fields (values
+ *	keep their leading blank, folding as LF + WSP, as the milter gets them with
+ *	SMFIP_HDR_LEADSPC), msg_eoh, and the body in CRLF chunks; then call msg_eom.
+ *	Returns -1 on a read error. Memory stays bounded by the longest line.
  */
 #ifndef MAILAUTH_MESSAGE_H
 #define MAILAUTH_MESSAGE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "util.h"
@@ -83,5 +89,6 @@ void msg_eom(struct msg *m, struct msg_verdict *v);
 void msg_reset(struct msg *m);
 void msg_free(struct msg *m);
 void msg_verdict_clear(struct msg_verdict *v);
+int msg_feed_file(struct msg *m, FILE *fp);
 
 #endif
