@@ -17,7 +17,8 @@ cd "$top"
 PACKAGES="build-essential autoconf automake libtool pkg-config
 	libmilter-dev libssl-dev libopendkim-dev libspf2-dev libopendmarc-dev
 	libbsd-dev libunbound-dev libidn2-dev libyaml-dev
-	publicsuffix dns-root-data miltertest"
+	publicsuffix dns-root-data miltertest
+	postfix swaks unbound python3-dkim python3-nacl"
 
 need_root() {
 	if [ "$(id -u)" -ne 0 ]; then
@@ -36,6 +37,9 @@ install_deps() {
 	need_root
 	echo "bootstrap: installing$missing"
 	export DEBIAN_FRONTEND=noninteractive
+	# postfix: install only, configure nothing (the tests use their own config dir)
+	echo "postfix postfix/main_mailer_type select No configuration" |
+		debconf-set-selections 2>/dev/null || true
 	apt-get update -q
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing
