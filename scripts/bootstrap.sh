@@ -82,10 +82,14 @@ build)
 	;;
 test)
 	install_deps
-	build build
+	if ! build build; then
+		echo "bootstrap: the build failed"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
 	rc=0
 	(cd build && make -k check >/dev/null 2>&1) || rc=1
-	build build-asan --enable-sanitizers
+	build build-asan --enable-sanitizers || rc=1
 	(cd build-asan && ASAN_OPTIONS=detect_leaks=1 make -k check-unit >/dev/null 2>&1) || rc=1
 	for d in build build-asan; do
 		for f in "$d"/t/*.log; do
