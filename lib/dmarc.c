@@ -1,2 +1,971 @@
-/* dmarc.c - not written yet (placeholder so the tree builds) */
+/*
+ * NAME
+ *	dmarc - DMARC (RFC 7489) evaluation with our own DNS, PSL and record parser
+ * SYNOPSIS
+ *	#include "dmarc.h"
+ *	(see dmarc.h)
+ * DESCRIPTION
+ *	Author domain. dmarc_from_domain() parses every From field value as an RFC
+ *	5322 address-list: comments (nested, with quoted-pairs), quoted strings,
+ *	display names (also obsolete ones with '.'; an unquoted '@' in a display name
+ *	is tolerated because the author address is the one in angle brackets), groups
+ *	("name: a@x, b@x;"), empty list elements, obsolete routes ("<@r1,@r2:a@x>").
+ *	Encoded words are atoms and stay untouched. Unbalanced quotes, comments,
+ *	brackets or groups make the field unparseable. Exactly one From field is
+ *	required; several mailboxes are accepted only when they all have the same
+ *	domain (RFC 7489 section 6.6.1 lets receivers reject or evaluate). The domain
+ *	is normalised by dmarc_domain_normalize(); an address literal ("[192.0.2.1]")
+ *	or an all-numeric top label is refused.
+ *
+ *	Record discovery (RFC 7489 section 6.6.3). TXT at _dmarc.FROM; the records
+ *	kept are those starting with "v" *WSP "=" *WSP "DMARC1" (case-insensitive)
+ *	followed by ';', WSP or the end. Exactly one: it is used. Several: DMARC does
+ *	not apply (DMR_NONE, "several DMARC records"), with no organizational-domain
+ *	lookup (step 5). None (NXDOMAIN, NODATA, no DMARC text, or a DNS_PERMFAIL such
+ *	as a name too long for the _dmarc prefix): TXT at _dmarc.ORG where ORG is the
+ *	PSL organizational domain of FROM, unless ORG equals FROM or FROM is itself a
+ *	public suffix. A DNS_TEMPFAIL on either lookup gives DMR_TEMPERROR.
+ *
+ *	Record parsing is ours, not libopendmarc's: its parser takes any prefix of a
+ *	keyword ("p=r" means reject, "p=" is skipped), turns "pct=abc" into 0, and
+ *	drops the whole record for one bad rf= or fo= value, all against RFC 7489
+ *	section 6.3 ("syntax errors in the remainder of the record SHOULD be
+ *	discarded in favor of default values"). Here tags and keyword values are
+ *	case-insensitive, the first occurrence of a tag counts, unknown tags and
+ *	invalid optional values are ignored (adkim/aspf default r, pct default 100,
+ *	np invalid = absent). p= absent or invalid, or sp= present but invalid: if
+ *	rua= holds at least one syntactically valid URI the record acts as p=none,
+ *	otherwise DMARC does not apply (DMR_NONE) -- section 6.6.3 step 6.
+ *	libopendmarc is still initialised once by dmarc_engine_new() (so report code
+ *	may use it) but never does DNS for us and never sees a ruf= buffer
+ *	(CVE-2024-25768).
+ *
+ *	Policy. Record at FROM: p. Record at ORG: sp, or p when sp is absent; with
+ *	the DMARCbis option (cfg->dmarc_np) and np= published, one more query (A at
+ *	FROM) decides whether FROM exists: NXDOMAIN means it does not and np applies.
+ *	Any other answer (including a DNS failure) keeps sp/p.
+ *
+ *	Alignment is computed here with our PSL (libopendmarc's relaxed test is a
+ *	reversed-label prefix test that aligns d=co.uk with victim.co.uk and fails
+ *	siblings): strict = same name, relaxed = same organizational domain; a name
+ *	without one (a public suffix) aligns only with itself. SPF counts the MAIL
+ *	FROM identity only (RFC 7489 section 4.1); for the null sender that identity
+ *	is postmaster@HELO (RFC 7208 section 2.4), which spf_check() already did, so
+ *	the spf_mailfrom outcome is used as it is and a separate HELO check never
+ *	counts. DKIM: any DKIMR_PASS whose d= aligns. Alignment is also computed (in
+ *	relaxed mode) when there is no record, for the logs.
+ *
+ *	pct (section 6.6.4): only a failing message under quarantine or reject is
+ *	sampled, with arc4random_uniform(100) < pct; when it is not selected, reject
+ *	becomes quarantine and quarantine becomes none (sampled_out). disposition is
+ *	DMP_NONE on pass, the applied policy after pct on fail, and DMP_UNSET for
+ *	none, temperror and permerror.
+ * SEE ALSO
+ *	RFC 7489, draft-ietf-dmarc-dmarcbis (np=), RFC 5322 section 3.4.
+ */
 #include "autoconf.h"
+
+#include <arpa/nameser.h>
+#include <ctype.h>
+#include <idn2.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/types.h>
+
+#include <opendmarc/dmarc.h>
+
+#include "dmarc.h"
+#include "log.h"
+
+#define DOMAIN_MAX	254	/* 253 + NUL */
+
+struct dmarc_engine {
+	const struct psl *psl;
+	bool np;			/* cfg->dmarc_np at creation */
+	dmarc_sample_fn *sample;
+	void *sample_arg;
+};
+
+/* a parsed DMARC record */
+struct dmarc_rec {
+	enum dmarc_policy p, sp, np;
+	bool p_seen, sp_seen, np_seen;
+	bool p_bad, sp_bad;
+	bool rua_valid;
+	unsigned pct;
+	bool pct_seen;
+	char adkim, aspf;
+	bool adkim_seen, aspf_seen;
+};
+
+/* default_sample - the production pct draw */
+static unsigned
+default_sample(void *arg)
+{
+	(void)arg;
+	return arc4random_uniform(100);
+}
+
+/* dmarc_engine_new - initialise libopendmarc once and keep the PSL */
+struct dmarc_engine *
+dmarc_engine_new(const struct config *cfg, const struct psl *psl, struct buf *err)
+{
+	OPENDMARC_LIB_T lib;
+	struct dmarc_engine *e;
+	int rc;
+
+	if (psl == NULL) {
+		buf_adds(err, "dmarc: no Public Suffix List loaded\n");
+		return NULL;
+	}
+	memset(&lib, 0, sizeof(lib));
+	/* no tld file: organizational domains come from our lib/psl */
+	lib.tld_type = OPENDMARC_TLD_TYPE_MOZILLA;
+	if ((rc = opendmarc_policy_library_init(&lib)) != DMARC_PARSE_OKAY) {
+		buf_printf(err, "dmarc: libopendmarc initialisation failed (%d)\n", rc);
+		return NULL;
+	}
+	e = xcalloc(1, sizeof(*e));
+	e->psl = psl;
+	e->np = cfg != NULL && cfg->dmarc_np;
+	e->sample = default_sample;
+	e->sample_arg = NULL;
+	return e;
+}
+
+/* dmarc_engine_free - release the engine */
+void
+dmarc_engine_free(struct dmarc_engine *e)
+{
+	free(e);
+}
+
+/* dmarc_engine_set_sampler - replace the pct draw (tests) */
+void
+dmarc_engine_set_sampler(struct dmarc_engine *e, dmarc_sample_fn *fn, void *arg)
+{
+	e->sample = fn != NULL ? fn : default_sample;
+	e->sample_arg = fn != NULL ? arg : NULL;
+}
+
+/* dmarc_domain_normalize - lowercase A-label LDH name without final dot */
+int
+dmarc_domain_normalize(const char *in, char *out, size_t outlen)
+{
+	char tmp[1024];
+	const char *ascii = tmp;
+	uint8_t *idn = NULL;
+	size_t n, i, label = 0;
+	bool eightbit = false, alldigits = true;
+	int rc = -1;
+
+	if (in == NULL || (n = strlen(in)) == 0 || n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, in, n + 1);
+	if (tmp[n - 1] == '.')
+		tmp[--n] = '\0';
+	if (n == 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)tmp[i] >= 0x80)
+			eightbit = true;
+	if (eightbit) {
+		if (idn2_lookup_u8((const uint8_t *)tmp, &idn,
+		    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
+			return -1;
+		ascii = (const char *)idn;
+	}
+	n = strlen(ascii);
+	if (n == 0 || n > 253 || n >= outlen)
+		goto out;
+	for (i = 0; i <= n; i++) {
+		unsigned char c = (unsigned char)ascii[i];
+
+		if (c == '.' || c == '\0') {
+			if (label == 0 || label > 63 || ascii[i - 1] == '-')
+				goto out;
+			if (c == '\0')
+				break;
+			label = 0;
+			alldigits = true;
+			out[i] = '.';
+			continue;
+		}
+		if (!isalnum(c) && c != '-')
+			goto out;
+		if (c == '-' && label == 0)
+			goto out;
+		if (!isdigit(c))
+			alldigits = false;
+		out[i] = (char)tolower(c);
+		label++;
+	}
+	out[n] = '\0';
+	/* a numeric top label is an address, not a domain (RFC 3696 section 2) */
+	rc = alldigits ? -1 : 0;
+out:
+	if (idn != NULL)
+		idn2_free(idn);
+	if (rc != 0 && outlen > 0)
+		out[0] = '\0';
+	return rc;
+}
+
+/* dmarc_aligned - RFC 7489 section 3.1 identifier alignment */
+bool
+dmarc_aligned(const struct psl *psl, const char *id_domain, const char *from_domain,
+    char mode)
+{
+	char a[DOMAIN_MAX], b[DOMAIN_MAX], oa[DOMAIN_MAX], ob[DOMAIN_MAX];
+
+	if (id_domain == NULL || from_domain == NULL ||
+	    dmarc_domain_normalize(id_domain, a, sizeof(a)) != 0 ||
+	    dmarc_domain_normalize(from_domain, b, sizeof(b)) != 0)
+		return false;
+	if (strcmp(a, b) == 0)
+		return true;
+	if (mode == 's' || psl == NULL)
+		return false;
+	if (psl_org_domain(psl, a, oa, sizeof(oa)) != 0 ||
+	    psl_org_domain(psl, b, ob, sizeof(ob)) != 0)
+		return false;
+	return strcmp(oa, ob) == 0;
+}
+
+/* --- From field parsing (RFC 5322 section 3.4) --- */
+
+enum tok_kind { TK_ATOM, TK_QSTR, TK_DLIT, TK_SPECIAL };
+
+struct tok {
+	enum tok_kind kind;
+	const char *p;
+	size_t n;
+};
+
+struct toks {
+	struct tok *v;
+	size_t n, cap;
+};
+
+#define FROM_SPECIALS "()<>[]:;@\\,.\""
+
+/* tok_push - append one token */
+static void
+tok_push(struct toks *t, enum tok_kind kind, const char *p, size_t n)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 32;
+		t->v = xreallocarray(t->v, t->cap, sizeof(*t->v));
+	}
+	t->v[t->n].kind = kind;
+	t->v[t->n].p = p;
+	t->v[t->n].n = n;
+	t->n++;
+}
+
+/* skip_delimited - past a quoted string or literal; NULL when unterminated */
+static const char *
+skip_delimited(const char *s, char close)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\') {
+			if (*++s == '\0')
+				return NULL;
+		} else if (*s == close)
+			return s;
+	}
+	return NULL;
+}
+
+/* tokenize - split a field value into atoms, quoted strings, literals, specials */
+static int
+tokenize(const char *s, struct toks *t)
+{
+	const char *e;
+	int depth;
+
+	while (*s != '\0') {
+		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
+			s++;
+		} else if (*s == '(') {
+			for (depth = 1, s++; *s != '\0' && depth > 0; s++) {
+				if (*s == '\\') {
+					if (s[1] == '\0')
+						return -1;
+					s++;
+				} else if (*s == '(')
+					depth++;
+				else if (*s == ')')
+					depth--;
+			}
+			if (depth > 0)
+				return -1;
+		} else if (*s == '"' || *s == '[') {
+			if ((e = skip_delimited(s + 1, *s == '"' ? '"' : ']')) == NULL)
+				return -1;
+			tok_push(t, *s == '"' ? TK_QSTR : TK_DLIT, s + 1,
+			    (size_t)(e - s - 1));
+			s = e + 1;
+		} else if (*s == ')' || *s == ']' || *s == '\\') {
+			return -1;
+		} else if (strchr(FROM_SPECIALS, *s) != NULL) {
+			tok_push(t, TK_SPECIAL, s, 1);
+			s++;
+		} else {
+			for (e = s; *e != '\0' && *e != ' ' && *e != '\t' &&
+			    *e != '\r' && *e != '\n' && strchr(FROM_SPECIALS, *e) == NULL;
+			    e++)
+				;
+			tok_push(t, TK_ATOM, s, (size_t)(e - s));
+			s = e;
+		}
+	}
+	return 0;
+}
+
+/* is_special - token is the special character c */
+static bool
+is_special(const struct tok *t, char c)
+{
+	return t->kind == TK_SPECIAL && t->p[0] == c;
+}
+
+struct from_state {
+	char domain[DOMAIN_MAX];
+	size_t nmailbox;
+	const char *why;
+};
+
+/* addr_spec - local-part "@" domain from tokens [a, b); records the domain */
+static int
+addr_spec(const struct tok *v, size_t a, size_t b, struct from_state *st)
+{
+	char raw[1024], dom[DOMAIN_MAX];
+	size_t at = b, i, n = 0;
+	bool want_word;
+
+	for (i = a; i < b; i++)
+		if (is_special(&v[i], '@'))
+			at = i;
+	if (at == b) {
+		st->why = "From address has no domain";
+		return -1;
+	}
+	if (at == a) {
+		st->why = "unparseable From";
+		return -1;
+	}
+	/* local-part: word *("." word), obsolete forms tolerated */
+	for (i = a; i < at; i++) {
+		if (v[i].kind != TK_ATOM && v[i].kind != TK_QSTR &&
+		    !is_special(&v[i], '.')) {
+			st->why = "unparseable From";
+			return -1;
+		}
+	}
+	if (at + 1 == b) {
+		st->why = "From address has no domain";
+		return -1;
+	}
+	if (v[at + 1].kind == TK_DLIT) {
+		st->why = "From domain is an address literal";
+		return -1;
+	}
+	/* domain: atom *("." atom) with at most one final dot */
+	want_word = true;
+	for (i = at + 1; i < b; i++) {
+		if (v[i].kind == TK_ATOM && want_word) {
+			if (n + v[i].n >= sizeof(raw))
+				goto bad;
+			memcpy(raw + n, v[i].p, v[i].n);
+			n += v[i].n;
+			want_word = false;
+		} else if (is_special(&v[i], '.') && !want_word) {
+			if (n + 1 >= sizeof(raw))
+				goto bad;
+			raw[n++] = '.';
+			want_word = true;
+		} else if (v[i].kind == TK_DLIT) {
+			st->why = "From domain is an address literal";
+			return -1;
+		} else
+			goto bad;
+	}
+	if (n == 0)
+		goto bad;
+	raw[n] = '\0';
+	if (dmarc_domain_normalize(raw, dom, sizeof(dom)) != 0)
+		goto bad;
+	if (st->nmailbox > 0 && strcmp(st->domain, dom) != 0) {
+		st->why = "From has several domains";
+		return -1;
+	}
+	memcpy(st->domain, dom, sizeof(dom));
+	st->nmailbox++;
+	return 0;
+bad:
+	st->why = "From domain is not a valid domain name";
+	return -1;
+}
+
+/* mailbox - name-addr or addr-spec from tokens [a, b) */
+static int
+mailbox(const struct tok *v, size_t a, size_t b, struct from_state *st)
+{
+	size_t i, lt = b, gt = b, in;
+
+	if (a == b)
+		return 0;	/* empty list element (obs-addr-list) */
+	for (i = a; i < b; i++) {
+		if (is_special(&v[i], '<') && lt == b)
+			lt = i;
+		else if (is_special(&v[i], '>') && lt != b && gt == b)
+			gt = i;
+	}
+	if (lt == b)
+		return addr_spec(v, a, b, st);
+	/* display name: words, '.' (obs-phrase), a stray '@' tolerated */
+	for (i = a; i < lt; i++)
+		if (v[i].kind == TK_DLIT) {
+			st->why = "unparseable From";
+			return -1;
+		}
+	if (gt == b || gt + 1 != b) {
+		st->why = "unparseable From";
+		return -1;
+	}
+	/* obs-route: skip "@a,@b:" */
+	in = lt + 1;
+	for (i = lt + 1; i < gt; i++)
+		if (is_special(&v[i], ':'))
+			in = i + 1;
+	if (in == gt) {
+		st->why = "From has an empty address";
+		return -1;
+	}
+	return addr_spec(v, in, gt, st);
+}
+
+/* parse_from - one From field value into st */
+static int
+parse_from(const char *value, struct from_state *st)
+{
+	struct toks t = { NULL, 0, 0 };
+	size_t i, start = 0;
+	bool in_angle = false, in_group = false;
+	int rc = -1;
+
+	if (tokenize(value, &t) != 0) {
+		st->why = "unparseable From";
+		goto out;
+	}
+	st->why = "unparseable From";
+	for (i = 0; i < t.n; i++) {
+		const struct tok *k = &t.v[i];
+
+		if (k->kind != TK_SPECIAL)
+			continue;
+		switch (k->p[0]) {
+		case '<':
+			if (in_angle)
+				goto out;
+			in_angle = true;
+			break;
+		case '>':
+			if (!in_angle)
+				goto out;
+			in_angle = false;
+			break;
+		case ':':
+			if (in_angle)
+				break;	/* obs-route */
+			if (in_group)
+				goto out;
+			in_group = true;	/* display-name ":" group-list */
+			start = i + 1;
+			break;
+		case ',':
+			if (in_angle)
+				break;	/* obs-route */
+			if (mailbox(t.v, start, i, st) != 0)
+				goto out;
+			start = i + 1;
+			break;
+		case ';':
+			if (in_angle || !in_group)
+				goto out;
+			if (mailbox(t.v, start, i, st) != 0)
+				goto out;
+			in_group = false;
+			start = i + 1;
+			break;
+		}
+	}
+	if (in_angle || in_group)
+		goto out;
+	if (mailbox(t.v, start, t.n, st) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(t.v);
+	return rc;
+}
+
+/* dmarc_from_domain - the one author domain of the message */
+int
+dmarc_from_domain(const char *const *from_values, size_t nfrom, char *out,
+    size_t outlen, const char **why)
+{
+	struct from_state st;
+	const char *dummy;
+
+	if (why == NULL)
+		why = &dummy;
+	if (outlen > 0)
+		out[0] = '\0';
+	if (nfrom == 0 || from_values == NULL || from_values[0] == NULL) {
+		*why = "no From field";
+		return -1;
+	}
+	if (nfrom > 1) {
+		*why = "several From fields";
+		return -1;
+	}
+	memset(&st, 0, sizeof(st));
+	if (parse_from(from_values[0], &st) != 0) {
+		*why = st.why;
+		return -1;
+	}
+	if (st.nmailbox == 0) {
+		*why = "From has no address";
+		return -1;
+	}
+	if (strlen(st.domain) >= outlen) {
+		*why = "From domain is too long";
+		return -1;
+	}
+	strcpy(out, st.domain);
+	*why = NULL;
+	return 0;
+}
+
+/* --- DMARC records --- */
+
+/* is_wsp - RFC 5234 WSP */
+static bool
+is_wsp(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* version_end - length of a leading "v=DMARC1" (WSP allowed around '='), or 0 */
+static size_t
+version_end(const char *d, size_t len)
+{
+	size_t i = 0;
+
+	if (len < 1 || (d[0] != 'v' && d[0] != 'V'))
+		return 0;
+	for (i = 1; i < len && is_wsp(d[i]); i++)
+		;
+	if (i >= len || d[i] != '=')
+		return 0;
+	for (i++; i < len && is_wsp(d[i]); i++)
+		;
+	if (len - i < 6 || strncasecmp(d + i, "DMARC1", 6) != 0)
+		return 0;
+	i += 6;
+	if (i < len && d[i] != ';' && !is_wsp(d[i]))
+		return 0;
+	return i;
+}
+
+/* word_eq - counted string equals word, case-insensitive */
+static bool
+word_eq(const char *p, size_t n, const char *word)
+{
+	return strlen(word) == n && strncasecmp(p, word, n) == 0;
+}
+
+/* policy_word - none/quarantine/reject or DMP_UNSET */
+static enum dmarc_policy
+policy_word(const char *p, size_t n)
+{
+	if (word_eq(p, n, "none"))
+		return DMP_NONE;
+	if (word_eq(p, n, "quarantine"))
+		return DMP_QUARANTINE;
+	if (word_eq(p, n, "reject"))
+		return DMP_REJECT;
+	return DMP_UNSET;
+}
+
+/* uri_valid - a DMARC-uri (RFC 7489 section 6.4): scheme ":" rest ["!" size] */
+static bool
+uri_valid(const char *p, size_t n)
+{
+	size_t i;
+
+	while (n > 0 && is_wsp(p[0]))
+		p++, n--;
+	while (n > 0 && is_wsp(p[n - 1]))
+		n--;
+	if (n < 3 || !isalpha((unsigned char)p[0]))
+		return false;
+	for (i = 1; i < n && p[i] != ':'; i++)
+		if (!isalnum((unsigned char)p[i]) && p[i] != '+' && p[i] != '-' &&
+		    p[i] != '.')
+			return false;
+	if (i >= n - 1)
+		return false;
+	for (i++; i < n; i++)
+		if ((unsigned char)p[i] <= ' ' || (unsigned char)p[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+/* rua_valid - at least one valid URI in a comma-separated list */
+static bool
+rua_valid(const char *p, size_t n)
+{
+	size_t i, start = 0;
+
+	for (i = 0; i <= n; i++)
+		if (i == n || p[i] == ',') {
+			if (uri_valid(p + start, i - start))
+				return true;
+			start = i + 1;
+		}
+	return false;
+}
+
+/* parse_record - RFC 7489 section 6.3/6.4 tag-list into r */
+static void
+parse_record(const char *d, size_t len, struct dmarc_rec *r)
+{
+	size_t i, start, eq, ts, te, vs, ve;
+
+	memset(r, 0, sizeof(*r));
+	r->pct = 100;
+	r->adkim = r->aspf = 'r';
+	start = version_end(d, len);
+	while (start < len) {
+		for (i = start; i < len && d[i] != ';'; i++)
+			;
+		/* one tag-spec in [start, i) */
+		for (eq = start; eq < i && d[eq] != '='; eq++)
+			;
+		for (ts = start; ts < eq && is_wsp(d[ts]); ts++)
+			;
+		for (te = eq; te > ts && is_wsp(d[te - 1]); te--)
+			;
+		for (vs = eq + 1; vs < i && is_wsp(d[vs]); vs++)
+			;
+		for (ve = i; ve > vs && is_wsp(d[ve - 1]); ve--)
+			;
+		if (eq < i && te > ts) {
+			const char *t = d + ts, *v = d + vs;
+			size_t tn = te - ts, vn = ve > vs ? ve - vs : 0;
+
+			if (word_eq(t, tn, "p") && !r->p_seen) {
+				r->p_seen = true;
+				r->p = policy_word(v, vn);
+				r->p_bad = r->p == DMP_UNSET;
+			} else if (word_eq(t, tn, "sp") && !r->sp_seen) {
+				r->sp_seen = true;
+				r->sp = policy_word(v, vn);
+				r->sp_bad = r->sp == DMP_UNSET;
+			} else if (word_eq(t, tn, "np") && !r->np_seen) {
+				r->np_seen = true;
+				r->np = policy_word(v, vn);
+			} else if (word_eq(t, tn, "adkim") && !r->adkim_seen) {
+				r->adkim_seen = true;
+				if (word_eq(v, vn, "s") || word_eq(v, vn, "r"))
+					r->adkim = (char)tolower((unsigned char)v[0]);
+			} else if (word_eq(t, tn, "aspf") && !r->aspf_seen) {
+				r->aspf_seen = true;
+				if (word_eq(v, vn, "s") || word_eq(v, vn, "r"))
+					r->aspf = (char)tolower((unsigned char)v[0]);
+			} else if (word_eq(t, tn, "pct") && !r->pct_seen) {
+				unsigned n = 0;
+				size_t k;
+
+				r->pct_seen = true;
+				for (k = 0; k < vn && k < 4 && isdigit((unsigned char)v[k]); k++)
+					n = n * 10 + (unsigned)(v[k] - '0');
+				if (vn >= 1 && vn <= 3 && k == vn && n <= 100)
+					r->pct = n;
+			} else if (word_eq(t, tn, "rua") && !r->rua_valid) {
+				r->rua_valid = rua_valid(v, vn);
+			}
+		}
+		start = i + 1;
+	}
+}
+
+enum lookup { LK_FOUND, LK_NONE, LK_SEVERAL, LK_TEMP };
+
+/* lookup_record - TXT _dmarc.DOMAIN, keeping DMARC records only */
+static enum lookup
+lookup_record(struct dns_session *s, const char *domain, struct dmarc_rec *r)
+{
+	char name[DOMAIN_MAX + 8];
+	struct dns_answer *a = NULL;
+	size_t i, found = 0, which = 0;
+	enum lookup lk;
+	int st;
+
+	snprintf(name, sizeof(name), "_dmarc.%s", domain);
+	st = dns_query(s, name, ns_t_txt, &a);
+	if (st == DNS_TEMPFAIL)
+		lk = LK_TEMP;
+	else if (st != DNS_OK || a == NULL)
+		lk = LK_NONE;
+	else {
+		for (i = 0; i < a->n; i++)
+			if (a->rr[i].u.txt.data != NULL &&
+			    version_end(a->rr[i].u.txt.data, a->rr[i].u.txt.len) > 0) {
+				found++;
+				which = i;
+			}
+		if (found == 1) {
+			parse_record(a->rr[which].u.txt.data, a->rr[which].u.txt.len, r);
+			lk = LK_FOUND;
+		} else
+			lk = found > 1 ? LK_SEVERAL : LK_NONE;
+	}
+	dns_answer_free(a);
+	return lk;
+}
+
+/* domain_nonexistent - FROM answers NXDOMAIN (DMARCbis non-existent domain) */
+static bool
+domain_nonexistent(struct dns_session *s, const char *domain)
+{
+	struct dns_answer *a = NULL;
+	int st;
+
+	st = dns_query(s, domain, ns_t_a, &a);
+	dns_answer_free(a);
+	return st == DNS_NXDOMAIN;
+}
+
+/* set_reason - replace out->reason */
+static void PRINTF_LIKE(2, 3)
+set_reason(struct dmarc_outcome *out, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	free(out->reason);
+	out->reason = buf_steal(&b);
+}
+
+/* compute_alignment - SPF (MAIL FROM) and DKIM alignment, temperror hints */
+static void
+compute_alignment(const struct dmarc_engine *e, const struct dmarc_input *in,
+    struct dmarc_outcome *out)
+{
+	const struct spf_outcome *spf = in->spf_mailfrom;
+	size_t i;
+
+	if (spf != NULL && spf->domain != NULL && spf->domain[0] != '\0' &&
+	    dmarc_aligned(e->psl, spf->domain, out->from_domain, out->aspf)) {
+		if (spf->result == SPFR_PASS)
+			out->spf_aligned = true;
+		else if (spf->result == SPFR_TEMPERROR)
+			out->spf_temperror = true;
+	}
+	for (i = 0; i < in->ndkim && in->dkim != NULL; i++) {
+		const struct dkv_result *d = in->dkim[i];
+
+		if (d == NULL || d->domain == NULL || d->domain[0] == '\0')
+			continue;
+		if (d->result != DKIMR_PASS && d->result != DKIMR_TEMPERROR)
+			continue;
+		if (!dmarc_aligned(e->psl, d->domain, out->from_domain, out->adkim))
+			continue;
+		if (d->result == DKIMR_PASS)
+			out->dkim_aligned = true;
+		else
+			out->dkim_temperror = true;
+	}
+}
+
+/* apply_pct - sample a failing message, downgrade when not selected */
+static enum dmarc_policy
+apply_pct(const struct dmarc_engine *e, struct dmarc_outcome *out)
+{
+	enum dmarc_policy p = out->applied;
+
+	if (p != DMP_QUARANTINE && p != DMP_REJECT)
+		return p;
+	if (out->pct >= 100 || e->sample(e->sample_arg) < out->pct)
+		return p;
+	out->sampled_out = true;
+	return p == DMP_REJECT ? DMP_QUARANTINE : DMP_NONE;
+}
+
+/* dmarc_check - evaluate DMARC for one message */
+void
+dmarc_check(struct dmarc_engine *e, struct dns_session *s,
+    const struct dmarc_input *in, struct dmarc_outcome *out)
+{
+	char from[DOMAIN_MAX], org[DOMAIN_MAX];
+	const char *why = NULL;
+	struct dmarc_rec rec;
+	enum lookup lk;
+	bool use_np = in->cfg != NULL ? in->cfg->dmarc_np : e->np;
+	bool have_org;
+
+	memset(out, 0, sizeof(*out));
+	out->adkim = out->aspf = 'r';
+	out->pct = 100;
+	if (dmarc_from_domain(in->from_values, in->nfrom, from, sizeof(from), &why) != 0) {
+		out->result = DMR_PERMERROR;
+		out->bad_from = true;
+		out->reason = xstrdup(why != NULL ? why : "unparseable From");
+		return;
+	}
+	out->from_domain = xstrdup(from);
+	have_org = psl_org_domain(e->psl, from, org, sizeof(org)) == 0 &&
+	    strcmp(org, from) != 0;
+
+	lk = lookup_record(s, from, &rec);
+	if (lk == LK_TEMP) {
+		set_reason(out, "DNS failure looking up _dmarc.%s", from);
+		goto temperror;
+	}
+	if (lk == LK_SEVERAL) {
+		set_reason(out, "several DMARC records at _dmarc.%s", from);
+		goto none;
+	}
+	if (lk == LK_FOUND)
+		out->policy_domain = xstrdup(from);
+	else if (have_org) {
+		lk = lookup_record(s, org, &rec);
+		if (lk == LK_TEMP) {
+			set_reason(out, "DNS failure looking up _dmarc.%s", org);
+			goto temperror;
+		}
+		if (lk == LK_SEVERAL) {
+			set_reason(out, "several DMARC records at _dmarc.%s", org);
+			goto none;
+		}
+		if (lk == LK_FOUND) {
+			out->policy_domain = xstrdup(org);
+			out->found_at_org = true;
+		}
+	}
+	if (lk != LK_FOUND) {
+		set_reason(out, "no DMARC record for %s", from);
+		goto none;
+	}
+
+	out->p = rec.p;
+	out->sp = rec.sp;
+	out->np = rec.np;
+	out->pct = rec.pct;
+	out->adkim = rec.adkim;
+	out->aspf = rec.aspf;
+	if (rec.p_bad || !rec.p_seen || rec.sp_bad) {
+		if (!rec.rua_valid) {
+			set_reason(out, rec.sp_bad ? "DMARC record at _dmarc.%s has an "
+			    "invalid sp= and no valid rua=" : "DMARC record at _dmarc.%s "
+			    "has no valid p= and no valid rua=", out->policy_domain);
+			goto none;
+		}
+		/* RFC 7489 section 6.6.3 step 6: act as p=none */
+		out->applied = DMP_NONE;
+	} else if (!out->found_at_org)
+		out->applied = rec.p;
+	else {
+		out->applied = rec.sp != DMP_UNSET ? rec.sp : rec.p;
+		if (use_np && rec.np != DMP_UNSET && domain_nonexistent(s, from)) {
+			out->nonexistent = true;
+			out->applied = rec.np;
+		}
+	}
+	compute_alignment(e, in, out);
+	if (out->spf_aligned || out->dkim_aligned) {
+		out->result = DMR_PASS;
+		out->disposition = DMP_NONE;
+		set_reason(out, out->spf_aligned && out->dkim_aligned ?
+		    "SPF and DKIM aligned with %s" : out->spf_aligned ?
+		    "SPF aligned with %s" : "DKIM aligned with %s", from);
+		return;
+	}
+	out->result = DMR_FAIL;
+	out->disposition = apply_pct(e, out);
+	set_reason(out, "SPF and DKIM not aligned with %s", from);
+	return;
+
+none:
+	out->result = DMR_NONE;
+	out->p = out->sp = out->np = DMP_UNSET;
+	out->pct = 100;
+	out->adkim = out->aspf = 'r';
+	free(out->policy_domain);
+	out->policy_domain = NULL;
+	out->found_at_org = false;
+	compute_alignment(e, in, out);
+	return;
+temperror:
+	out->result = DMR_TEMPERROR;
+	compute_alignment(e, in, out);
+}
+
+/* dmarc_outcome_clear - free what dmarc_check allocated */
+void
+dmarc_outcome_clear(struct dmarc_outcome *o)
+{
+	if (o == NULL)
+		return;
+	free(o->from_domain);
+	free(o->policy_domain);
+	free(o->reason);
+	memset(o, 0, sizeof(*o));
+}
+
+/* dmarc_result_name - RFC 8601 result keyword */
+const char *
+dmarc_result_name(enum dmarc_result r)
+{
+	switch (r) {
+	case DMR_NONE:
+		return "none";
+	case DMR_PASS:
+		return "pass";
+	case DMR_FAIL:
+		return "fail";
+	case DMR_TEMPERROR:
+		return "temperror";
+	case DMR_PERMERROR:
+		return "permerror";
+	}
+	return "permerror";
+}
+
+/* dmarc_policy_name - policy keyword; DMP_UNSET reads "none" (nothing applied) */
+const char *
+dmarc_policy_name(enum dmarc_policy p)
+{
+	switch (p) {
+	case DMP_QUARANTINE:
+		return "quarantine";
+	case DMP_REJECT:
+		return "reject";
+	case DMP_UNSET:
+	case DMP_NONE:
+		break;
+	}
+	return "none";
+}

@@ -11,6 +11,11 @@
  *	void dmarc_outcome_clear(struct dmarc_outcome *o);
  *	const char *dmarc_result_name(enum dmarc_result r);
  *	const char *dmarc_policy_name(enum dmarc_policy p);
+ *	void dmarc_engine_set_sampler(struct dmarc_engine *e, dmarc_sample_fn *fn,
+ *	    void *arg);
+ *	bool dmarc_aligned(const struct psl *psl, const char *id_domain,
+ *	    const char *from_domain, char mode);
+ *	int dmarc_domain_normalize(const char *in, char *out, size_t outlen);
  * DESCRIPTION
  *	dmarc_engine_new() initialises libopendmarc once per process (before threads).
  *	dmarc_from_domain() takes the values of every From field of the message and
@@ -22,6 +27,12 @@
  *	and DKIM (any passing signature) alignment, relaxed or strict, applies pct= with
  *	a recorded sampling decision, and fills out. A From problem gives DMR_PERMERROR
  *	with bad_from set. DNS failure on the record lookup gives DMR_TEMPERROR.
+ *	The details (record parsing, what "several records" and "invalid p=" mean,
+ *	alignment through our PSL, pct) are in the DESCRIPTION of dmarc.c.
+ *	dmarc_aligned() is the RFC 7489 section 3.1 test (mode 's' strict: equal
+ *	names; 'r' relaxed: same organizational domain; a public suffix aligns only
+ *	with itself). dmarc_domain_normalize() lowercases, drops one final dot,
+ *	converts U-labels to A-labels and checks LDH syntax: 0, or -1 if invalid.
  */
 #ifndef MAILAUTH_DMARC_H
 #define MAILAUTH_DMARC_H
@@ -46,6 +57,8 @@ struct dmarc_input {
 	const struct spf_outcome *spf_mailfrom;	/* may be NULL */
 	const struct dkv_result *const *dkim;
 	size_t ndkim;
+	const struct config *cfg;		/* this message's snapshot; NULL: the
+						   options given to dmarc_engine_new */
 };
 
 struct dmarc_outcome {
@@ -61,7 +74,15 @@ struct dmarc_outcome {
 	bool spf_aligned, dkim_aligned;
 	char adkim, aspf;		/* 'r' or 's' */
 	char *reason;			/* short English for comments/logs */
+	bool found_at_org;		/* record came from the organizational domain */
+	bool nonexistent;		/* From domain NXDOMAIN (checked only for np=) */
+	bool spf_temperror;		/* aligned MAIL FROM identity: SPF temperror */
+	bool dkim_temperror;		/* a signature with aligned d=: DKIM temperror */
 };
+
+/* test hook: pct sampling draws fn(arg) (0..99) instead of arc4random_uniform(100);
+   set before the engine is shared between threads */
+typedef unsigned dmarc_sample_fn(void *arg);
 
 struct dmarc_engine;
 
@@ -75,5 +96,9 @@ void dmarc_check(struct dmarc_engine *e, struct dns_session *s,
 void dmarc_outcome_clear(struct dmarc_outcome *o);
 const char *dmarc_result_name(enum dmarc_result r);
 const char *dmarc_policy_name(enum dmarc_policy p);
+void dmarc_engine_set_sampler(struct dmarc_engine *e, dmarc_sample_fn *fn, void *arg);
+bool dmarc_aligned(const struct psl *psl, const char *id_domain,
+    const char *from_domain, char mode);
+int dmarc_domain_normalize(const char *in, char *out, size_t outlen);
 
 #endif

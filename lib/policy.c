@@ -1,2 +1,380 @@
-/* policy.c - not written yet (placeholder so the tree builds) */
+/*
+ * NAME
+ *	policy - results and local settings to accept/quarantine/reject/tempfail
+ * SYNOPSIS
+ *	#include "policy.h"
+ *	void policy_decide(const struct config *cfg, const struct policy_input *in,
+ *	    struct policy_decision *out);
+ * DESCRIPTION
+ *	A pure function of its arguments; the first rule that matches decides.
+ *
+ *	1. in->internal_error: cfg->internal_error_action (tempfail: 451 4.3.0
+ *	   "Temporary local problem, try again later"; reject: 550 5.3.0).
+ *	2. A bad From (dmarc->bad_from: none, several, unparseable):
+ *	   cfg->bad_from_action, 550 5.7.1 "Message has no valid From header (WHY)".
+ *	3. DMARC pass decides: accept. SPF actions never override an aligned pass.
+ *	4. With cfg->dmarc_honor_policy, DMARC fail decides by its disposition (pct
+ *	   already applied by lib/dmarc): reject -> 550 5.7.1 "Rejected by DMARC
+ *	   policy for DOMAIN"; quarantine -> ACTION_QUARANTINE (QuarantineMode hold) or
+ *	   accept with add_quarantine_header (QuarantineMode header); none -> accept.
+ *	   But when the disposition is quarantine/reject and an identity aligned with
+ *	   the From domain had an SPF or DKIM temperror (it might have passed), and
+ *	   cfg->temperror_action is tempfail, the answer is 451 4.7.5 "Temporary DNS
+ *	   failure evaluating SPF|DKIM for DOMAIN, try again later" instead. DMARC
+ *	   temperror -> cfg->temperror_action (451 4.7.5 "Temporary DNS failure
+ *	   evaluating DMARC for DOMAIN, try again later").
+ *	   Without HonorDMARCPolicy a DMARC fail or temperror is only reported (the
+ *	   A-R header tags it) and, like "no DMARC record", leaves the decision to 5.
+ *	5. DMARC did not decide (not evaluated, no usable record, not honoured): the
+ *	   MAIL FROM SPF result -- fail -> cfg->spf_fail_action, softfail ->
+ *	   cfg->spf_softfail_action (reject: 550 5.7.1 "SPF check failed for DOMAIN").
+ *	   An SPF temperror when SPFFailAction is not "none" and TempErrorAction is
+ *	   tempfail -> 451 4.7.5 (the failure might have hidden a fail). The HELO
+ *	   result and DKIM results without DMARC never act.
+ *	6. Otherwise accept.
+ *
+ *	would_action is the decision of those rules (a quarantine done by header
+ *	counts as ACTION_QUARANTINE there, while action is accept). Then tag-only (the From domain
+ *	equals or is below a TagOnlyDomains entry, or in->tag_only_host) turns reject
+ *	and quarantine (hold or header) into a plain accept, reason "tag only (...)";
+ *	a tempfail stays. Last, MonitorOnly turns every action into accept with no
+ *	quarantine header, reason "monitor only, would ...". smtp_code, xcode and text
+ *	describe the final action only (empty for accept and quarantine). Every
+ *	domain written into text is reduced to letters, digits, '-' and '.'; other
+ *	bytes become '?', so the text never holds '%', CR or LF.
+ */
 #include "autoconf.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy.h"
+
+#define TEXT_DOMAIN_MAX	160
+
+/* safe_domain - LDH copy of an attacker-influenced domain for reply texts */
+static void
+safe_domain(char *dst, size_t dstlen, const char *src)
+{
+	size_t i = 0;
+
+	if (src == NULL || *src == '\0')
+		src = "unknown";
+	for (; *src != '\0' && i + 1 < dstlen && i < TEXT_DOMAIN_MAX; src++) {
+		unsigned char c = (unsigned char)*src;
+
+		dst[i++] = isalnum(c) || c == '-' || c == '.' ? (char)c : '?';
+	}
+	dst[i] = '\0';
+}
+
+/* safe_text - printable ASCII copy without '%' for reply texts */
+static void
+safe_text(char *dst, size_t dstlen, const char *src)
+{
+	size_t i = 0;
+
+	if (src == NULL)
+		src = "";
+	for (; *src != '\0' && i + 1 < dstlen; src++) {
+		unsigned char c = (unsigned char)*src;
+
+		dst[i++] = c >= ' ' && c < 0x7f && c != '%' ? (char)c : '?';
+	}
+	dst[i] = '\0';
+}
+
+/* set_reply - SMTP code, enhanced code and text */
+static void PRINTF_LIKE(4, 5)
+set_reply(struct policy_decision *out, const char *code, const char *xcode,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(out->smtp_code, sizeof(out->smtp_code), "%s", code);
+	snprintf(out->xcode, sizeof(out->xcode), "%s", xcode);
+	va_start(ap, fmt);
+	vsnprintf(out->text, sizeof(out->text), fmt, ap);
+	va_end(ap);
+}
+
+/* set_reason - the log reason */
+static void PRINTF_LIKE(2, 3)
+set_reason(struct policy_decision *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* clear_reply - no SMTP reply (accept, quarantine) */
+static void
+clear_reply(struct policy_decision *out)
+{
+	out->smtp_code[0] = out->xcode[0] = out->text[0] = '\0';
+}
+
+/* quarantine - hold, or accept with a header, per QuarantineMode */
+static void
+quarantine(const struct config *cfg, struct policy_decision *out)
+{
+	clear_reply(out);
+	if (cfg->quarantine_mode == QUARANTINE_HEADER) {
+		out->action = ACTION_ACCEPT;
+		out->add_quarantine_header = true;
+	} else
+		out->action = ACTION_QUARANTINE;
+}
+
+/* configured - apply a configured action with the given reply texts */
+static void
+configured(const struct config *cfg, struct policy_decision *out, enum action a,
+    const char *reject_text, const char *tempfail_xcode, const char *tempfail_text)
+{
+	switch (a) {
+	case ACTION_ACCEPT:
+		out->action = ACTION_ACCEPT;
+		clear_reply(out);
+		break;
+	case ACTION_QUARANTINE:
+		quarantine(cfg, out);
+		break;
+	case ACTION_REJECT:
+		out->action = ACTION_REJECT;
+		set_reply(out, "550", "5.7.1", "%s", reject_text);
+		break;
+	case ACTION_TEMPFAIL:
+		out->action = ACTION_TEMPFAIL;
+		set_reply(out, "451", tempfail_xcode, "%s", tempfail_text);
+		break;
+	}
+}
+
+/* domain_listed - d equals or is below an entry of list */
+static bool
+domain_listed(char *const *list, const char *d)
+{
+	size_t dl, el;
+
+	if (list == NULL || d == NULL || *d == '\0')
+		return false;
+	dl = strlen(d);
+	if (d[dl - 1] == '.')
+		dl--;
+	for (; *list != NULL; list++) {
+		const char *e = *list;
+
+		if (*e == '.')
+			e++;
+		el = strlen(e);
+		if (el > 0 && e[el - 1] == '.')
+			el--;
+		if (el == 0 || el > dl)
+			continue;
+		if (strncasecmp(d + dl - el, e, el) == 0 &&
+		    (el == dl || d[dl - el - 1] == '.'))
+			return true;
+	}
+	return false;
+}
+
+/* decide_internal - rule 1 */
+static void
+decide_internal(const struct config *cfg, struct policy_decision *out)
+{
+	enum action a = cfg->internal_error_action;
+
+	if (a == ACTION_REJECT) {
+		out->action = ACTION_REJECT;
+		set_reply(out, "550", "5.3.0", "Message refused because of a local problem");
+	} else
+		configured(cfg, out, a, "", "4.3.0",
+		    "Temporary local problem, try again later");
+	set_reason(out, "internal error");
+}
+
+/* decide_dmarc - rules 2-4; true when DMARC decided */
+static bool
+decide_dmarc(const struct config *cfg, const struct dmarc_outcome *d,
+    struct policy_decision *out)
+{
+	char dom[TEXT_DOMAIN_MAX + 1], why[96], rej[256], tmp[256];
+	const char *pctnote;
+
+	if (d->bad_from) {
+		safe_text(why, sizeof(why), d->reason != NULL ? d->reason : "bad From");
+		snprintf(rej, sizeof(rej), "Message has no valid From header (%s)", why);
+		snprintf(tmp, sizeof(tmp), "Message has no valid From header (%s), "
+		    "try again later", why);
+		configured(cfg, out, cfg->bad_from_action, rej, "4.7.0", tmp);
+		set_reason(out, "bad From: %s", why);
+		return true;
+	}
+	safe_domain(dom, sizeof(dom), d->from_domain);
+	if (d->result == DMR_PASS) {
+		set_reason(out, "dmarc=pass (%s)", dom);
+		return true;
+	}
+	if (!cfg->dmarc_honor_policy)
+		return false;
+	if (d->result == DMR_TEMPERROR) {
+		snprintf(tmp, sizeof(tmp), "Temporary DNS failure evaluating DMARC "
+		    "for %s, try again later", dom);
+		configured(cfg, out, cfg->temperror_action, tmp, "4.7.5", tmp);
+		set_reason(out, "dmarc=temperror (%s)", dom);
+		return true;
+	}
+	if (d->result != DMR_FAIL)
+		return false;
+	if ((d->disposition == DMP_REJECT || d->disposition == DMP_QUARANTINE) &&
+	    (d->spf_temperror || d->dkim_temperror) &&
+	    cfg->temperror_action == ACTION_TEMPFAIL) {
+		out->action = ACTION_TEMPFAIL;
+		set_reply(out, "451", "4.7.5", "Temporary DNS failure evaluating %s "
+		    "for %s, try again later", d->spf_temperror ? "SPF" : "DKIM", dom);
+		set_reason(out, "dmarc=fail with aligned %s temperror (%s)",
+		    d->spf_temperror ? "SPF" : "DKIM", dom);
+		return true;
+	}
+	pctnote = d->sampled_out ? ", pct sampled out" : "";
+	switch (d->disposition) {
+	case DMP_REJECT:
+		out->action = ACTION_REJECT;
+		set_reply(out, "550", "5.7.1", "Rejected by DMARC policy for %s", dom);
+		break;
+	case DMP_QUARANTINE:
+		quarantine(cfg, out);
+		break;
+	case DMP_NONE:
+	case DMP_UNSET:
+		out->action = ACTION_ACCEPT;
+		break;
+	}
+	set_reason(out, "dmarc=fail dis=%s%s (%s)",
+	    dmarc_policy_name(d->disposition), pctnote, dom);
+	return true;
+}
+
+/* decide_spf - rule 5; true when SPF decided */
+static bool
+decide_spf(const struct config *cfg, const struct spf_outcome *spf,
+    const char *dmarc_note, struct policy_decision *out)
+{
+	char dom[TEXT_DOMAIN_MAX + 1], rej[256], tmp[256];
+	enum action a;
+
+	if (spf == NULL)
+		return false;
+	safe_domain(dom, sizeof(dom), spf->domain);
+	if (spf->result == SPFR_TEMPERROR && cfg->spf_fail_action != ACTION_ACCEPT &&
+	    cfg->temperror_action == ACTION_TEMPFAIL) {
+		out->action = ACTION_TEMPFAIL;
+		set_reply(out, "451", "4.7.5", "Temporary DNS failure evaluating SPF "
+		    "for %s, try again later", dom);
+		set_reason(out, "spf=temperror (%s)%s", dom, dmarc_note);
+		return true;
+	}
+	if (spf->result == SPFR_FAIL)
+		a = cfg->spf_fail_action;
+	else if (spf->result == SPFR_SOFTFAIL)
+		a = cfg->spf_softfail_action;
+	else
+		return false;
+	if (a == ACTION_ACCEPT)
+		return false;
+	snprintf(rej, sizeof(rej), "SPF check failed for %s", dom);
+	snprintf(tmp, sizeof(tmp), "SPF check failed for %s, try again later", dom);
+	configured(cfg, out, a, rej, "4.7.1", tmp);
+	set_reason(out, "spf=%s (%s)%s", spf_result_name(spf->result), dom, dmarc_note);
+	return true;
+}
+
+/* decide - rules 1-6 */
+static void
+decide(const struct config *cfg, const struct policy_input *in,
+    struct policy_decision *out)
+{
+	const struct dmarc_outcome *d = in->dmarc;
+	const char *note = "";
+
+	if (in->internal_error) {
+		decide_internal(cfg, out);
+		return;
+	}
+	if (d != NULL && decide_dmarc(cfg, d, out))
+		return;
+	if (d == NULL)
+		note = ", dmarc not evaluated";
+	else if (d->result == DMR_FAIL || d->result == DMR_TEMPERROR)
+		note = ", dmarc not honoured";
+	else
+		note = ", no DMARC policy";
+	if (decide_spf(cfg, in->spf_mailfrom, note, out))
+		return;
+	out->action = ACTION_ACCEPT;
+	if (d != NULL && (d->result == DMR_FAIL || d->result == DMR_TEMPERROR))
+		set_reason(out, "dmarc=%s not honoured", dmarc_result_name(d->result));
+	else
+		set_reason(out, "accept%s", note);
+}
+
+/* action_word - the action in the log's words */
+static const char *
+action_word(enum action a)
+{
+	switch (a) {
+	case ACTION_ACCEPT:
+		return "accept";
+	case ACTION_QUARANTINE:
+		return "quarantine";
+	case ACTION_REJECT:
+		return "reject";
+	case ACTION_TEMPFAIL:
+		return "tempfail";
+	}
+	return "accept";
+}
+
+/* policy_decide - the verdict for one message */
+void
+policy_decide(const struct config *cfg, const struct policy_input *in,
+    struct policy_decision *out)
+{
+	char orig[sizeof(out->reason)];
+	const char *from = NULL, *why = NULL;
+
+	memset(out, 0, sizeof(*out));
+	out->action = ACTION_ACCEPT;
+	decide(cfg, in, out);
+	/* what the results call for; quarantine-by-header counts as quarantine */
+	out->would_action = out->add_quarantine_header ? ACTION_QUARANTINE : out->action;
+
+	if (in->dmarc != NULL && !in->dmarc->bad_from)
+		from = in->dmarc->from_domain;
+	if (in->tag_only_host)
+		why = "client host listed";
+	else if (domain_listed(cfg->tag_only_domains, from))
+		why = "From domain listed";
+	if (why != NULL && (out->action == ACTION_REJECT ||
+	    out->action == ACTION_QUARANTINE || out->add_quarantine_header)) {
+		memcpy(orig, out->reason, sizeof(orig));
+		out->action = ACTION_ACCEPT;
+		out->add_quarantine_header = false;
+		clear_reply(out);
+		set_reason(out, "tag only (%s): %s", why, orig);
+	}
+	if (cfg->monitor_only && (out->action != ACTION_ACCEPT ||
+	    out->add_quarantine_header)) {
+		memcpy(orig, out->reason, sizeof(orig));
+		out->action = ACTION_ACCEPT;
+		out->add_quarantine_header = false;
+		clear_reply(out);
+		set_reason(out, "monitor only, would %s: %s",
+		    action_word(out->would_action), orig);
+	}
+}
