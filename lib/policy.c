@@ -256,7 +256,8 @@ decide_dmarc(const struct config *cfg, const struct dmarc_outcome *d,
 		break;
 	}
 	set_reason(out, "dmarc=fail dis=%s%s (%s)",
-	    dmarc_policy_name(d->disposition), pctnote, dom);
+	    d->disposition == DMP_REJECT ? "reject" : d->disposition == DMP_QUARANTINE ?
+	    "quarantine" : "none", pctnote, dom);
 	return true;
 }
 
@@ -290,7 +291,8 @@ decide_spf(const struct config *cfg, const struct spf_outcome *spf,
 	snprintf(rej, sizeof(rej), "SPF check failed for %s", dom);
 	snprintf(tmp, sizeof(tmp), "SPF check failed for %s, try again later", dom);
 	configured(cfg, out, a, rej, "4.7.1", tmp);
-	set_reason(out, "spf=%s (%s)%s", spf_result_name(spf->result), dom, dmarc_note);
+	set_reason(out, "spf=%s (%s)%s", spf->result == SPFR_FAIL ? "fail" : "softfail",
+	    dom, dmarc_note);
 	return true;
 }
 
@@ -318,7 +320,8 @@ decide(const struct config *cfg, const struct policy_input *in,
 		return;
 	out->action = ACTION_ACCEPT;
 	if (d != NULL && (d->result == DMR_FAIL || d->result == DMR_TEMPERROR))
-		set_reason(out, "dmarc=%s not honoured", dmarc_result_name(d->result));
+		set_reason(out, "dmarc=%s not honoured",
+		    d->result == DMR_FAIL ? "fail" : "temperror");
 	else
 		set_reason(out, "accept%s", note);
 }

@@ -1,4 +1,342 @@
-/* policy_test.c - placeholder */
+/*
+ * policy_test.c - lib/policy: every rule of policy_decide()
+ * DESCRIPTION
+ *	One table row per branch: the configuration (overrides of a base written
+ *	here, as "key=value" words), the results fed in, and the expected action,
+ *	would_action, quarantine header, SMTP code, enhanced code, reply text and a
+ *	word of the log reason. Every reply text is also checked for '%', CR and LF.
+ */
 #include "autoconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
 #include "tap.h"
-int main(void) { skip_all("not written yet"); }
+
+struct pcase {
+	const char *name;
+	const char *cfg;		/* overrides of the base configuration */
+	bool internal;
+	int spf;			/* -1: no SPF outcome */
+	const char *spf_domain;
+	int dmr;			/* -1: DMARC not evaluated */
+	enum dmarc_policy dis;
+	const char *from;		/* dmarc from_domain */
+	const char *flags;		/* badfrom sampled spftemp dkimtemp taghost */
+	enum action want, would;
+	bool header;
+	const char *code, *xcode, *text;
+	const char *reason;		/* substring of the log reason */
+};
+
+#define A ACTION_ACCEPT
+#define Q ACTION_QUARANTINE
+#define R ACTION_REJECT
+#define T ACTION_TEMPFAIL
+#define NOSPF -1, NULL
+#define NODMARC -1, DMP_UNSET, NULL
+
+static const struct pcase cases[] = {
+	/* DMARC decides */
+	{ "dmarc pass", "", false, SPFR_PASS, "example.com", DMR_PASS, DMP_NONE,
+	  "example.com", "", A, A, false, "", "", "", "dmarc=pass" },
+	{ "dmarc reject", "", false, NOSPF, DMR_FAIL, DMP_REJECT, "example.com", "",
+	  R, R, false, "550", "5.7.1", "Rejected by DMARC policy for example.com",
+	  "dmarc=fail dis=reject" },
+	{ "dmarc quarantine, hold", "", false, NOSPF, DMR_FAIL, DMP_QUARANTINE,
+	  "example.com", "", Q, Q, false, "", "", "", "dis=quarantine" },
+	{ "dmarc quarantine, header", "qmode=header", false, NOSPF, DMR_FAIL,
+	  DMP_QUARANTINE, "example.com", "", A, Q, true, "", "", "", "dis=quarantine" },
+	{ "dmarc fail p=none", "", false, NOSPF, DMR_FAIL, DMP_NONE, "example.com", "",
+	  A, A, false, "", "", "", "dis=none" },
+	{ "pct: reject downgraded to quarantine", "", false, NOSPF, DMR_FAIL,
+	  DMP_QUARANTINE, "example.com", "sampled", Q, Q, false, "", "", "",
+	  "pct sampled out" },
+	{ "pct: quarantine downgraded to none", "", false, NOSPF, DMR_FAIL, DMP_NONE,
+	  "example.com", "sampled", A, A, false, "", "", "", "pct sampled out" },
+	{ "dmarc none: accept", "", false, SPFR_PASS, "example.com", DMR_NONE, DMP_UNSET,
+	  "example.com", "", A, A, false, "", "", "", "no DMARC policy" },
+
+	/* bad From */
+	{ "bad From, reject", "", false, NOSPF, DMR_PERMERROR, DMP_UNSET, NULL, "badfrom",
+	  R, R, false, "550", "5.7.1", "Message has no valid From header (several From fields)",
+	  "bad From" },
+	{ "bad From, accept", "badfrom=accept", false, NOSPF, DMR_PERMERROR, DMP_UNSET,
+	  NULL, "badfrom", A, A, false, "", "", "", "bad From" },
+	{ "bad From, quarantine", "badfrom=quarantine", false, NOSPF, DMR_PERMERROR,
+	  DMP_UNSET, NULL, "badfrom", Q, Q, false, "", "", "", "bad From" },
+	{ "bad From, tempfail", "badfrom=tempfail", false, NOSPF, DMR_PERMERROR,
+	  DMP_UNSET, NULL, "badfrom", T, T, false, "451", "4.7.0",
+	  "Message has no valid From header (several From fields), try again later",
+	  "bad From" },
+	{ "bad From beats SPF fail action", "spffail=quarantine", false, SPFR_FAIL,
+	  "example.com", DMR_PERMERROR, DMP_UNSET, NULL, "badfrom", R, R, false, "550",
+	  "5.7.1", "Message has no valid From header (several From fields)", "bad From" },
+
+	/* temperror */
+	{ "dmarc temperror, tempfail", "", false, NOSPF, DMR_TEMPERROR, DMP_UNSET,
+	  "example.com", "", T, T, false, "451", "4.7.5",
+	  "Temporary DNS failure evaluating DMARC for example.com, try again later",
+	  "dmarc=temperror" },
+	{ "dmarc temperror, accept", "temperror=accept", false, NOSPF, DMR_TEMPERROR,
+	  DMP_UNSET, "example.com", "", A, A, false, "", "", "", "dmarc=temperror" },
+	{ "reject but aligned SPF temperror", "", false, SPFR_TEMPERROR, "example.com",
+	  DMR_FAIL, DMP_REJECT, "example.com", "spftemp", T, T, false, "451", "4.7.5",
+	  "Temporary DNS failure evaluating SPF for example.com, try again later",
+	  "SPF temperror" },
+	{ "quarantine but aligned DKIM temperror", "", false, NOSPF, DMR_FAIL,
+	  DMP_QUARANTINE, "example.com", "dkimtemp", T, T, false, "451", "4.7.5",
+	  "Temporary DNS failure evaluating DKIM for example.com, try again later",
+	  "DKIM temperror" },
+	{ "aligned temperror, TempErrorAction accept: DMARC stands", "temperror=accept",
+	  false, NOSPF, DMR_FAIL, DMP_REJECT, "example.com", "spftemp", R, R, false, "550",
+	  "5.7.1", "Rejected by DMARC policy for example.com", "dis=reject" },
+	{ "aligned temperror under p=none: accept", "", false, NOSPF, DMR_FAIL, DMP_NONE,
+	  "example.com", "spftemp", A, A, false, "", "", "", "dis=none" },
+
+	/* monitor only */
+	{ "monitor: reject", "monitor", false, NOSPF, DMR_FAIL, DMP_REJECT, "example.com",
+	  "", A, R, false, "", "", "", "monitor only, would reject" },
+	{ "monitor: quarantine header", "monitor qmode=header", false, NOSPF, DMR_FAIL,
+	  DMP_QUARANTINE, "example.com", "", A, Q, false, "", "", "",
+	  "monitor only, would quarantine" },
+	{ "monitor: temperror", "monitor", false, NOSPF, DMR_TEMPERROR, DMP_UNSET,
+	  "example.com", "", A, T, false, "", "", "", "monitor only, would tempfail" },
+	{ "monitor: internal error", "monitor", true, NOSPF, NODMARC, "", A, T, false,
+	  "", "", "", "monitor only" },
+	{ "monitor: pass stays plain", "monitor", false, NOSPF, DMR_PASS, DMP_NONE,
+	  "example.com", "", A, A, false, "", "", "", "dmarc=pass" },
+
+	/* HonorDMARCPolicy no */
+	{ "not honoured: reject only tagged", "honor=no", false, NOSPF, DMR_FAIL,
+	  DMP_REJECT, "example.com", "", A, A, false, "", "", "", "not honoured" },
+	{ "not honoured: temperror only tagged", "honor=no", false, NOSPF, DMR_TEMPERROR,
+	  DMP_UNSET, "example.com", "", A, A, false, "", "", "", "not honoured" },
+	{ "not honoured: SPF fail action applies", "honor=no spffail=reject", false,
+	  SPFR_FAIL, "bounce.example.com", DMR_FAIL, DMP_REJECT, "example.com", "", R, R,
+	  false, "550", "5.7.1", "SPF check failed for bounce.example.com", "spf=fail" },
+	{ "not honoured: pass still protects from SPF action", "honor=no spffail=reject",
+	  false, SPFR_FAIL, "bounce.example.com", DMR_PASS, DMP_NONE, "example.com", "", A,
+	  A, false, "", "", "", "dmarc=pass" },
+
+	/* tag only */
+	{ "tag-only domain, exact", "tagdom", false, NOSPF, DMR_FAIL, DMP_REJECT,
+	  "example.com", "", A, R, false, "", "", "", "tag only (From domain listed)" },
+	{ "tag-only domain, subdomain", "tagdom", false, NOSPF, DMR_FAIL, DMP_REJECT,
+	  "news.EXAMPLE.com", "", A, R, false, "", "", "", "tag only" },
+	{ "tag-only domain, dotted entry", "tagdom", false, NOSPF, DMR_FAIL,
+	  DMP_QUARANTINE, "a.example.org", "", A, Q, false, "", "", "", "tag only" },
+	{ "tag-only domain, lookalike not listed", "tagdom", false, NOSPF, DMR_FAIL,
+	  DMP_REJECT, "notexample.com", "", R, R, false, "550", "5.7.1",
+	  "Rejected by DMARC policy for notexample.com", "dis=reject" },
+	{ "tag-only domain, parent not listed", "tagdom", false, NOSPF, DMR_FAIL,
+	  DMP_REJECT, "com", "", R, R, false, "550", "5.7.1",
+	  "Rejected by DMARC policy for com", "dis=reject" },
+	{ "tag-only host", "", false, NOSPF, DMR_FAIL, DMP_REJECT, "example.net",
+	  "taghost", A, R, false, "", "", "", "tag only (client host listed)" },
+	{ "tag-only host, quarantine header", "qmode=header", false, NOSPF, DMR_FAIL,
+	  DMP_QUARANTINE, "example.net", "taghost", A, Q, false, "", "", "", "tag only" },
+	{ "tag-only host, tempfail stays", "", false, NOSPF, DMR_TEMPERROR, DMP_UNSET,
+	  "example.net", "taghost", T, T, false, "451", "4.7.5",
+	  "Temporary DNS failure evaluating DMARC for example.net, try again later",
+	  "dmarc=temperror" },
+	{ "tag-only host, bad From", "", false, NOSPF, DMR_PERMERROR, DMP_UNSET, NULL,
+	  "badfrom taghost", A, R, false, "", "", "", "tag only" },
+	{ "tag-only host, SPF fail reject", "spffail=reject", false, SPFR_FAIL,
+	  "example.net", NODMARC, "taghost", A, R, false, "", "", "", "tag only" },
+
+	/* SPF actions when DMARC did not decide */
+	{ "SPF fail reject, no DMARC record", "spffail=reject", false, SPFR_FAIL,
+	  "bounce.example.com", DMR_NONE, DMP_UNSET, "example.com", "", R, R, false, "550",
+	  "5.7.1", "SPF check failed for bounce.example.com", "spf=fail" },
+	{ "SPF fail reject, DMARC not evaluated", "spffail=reject", false, SPFR_FAIL,
+	  "bounce.example.com", NODMARC, "", R, R, false, "550", "5.7.1",
+	  "SPF check failed for bounce.example.com", "dmarc not evaluated" },
+	{ "SPF fail reject, DMARC fail p=none decided", "spffail=reject", false, SPFR_FAIL,
+	  "bounce.example.com", DMR_FAIL, DMP_NONE, "example.com", "", A, A, false, "", "",
+	  "", "dis=none" },
+	{ "SPF fail reject, DMARC pass decided", "spffail=reject", false, SPFR_FAIL,
+	  "bounce.example.com", DMR_PASS, DMP_NONE, "example.com", "", A, A, false, "", "",
+	  "", "dmarc=pass" },
+	{ "SPF fail, default action none", "", false, SPFR_FAIL, "bounce.example.com",
+	  DMR_NONE, DMP_UNSET, "example.com", "", A, A, false, "", "", "", "accept" },
+	{ "SPF fail quarantine, header mode", "spffail=quarantine qmode=header", false,
+	  SPFR_FAIL, "bounce.example.com", DMR_NONE, DMP_UNSET, "example.com", "", A, Q,
+	  true, "", "", "", "spf=fail" },
+	{ "SPF softfail quarantine", "spfsoft=quarantine", false, SPFR_SOFTFAIL,
+	  "bounce.example.com", DMR_NONE, DMP_UNSET, "example.com", "", Q, Q, false, "",
+	  "", "", "spf=softfail" },
+	{ "SPF softfail reject", "spfsoft=reject", false, SPFR_SOFTFAIL,
+	  "bounce.example.com", NODMARC, "", R, R, false, "550", "5.7.1",
+	  "SPF check failed for bounce.example.com", "spf=softfail" },
+	{ "SPF softfail, default none", "spffail=reject", false, SPFR_SOFTFAIL,
+	  "bounce.example.com", DMR_NONE, DMP_UNSET, "example.com", "", A, A, false, "",
+	  "", "", "accept" },
+	{ "SPF neutral with fail=reject", "spffail=reject", false, SPFR_NEUTRAL,
+	  "bounce.example.com", DMR_NONE, DMP_UNSET, "example.com", "", A, A, false, "",
+	  "", "", "accept" },
+	{ "SPF temperror with fail=reject", "spffail=reject", false, SPFR_TEMPERROR,
+	  "bounce.example.com", DMR_NONE, DMP_UNSET, "example.com", "", T, T, false, "451",
+	  "4.7.5", "Temporary DNS failure evaluating SPF for bounce.example.com, try again later",
+	  "spf=temperror" },
+	{ "SPF temperror, fail action none", "", false, SPFR_TEMPERROR,
+	  "bounce.example.com", DMR_NONE, DMP_UNSET, "example.com", "", A, A, false, "", "",
+	  "", "accept" },
+	{ "SPF temperror, TempErrorAction accept", "spffail=reject temperror=accept",
+	  false, SPFR_TEMPERROR, "bounce.example.com", DMR_NONE, DMP_UNSET, "example.com",
+	  "", A, A, false, "", "", "", "accept" },
+	{ "SPF fail reject, DMARC reject wins with its text", "spffail=reject", false,
+	  SPFR_FAIL, "bounce.example.com", DMR_FAIL, DMP_REJECT, "example.com", "", R, R,
+	  false, "550", "5.7.1", "Rejected by DMARC policy for example.com", "dmarc=fail" },
+
+	/* internal error */
+	{ "internal error, tempfail", "", true, NOSPF, NODMARC, "", T, T, false, "451",
+	  "4.3.0", "Temporary local problem, try again later", "internal error" },
+	{ "internal error, accept", "internal=accept", true, NOSPF, NODMARC, "", A, A,
+	  false, "", "", "", "internal error" },
+	{ "internal error beats DMARC reject", "", true, NOSPF, DMR_FAIL, DMP_REJECT,
+	  "example.com", "", T, T, false, "451", "4.3.0",
+	  "Temporary local problem, try again later", "internal error" },
+
+	/* hostile domains in reply texts */
+	{ "domain sanitised in text", "", false, NOSPF, DMR_FAIL, DMP_REJECT,
+	  "ev%il\r\nx_y.example", "", R, R, false, "550", "5.7.1",
+	  "Rejected by DMARC policy for ev?il??x?y.example", "dis=reject" },
+	{ "SPF domain sanitised in text", "spffail=reject", false, SPFR_FAIL,
+	  "a%n%s\n.example", NODMARC, "", R, R, false, "550", "5.7.1",
+	  "SPF check failed for a?n?s?.example", "spf=fail" },
+	{ "missing domain", "", false, NOSPF, DMR_FAIL, DMP_REJECT, NULL, "", R, R, false,
+	  "550", "5.7.1", "Rejected by DMARC policy for unknown", "dis=reject" },
+};
+
+static char *tag_domains[] = { "EXAMPLE.COM", ".example.org", NULL };
+
+/* has_word - word w in the blank-separated list s */
+static bool
+has_word(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (; s != NULL && *s != '\0'; s++) {
+		if (strncmp(s, w, n) == 0 && (s[n] == '\0' || s[n] == ' '))
+			return true;
+		s = strchr(s, ' ');
+		if (s == NULL)
+			break;
+	}
+	return false;
+}
+
+/* word_action - "accept" ... for the cfg overrides */
+static enum action
+word_action(const char *s, const char *key)
+{
+	const char *p = strstr(s, key);
+
+	p += strlen(key);
+	if (strncmp(p, "accept", 6) == 0)
+		return ACTION_ACCEPT;
+	if (strncmp(p, "quarantine", 10) == 0)
+		return ACTION_QUARANTINE;
+	if (strncmp(p, "reject", 6) == 0)
+		return ACTION_REJECT;
+	return ACTION_TEMPFAIL;
+}
+
+/* make_cfg - the base configuration with the row's overrides */
+static void
+make_cfg(struct config *c, const char *o)
+{
+	memset(c, 0, sizeof(*c));
+	c->internal_error_action = ACTION_TEMPFAIL;
+	c->spf_fail_action = ACTION_ACCEPT;
+	c->spf_softfail_action = ACTION_ACCEPT;
+	c->dmarc_honor_policy = true;
+	c->quarantine_mode = QUARANTINE_HOLD;
+	c->bad_from_action = ACTION_REJECT;
+	c->monitor_only = false;
+	c->temperror_action = ACTION_TEMPFAIL;
+	if (strstr(o, "internal="))
+		c->internal_error_action = word_action(o, "internal=");
+	if (strstr(o, "spffail="))
+		c->spf_fail_action = word_action(o, "spffail=");
+	if (strstr(o, "spfsoft="))
+		c->spf_softfail_action = word_action(o, "spfsoft=");
+	if (strstr(o, "badfrom="))
+		c->bad_from_action = word_action(o, "badfrom=");
+	if (strstr(o, "temperror="))
+		c->temperror_action = word_action(o, "temperror=");
+	if (has_word(o, "honor=no"))
+		c->dmarc_honor_policy = false;
+	if (has_word(o, "monitor"))
+		c->monitor_only = true;
+	if (has_word(o, "qmode=header"))
+		c->quarantine_mode = QUARANTINE_HEADER;
+	if (has_word(o, "tagdom"))
+		c->tag_only_domains = tag_domains;
+}
+
+/* clean_text - no '%', CR, LF, control bytes */
+static bool
+clean_text(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s == '%' || (unsigned char)*s < ' ' || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
+int
+main(void)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		const struct pcase *c = &cases[i];
+		struct config cfg;
+		struct spf_outcome spf;
+		struct dmarc_outcome dm;
+		struct policy_input in;
+		struct policy_decision out;
+
+		make_cfg(&cfg, c->cfg);
+		memset(&in, 0, sizeof(in));
+		memset(&spf, 0, sizeof(spf));
+		memset(&dm, 0, sizeof(dm));
+		in.internal_error = c->internal;
+		if (c->spf >= 0) {
+			spf.result = (enum spf_result)c->spf;
+			spf.domain = (char *)c->spf_domain;
+			in.spf_mailfrom = &spf;
+		}
+		if (c->dmr >= 0) {
+			dm.result = (enum dmarc_result)c->dmr;
+			dm.disposition = c->dis;
+			dm.from_domain = (char *)c->from;
+			dm.bad_from = has_word(c->flags, "badfrom");
+			dm.sampled_out = has_word(c->flags, "sampled");
+			dm.spf_temperror = has_word(c->flags, "spftemp");
+			dm.dkim_temperror = has_word(c->flags, "dkimtemp");
+			dm.reason = dm.bad_from ? (char *)"several From fields" : NULL;
+			in.dmarc = &dm;
+		}
+		in.tag_only_host = has_word(c->flags, "taghost");
+		memset(&out, 0x5a, sizeof(out));
+		policy_decide(&cfg, &in, &out);
+
+		is_int(c->want, out.action, "%s: action", c->name);
+		is_int(c->would, out.would_action, "%s: would_action", c->name);
+		is_int(c->header, out.add_quarantine_header, "%s: quarantine header", c->name);
+		is_string(c->code, out.smtp_code, "%s: smtp code", c->name);
+		is_string(c->xcode, out.xcode, "%s: enhanced code", c->name);
+		is_string(c->text, out.text, "%s: text", c->name);
+		ok(strstr(out.reason, c->reason) != NULL, "%s: reason has \"%s\"", c->name,
+		    c->reason);
+		if (strstr(out.reason, c->reason) == NULL)
+			diag("    reason: %s", out.reason);
+		ok(clean_text(out.text) && clean_text(out.reason),
+		    "%s: text and reason are clean", c->name);
+	}
+	return done_testing();
+}
