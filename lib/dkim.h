@@ -14,6 +14,8 @@
  *	bool dkv_has_signatures(const struct dkv_msg *m);
  *	void dkv_msg_free(struct dkv_msg *m);
  *	const char *dkim_result_name(enum dkim_result r);
+ *	int dkv_feed_raw(struct dkv_msg *m, struct dns_session *s,
+ *	    const char *from_domain, const unsigned char *p, size_t n);
  * DESCRIPTION
  *	One dkv_engine (one DKIM_LIB, query hooks on lib/dns, warm-up verification done
  *	at creation) per process, before threads. Per message: feed every header field in
@@ -27,6 +29,10 @@
  *	none is verified, one DKIMR_PERMERROR result "too many signatures". Key lookups use
  *	s (dns_cur is set during the calls). Results are in RFC 8601 vocabulary; a
  *	message without a signature has zero results (A-R says dkim=none).
+ *	dkv_feed_raw() feeds a whole saved message (header fields, dkv_eoh, body; LF or
+ *	CRLF line ends) for the self-test, tests and tools; from_domain NULL takes the
+ *	domain after the last '@' of the first From field (crude). Call dkv_eom after.
+ *	Decisions on sha1, small keys, l=, long lines, selection: see dkim.c.
  */
 #ifndef MAILAUTH_DKIM_H
 #define MAILAUTH_DKIM_H
@@ -77,5 +83,7 @@ size_t dkv_nresults(const struct dkv_msg *m);
 const struct dkv_result *dkv_result(const struct dkv_msg *m, size_t i);
 void dkv_msg_free(struct dkv_msg *m);
 const char *dkim_result_name(enum dkim_result r);
+int dkv_feed_raw(struct dkv_msg *m, struct dns_session *s, const char *from_domain,
+    const unsigned char *p, size_t n);
 
 #endif
