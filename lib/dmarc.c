@@ -9,7 +9,7 @@
  *	5322 address-list: comments (nested, with quoted-pairs), quoted strings,
  *	display names (also obsolete ones with '.'; an unquoted '@' in a display name
  *	is tolerated because the author address is the one in angle brackets), groups
- *	("name: a@x, b@x;"), empty list elements, obsolete routes ("<@r1,@r2:a@x>").
+ *	("name: a@x, b@x;", the name being words and dots only), empty list elements, obsolete routes ("<@r1,@r2:a@x>").
  *	Encoded words are atoms and stay untouched. Unbalanced quotes, comments,
  *	brackets or groups make the field unparseable. Exactly one From field is
  *	required; several mailboxes are accepted only when they all have the same
@@ -450,6 +450,20 @@ mailbox(const struct tok *v, size_t a, size_t b, struct from_state *st)
 	return addr_spec(v, in, gt, st);
 }
 
+/* phrase - tokens [a, b) are a non-empty display name (words and dots) */
+static bool
+phrase(const struct tok *v, size_t a, size_t b)
+{
+	size_t i;
+
+	if (a == b)
+		return false;
+	for (i = a; i < b; i++)
+		if (v[i].kind != TK_ATOM && v[i].kind != TK_QSTR && !is_special(&v[i], '.'))
+			return false;
+	return true;
+}
+
 /* parse_from - one From field value into st */
 static int
 parse_from(const char *value, struct from_state *st)
@@ -483,7 +497,7 @@ parse_from(const char *value, struct from_state *st)
 		case ':':
 			if (in_angle)
 				break;	/* obs-route */
-			if (in_group)
+			if (in_group || !phrase(t.v, start, i))
 				goto out;
 			in_group = true;	/* display-name ":" group-list */
 			start = i + 1;
