@@ -114,6 +114,21 @@ skip(const char *why, const char *fmt, ...)
 	fflush(stdout);
 }
 
+int
+todo(int cond, const char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_count++;
+	printf("%sok %d - ", cond ? "" : "not ", tap_count);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" # TODO %s\n", why);
+	fflush(stdout);
+	return cond;
+}
+
 void
 skip_all(const char *why)
 {

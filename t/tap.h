@@ -7,6 +7,8 @@
  *	int is_string(const char *want, const char *got, const char *fmt, ...);
  *	void diag(const char *fmt, ...);
  *	void skip(const char *why, const char *fmt, ...);	one "ok N # SKIP why"
+ *	int todo(int cond, const char *why, const char *fmt, ...);	"[not ]ok N - ... # TODO why":
+ *		a known deviation; not ok is not a failure, ok (XPASS) fails in tap-driver
  *	void skip_all(const char *why);	"1..0 # SKIP why", exit 0
  *	void bail(const char *fmt, ...);	"Bail out! ...", exit 255
  *	int done_testing(void);		return value for main(): 0 if all passed
@@ -26,6 +28,7 @@ int is_int(long want, long got, const char *fmt, ...) PRINTF_LIKE(3, 4);
 int is_string(const char *want, const char *got, const char *fmt, ...) PRINTF_LIKE(3, 4);
 void diag(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void skip(const char *why, const char *fmt, ...) PRINTF_LIKE(2, 3);
+int todo(int cond, const char *why, const char *fmt, ...) PRINTF_LIKE(3, 4);
 void skip_all(const char *why) NORETURN;
 void bail(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
 int done_testing(void);
