@@ -1065,8 +1065,14 @@ classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct rawsig *raw,
 		set_result(r, DKIMR_TEMPERROR, "key lookup failed (DNS temporary error)");
 		return;
 	case DKIM_SIGERROR_KEYTOOSMALL:
-		set_result(r, DKIMR_POLICY, "%u-bit key below minimum %u", r->key_bits,
-		    m->min_key_bits);
+		/* the library sets this only after the signature verified */
+		if (bh == DKIM_SIGBH_MISMATCH)
+			set_result(r, DKIMR_FAIL, "body hash mismatch");
+		else if (alg == DKIM_SIGN_RSASHA1)
+			set_result(r, DKIMR_FAIL, "rsa-sha1 not accepted (RFC 8301)");
+		else
+			set_result(r, DKIMR_POLICY, "%u-bit key below minimum %u",
+			    r->key_bits, m->min_key_bits);
 		return;
 	case DKIM_SIGERROR_BADSIG:
 		if (bh == DKIM_SIGBH_MISMATCH)

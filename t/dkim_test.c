@@ -114,6 +114,7 @@ static const struct single {
 	{ "dkim/emptykey.eml", 1, 0, DKIMR_PERMERROR, "key record unusable", "empty", "rsa-sha256", 0, -1, 0 },
 	{ "dkim/notdkim.eml", 1, 0, DKIMR_PERMERROR, "not v=DKIM1", "notdkim", "rsa-sha256", 0, -1, 0 },
 	{ "dkim/hsha1.eml", 1, 0, DKIMR_PERMERROR, "does not allow the signature's hash", "hsha1", "rsa-sha256", 0, -1, 0 },
+	{ "dkim/pkcs1.eml", 1, 0, DKIMR_PASS, "2048-bit rsa-sha256", "pkcs1", "rsa-sha256", 2048, 0, 0 },
 	{ "dkim/twotxt.eml", 1, 0, DKIMR_PERMERROR, "several key records", "twotxt", "rsa-sha256", 0, -1, 0 },
 	{ "dkim/testkey.eml", 1, 0, DKIMR_PASS, "testing key (t=y)", "testing", "rsa-sha256", 2048, 1, 0 },
 	{ "dkim/expired.eml", 1, 0, DKIMR_FAIL, "signature expired", "rsa2048", "rsa-sha256", 0, -1, 0 },

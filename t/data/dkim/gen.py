@@ -159,6 +159,11 @@ def main():
     key("hsha1", "example.com", "v=DKIM1; k=rsa; h=sha1; p=" + p2048)
     key("twotxt", "example.com", rsa)
     key("twotxt", "example.com", rsa)
+    # p= as a bare PKCS#1 RSAPublicKey (RFC 6376 3.6.1 wording) instead of SPKI
+    pkcs1 = subprocess.run(["openssl", "rsa", "-in", os.path.join(KEYS, "rsa2048.pem"),
+                            "-RSAPublicKey_out", "-outform", "DER"], check=True,
+                           capture_output=True).stdout
+    key("pkcs1", "example.com", "v=DKIM1; k=rsa; p=" + base64.b64encode(pkcs1).decode())
     zone.append("broken._domainkey.example.net SERVFAIL")
     key("rsa2048", "example.net", rsa)
     # "missing._domainkey.example.com" is absent: NXDOMAIN
@@ -179,6 +184,7 @@ def main():
     one("notdkim.eml", "notdkim")
     one("hsha1.eml", "hsha1")
     one("twotxt.eml", "twotxt")
+    one("pkcs1.eml", "pkcs1")
     one("testkey.eml", "testing")
     one("expired.eml", "rsa2048", t=now - 864000, x=now - 432000)
     one("future.eml", "rsa2048", t=4102444800)
