@@ -43,8 +43,16 @@
  *	  thanks to BADSIGHANDLES; signatures whose h= lacks From are permerror. When
  *	  dkim_eoh() fails for the whole message, each signature field gets a permerror
  *	  with the library's reason.
- *	- DNS: NXDOMAIN/NODATA/invalid name -> permerror "no key"; TEMPFAIL -> temperror
- *	  for that signature only.
+ *	- DNS: NXDOMAIN/NODATA/invalid name/REFUSED -> permerror "no key record";
+ *	  TEMPFAIL -> temperror for that signature only (waitreply says DKIM_DNS_ERROR).
+ *	- A body not ending in CRLF gets one at dkv_eom (RFC 6376 3.4.3/3.4.4); the
+ *	  library would refuse the whole message.
+ *	- A signature field with 8-bit or control bytes, or a tag named twice (RFC 6376
+ *	  3.2), is permerror whatever the library makes of it.
+ *	- header.b=: we compute the shortest prefix (at least 8) unique among all
+ *	  signature fields of the message ourselves, b= folding removed.
+ *	Results keep attacker text sanitized (str_sanitize, 255 bytes) and d= lowercased;
+ *	callers still quote them in header fields.
  */
 #include "autoconf.h"
 

@@ -331,6 +331,17 @@ test_too_many(struct dkv_engine *e, const struct config *c)
 	is_int(0, s.queries, "51 signature fields: no key lookup");
 	dkv_msg_free(m);
 
+	/* thousands of fields: still one result, nothing kept beyond the limit */
+	buf_reset(&msg);
+	for (int i = 0; i < 5000; i++)
+		buf_adds(&msg, sig);
+	buf_add(&msg, rest + strlen(sig), n - strlen(sig));
+	m = verify_mem(e, c, (unsigned char *)msg.data, msg.len, NULL, &s);
+	ok(dkv_nresults(m) == 1 && strcmp(dkv_result(m, 0)->reason,
+	    "too many signatures (5000)") == 0 && s.queries == 0,
+	    "5000 signature fields: one permerror \"too many signatures (5000)\", no lookup");
+	dkv_msg_free(m);
+
 	/* 50 copies of one signature are within the limit: 5 verified, key shared */
 	buf_reset(&msg);
 	for (int i = 0; i < 50; i++)
