@@ -115,6 +115,9 @@ struct dns_resolver *dns_zone_open(const char *path, struct buf *err);
 struct dns_resolver *dns_zone_new(void);
 int dns_zone_add_line(struct dns_resolver *r, const char *line, struct buf *err);
 struct dns_resolver *dns_unbound_open(const struct config *cfg, struct buf *err);
+/* For tests only: the unbound backend answering from a static root zone that holds
+ * just these records (ub_ctx_data_add syntax, NULL-terminated), no network. */
+struct dns_resolver *dns_unbound_open_local(const char *const *rrs, struct buf *err);
 struct dns_resolver *dns_open(const struct config *cfg, struct buf *err);	/* by DNSBackend */
 void dns_resolver_free(struct dns_resolver *r);
 

@@ -1,15 +1,496 @@
-/* dns_unbound.c - the libunbound backend (being written; this stub refuses to open) */
+/*
+ * dns_unbound.c - the "unbound" DNS backend (production): libunbound, shared cache
+ * SYNOPSIS
+ *	struct dns_resolver *dns_unbound_open(const struct config *cfg, struct buf *err);
+ *	struct dns_resolver *dns_unbound_open_local(const char *const *rrs,
+ *	    struct buf *err);
+ * DESCRIPTION
+ *	One ub_ctx per resolver, in libunbound's thread mode (ub_ctx_async 1); its cache
+ *	is shared by every message. Nothing is read implicitly: no /etc/resolv.conf, no
+ *	/etc/hosts. DNSForwarders words ("ADDR" or "ADDR@PORT") become ub_ctx_set_fwd();
+ *	with none, libunbound recurses from its built-in root hints. DNSTrustAnchorFile
+ *	turns on DNSSEC validation (ub_ctx_add_ta_file): answers then carry
+ *	DNSSEC_SECURE/INSECURE, and a bogus answer is DNS_TEMPFAIL with DNSSEC_BOGUS.
+ *
+ *	One dispatcher thread polls ub_fd() and runs ub_process(), which calls back into
+ *	this file. A caller starts ub_resolve_async() and waits on the query's own
+ *	condition variable (CLOCK_MONOTONIC) until its deadline: the query timeout
+ *	bounded by the session deadline. On timeout the caller marks the query abandoned
+ *	(under the backend mutex) and calls ub_cancel(). In thread mode libunbound takes
+ *	a query out of its table before it runs the callback, so ub_cancel() succeeds
+ *	exactly when the callback will never run: then the caller frees the query;
+ *	otherwise the callback (running or about to) finds it abandoned and frees it.
+ *	Abandoned queries sit on a list so that dns_resolver_free() can free those whose
+ *	callback never came because ub_ctx_delete() dropped them.
+ *
+ *	Result mapping (LIBRARIES.md 6.2): err != 0, SERVFAIL or other rcodes ->
+ *	DNS_TEMPFAIL; FORMERR, NOTIMP, REFUSED -> DNS_PERMFAIL; nxdomain -> DNS_NXDOMAIN;
+ *	no data -> DNS_NODATA. RDATA is decoded from result->data (TXT length-prefixed
+ *	strings, MX preference + name, PTR/CNAME names as dotted text); malformed RDATA
+ *	is skipped. CNAMEs are followed by libunbound.
+ *
+ *	dns_unbound_open_local() is for tests: a static root zone holding only the given
+ *	records (ub_ctx_data_add syntax), so the real code path runs without a network.
+ *	dns_resolver_free() must not run while queries are in progress.
+ */
 #include "autoconf.h"
+
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <unbound.h>
 
 #include "config.h"
 #include "dns.h"
 #include "dns_int.h"
+#include "log.h"
+#include "util.h"
 
-/* dns_unbound_open - not available yet */
+struct ubres;
+
+struct ubq {
+	struct ubres *b;
+	struct ubq *prev, *next;	/* on the abandoned list */
+	pthread_cond_t cv;
+	bool done;
+	bool abandoned;
+	int err;
+	struct ub_result *res;
+};
+
+struct ubres {
+	struct ub_ctx *ctx;
+	pthread_mutex_t mu;
+	pthread_condattr_t cattr;
+	pthread_t thread;
+	bool thread_started;
+	int stop[2];
+	struct ubq *abandoned;
+	bool validating;
+};
+
+static struct dns_answer *ub_query(void *be, const char *name, int qtype,
+    const struct timespec *deadline);
+static void ub_destroy(void *be);
+
+static const struct dns_ops unbound_ops = { "unbound", ub_query, ub_destroy };
+
+/* ubq_free - free a query and whatever result it holds */
+static void
+ubq_free(struct ubq *q)
+{
+	pthread_cond_destroy(&q->cv);
+	if (q->res != NULL)
+		ub_resolve_free(q->res);
+	free(q);
+}
+
+/* unlink_abandoned - take q off the abandoned list (mutex held) */
+static void
+unlink_abandoned(struct ubres *b, struct ubq *q)
+{
+	if (q->prev != NULL)
+		q->prev->next = q->next;
+	else
+		b->abandoned = q->next;
+	if (q->next != NULL)
+		q->next->prev = q->prev;
+	q->prev = q->next = NULL;
+}
+
+/* ub_callback - libunbound delivers a result (dispatcher thread) */
+static void
+ub_callback(void *arg, int err, struct ub_result *res)
+{
+	struct ubq *q = arg;
+	struct ubres *b = q->b;
+	bool abandoned;
+
+	pthread_mutex_lock(&b->mu);
+	abandoned = q->abandoned;
+	if (abandoned)
+		unlink_abandoned(b, q);
+	else {
+		q->err = err;
+		q->res = res;
+		q->done = true;
+		pthread_cond_signal(&q->cv);
+	}
+	pthread_mutex_unlock(&b->mu);
+	if (abandoned) {
+		if (res != NULL)
+			ub_resolve_free(res);
+		ubq_free(q);
+	}
+}
+
+/* dispatcher - poll libunbound's result pipe and run the callbacks */
+static void *
+dispatcher(void *arg)
+{
+	struct ubres *b = arg;
+	struct pollfd pfd[2];
+	int rc;
+
+	for (;;) {
+		pfd[0].fd = ub_fd(b->ctx);
+		pfd[0].events = POLLIN;
+		pfd[1].fd = b->stop[0];
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_msg(LOG_ERR, "dns: unbound dispatcher poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[1].revents != 0)
+			break;
+		if (pfd[0].revents != 0 && (rc = ub_process(b->ctx)) != 0) {
+			log_msg(LOG_ERR, "dns: ub_process: %s", ub_strerror(rc));
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* rdata_txt - decode length-prefixed character-strings into rr; -1 if malformed */
+static int
+rdata_txt(struct dns_rr *rr, const unsigned char *p, size_t len)
+{
+	const char **strs = NULL;
+	size_t *lens = NULL, n = 0, off = 0;
+
+	while (off < len) {
+		size_t l = p[off];
+
+		if (off + 1 + l > len) {
+			free(strs);
+			free(lens);
+			return -1;
+		}
+		strs = xreallocarray(strs, n + 1, sizeof *strs);
+		lens = xreallocarray(lens, n + 1, sizeof *lens);
+		strs[n] = (const char *)p + off + 1;
+		lens[n++] = l;
+		off += 1 + l;
+	}
+	if (n == 0) {
+		free(strs);
+		free(lens);
+		return -1;
+	}
+	dns_rr_set_txt(rr, strs, lens, n);
+	free(strs);
+	free(lens);
+	return 0;
+}
+
+/* rdata_decode - one RDATA of type qtype into rr; -1 if malformed */
+static int
+rdata_decode(struct dns_rr *rr, int qtype, const unsigned char *p, size_t len)
+{
+	int n;
+
+	switch (qtype) {
+	case ns_t_a:
+		if (len != 4)
+			return -1;
+		memcpy(&rr->u.a, p, 4);
+		return 0;
+	case ns_t_aaaa:
+		if (len != 16)
+			return -1;
+		memcpy(&rr->u.aaaa, p, 16);
+		return 0;
+	case ns_t_mx:
+		if (len < 3)
+			return -1;
+		rr->u.mx.pref = (uint16_t)(p[0] << 8 | p[1]);
+		n = dns_wire_name_text(p + 2, len - 2, rr->u.mx.host, sizeof rr->u.mx.host);
+		return n < 0 || (size_t)n != len - 2 ? -1 : 0;
+	case ns_t_ptr:
+	case ns_t_cname:
+		n = dns_wire_name_text(p, len, rr->u.host, sizeof rr->u.host);
+		return n < 0 || (size_t)n != len ? -1 : 0;
+	case ns_t_txt:
+		return rdata_txt(rr, p, len);
+	}
+	return -1;
+}
+
+/* convert - a libunbound result as our answer */
+static struct dns_answer *
+convert(const struct ubres *b, int qtype, int err, const struct ub_result *res)
+{
+	struct dns_answer *a;
+	size_t i;
+
+	if (err != 0 || res == NULL)
+		return dns_answer_new(DNS_TEMPFAIL, qtype);
+	a = dns_answer_new(DNS_NODATA, qtype);
+	if (res->secure)
+		a->sec = DNSSEC_SECURE;
+	else if (res->bogus)
+		a->sec = DNSSEC_BOGUS;
+	else
+		a->sec = b->validating ? DNSSEC_INSECURE : DNSSEC_UNKNOWN;
+	if (res->bogus) {
+		a->status = DNS_TEMPFAIL;
+		return a;
+	}
+	switch (res->rcode) {
+	case ns_r_noerror:
+		break;
+	case ns_r_nxdomain:
+		a->status = DNS_NXDOMAIN;
+		return a;
+	case ns_r_formerr:
+	case ns_r_notimpl:
+	case ns_r_refused:
+		a->status = DNS_PERMFAIL;
+		return a;
+	default:
+		a->status = DNS_TEMPFAIL;
+		return a;
+	}
+	if (res->nxdomain) {
+		a->status = DNS_NXDOMAIN;
+		return a;
+	}
+	if (!res->havedata || res->data == NULL)
+		return a;
+	for (i = 0; res->data[i] != NULL; i++) {
+		struct dns_rr *rr = dns_answer_add(a);
+
+		rr->ttl = res->ttl > 0 ? (uint32_t)res->ttl : 0;
+		if (res->len[i] < 0 || rdata_decode(rr, qtype,
+		    (const unsigned char *)res->data[i], (size_t)res->len[i]) < 0) {
+			dns_rr_clear(rr, qtype);
+			a->n--;		/* skip malformed RDATA */
+		}
+	}
+	if (a->n > 0)
+		a->status = DNS_OK;
+	return a;
+}
+
+/* ub_ask - one asynchronous query waited for until the deadline; NULL on timeout */
+static struct dns_answer *
+ub_ask(struct ubres *b, const char *name, int qtype, const struct timespec *deadline,
+    int *rcp)
+{
+	struct ubq *q;
+	struct dns_answer *a;
+	int id = 0;
+
+	q = xcalloc(1, sizeof *q);
+	q->b = b;
+	pthread_cond_init(&q->cv, &b->cattr);
+	if ((*rcp = ub_resolve_async(b->ctx, name, qtype, ns_c_in, q, ub_callback,
+	    &id)) != 0) {
+		ubq_free(q);
+		return NULL;
+	}
+	pthread_mutex_lock(&b->mu);
+	while (!q->done)
+		if (pthread_cond_timedwait(&q->cv, &b->mu, deadline) == ETIMEDOUT)
+			break;
+	if (!q->done) {
+		/* give up: whoever comes last (cancel or callback) frees q */
+		q->abandoned = true;
+		q->next = b->abandoned;
+		if (q->next != NULL)
+			q->next->prev = q;
+		b->abandoned = q;
+		pthread_mutex_unlock(&b->mu);
+		if (ub_cancel(b->ctx, id) == 0) {
+			pthread_mutex_lock(&b->mu);
+			unlink_abandoned(b, q);
+			pthread_mutex_unlock(&b->mu);
+			ubq_free(q);
+		}
+		return NULL;
+	}
+	pthread_mutex_unlock(&b->mu);
+	a = convert(b, qtype, q->err, q->res);
+	ubq_free(q);
+	return a;
+}
+
+/* ub_query - the backend's query operation */
+static struct dns_answer *
+ub_query(void *be, const char *name, int qtype, const struct timespec *deadline)
+{
+	struct dns_answer *a;
+	int rc = 0;
+
+	if ((a = ub_ask(be, name, qtype, deadline, &rc)) != NULL)
+		return a;
+	if (rc != 0)
+		log_msg(LOG_WARNING, "dns: ub_resolve_async %s: %s", name, ub_strerror(rc));
+	return dns_answer_new(DNS_TEMPFAIL, qtype);
+}
+
+/* ub_destroy - stop the dispatcher, delete the context, free abandoned queries */
+static void
+ub_destroy(void *be)
+{
+	struct ubres *b = be;
+	struct ubq *q, *next;
+
+	if (b->thread_started) {
+		if (write(b->stop[1], "x", 1) < 0)
+			log_msg(LOG_ERR, "dns: cannot stop the dispatcher: %s", strerror(errno));
+		pthread_join(b->thread, NULL);
+	}
+	if (b->ctx != NULL)
+		ub_ctx_delete(b->ctx);
+	for (q = b->abandoned; q != NULL; q = next) {
+		next = q->next;
+		ubq_free(q);
+	}
+	if (b->stop[0] >= 0)
+		close(b->stop[0]);
+	if (b->stop[1] >= 0)
+		close(b->stop[1]);
+	pthread_condattr_destroy(&b->cattr);
+	pthread_mutex_destroy(&b->mu);
+	free(b);
+}
+
+/* ub_new - a context in thread mode, nothing configured yet */
+static struct ubres *
+ub_new(struct buf *err)
+{
+	struct ubres *b = xcalloc(1, sizeof *b);
+	int rc;
+
+	b->stop[0] = b->stop[1] = -1;
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_condattr_init(&b->cattr);
+	pthread_condattr_setclock(&b->cattr, CLOCK_MONOTONIC);
+	if ((b->ctx = ub_ctx_create()) == NULL) {
+		buf_adds(err, "dns: ub_ctx_create failed\n");
+		goto fail;
+	}
+	if ((rc = ub_ctx_async(b->ctx, 1)) != 0) {
+		buf_printf(err, "dns: ub_ctx_async: %s\n", ub_strerror(rc));
+		goto fail;
+	}
+	return b;
+fail:
+	ub_destroy(b);
+	return NULL;
+}
+
+/* ub_start - start the dispatcher, then a first query to load and check the
+ * configuration; libunbound starts its own thread then, with our signals blocked */
+static struct dns_resolver *
+ub_start(struct ubres *b, struct buf *err)
+{
+	sigset_t all, old;
+	struct timespec dl;
+	struct dns_answer *a;
+	int rc;
+
+	if (pipe(b->stop) < 0) {
+		buf_printf(err, "dns: pipe: %s\n", strerror(errno));
+		b->stop[0] = b->stop[1] = -1;
+		ub_destroy(b);
+		return NULL;
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if ((rc = pthread_create(&b->thread, NULL, dispatcher, b)) != 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		buf_printf(err, "dns: cannot start the dispatcher: %s\n", strerror(rc));
+		ub_destroy(b);
+		return NULL;
+	}
+	b->thread_started = true;
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += 5;
+	rc = 0;
+	a = ub_ask(b, "localhost", ns_t_a, &dl, &rc);	/* a built-in local zone */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	dns_answer_free(a);
+	if (rc != 0) {
+		buf_printf(err, "dns: libunbound refuses the configuration: %s\n",
+		    ub_strerror(rc));
+		ub_destroy(b);
+		return NULL;
+	}
+	return dns_resolver_new(&unbound_ops, b);
+}
+
+/* dns_unbound_open - the production resolver configured by DNSForwarders etc. */
 struct dns_resolver *
 dns_unbound_open(const struct config *cfg, struct buf *err)
 {
-	(void)cfg;
-	buf_adds(err, "DNS backend unbound: not written yet\n");
-	return NULL;
+	struct ubres *b;
+	size_t i;
+	int rc, errors = 0;
+
+	if ((b = ub_new(err)) == NULL)
+		return NULL;
+	for (i = 0; cfg->dns_forwarders != NULL && cfg->dns_forwarders[i] != NULL; i++) {
+		const char *fwd = cfg->dns_forwarders[i];
+
+		if (fwd[0] == '\0')
+			continue;
+		if ((rc = ub_ctx_set_fwd(b->ctx, fwd)) != 0) {
+			buf_printf(err, "DNSForwarders: bad address \"%s\": %s\n", fwd,
+			    ub_strerror(rc));
+			errors++;
+		}
+	}
+	if (cfg->dns_trust_anchor != NULL && cfg->dns_trust_anchor[0] != '\0') {
+		if (access(cfg->dns_trust_anchor, R_OK) < 0) {
+			buf_printf(err, "DNSTrustAnchorFile %s: %s\n", cfg->dns_trust_anchor,
+			    strerror(errno));
+			errors++;
+		} else if ((rc = ub_ctx_add_ta_file(b->ctx, cfg->dns_trust_anchor)) != 0) {
+			buf_printf(err, "DNSTrustAnchorFile %s: %s\n", cfg->dns_trust_anchor,
+			    ub_strerror(rc));
+			errors++;
+		} else
+			b->validating = true;
+	}
+	if (errors > 0) {
+		ub_destroy(b);
+		return NULL;
+	}
+	return ub_start(b, err);
+}
+
+/* dns_unbound_open_local - tests only: answers from the given records, no network */
+struct dns_resolver *
+dns_unbound_open_local(const char *const *rrs, struct buf *err)
+{
+	struct ubres *b;
+	size_t i;
+	int rc;
+
+	if ((b = ub_new(err)) == NULL)
+		return NULL;
+	if ((rc = ub_ctx_zone_add(b->ctx, ".", "static")) != 0) {
+		buf_printf(err, "dns: ub_ctx_zone_add: %s\n", ub_strerror(rc));
+		ub_destroy(b);
+		return NULL;
+	}
+	for (i = 0; rrs != NULL && rrs[i] != NULL; i++)
+		if ((rc = ub_ctx_data_add(b->ctx, rrs[i])) != 0) {
+			buf_printf(err, "dns: ub_ctx_data_add \"%s\": %s\n", rrs[i],
+			    ub_strerror(rc));
+			ub_destroy(b);
+			return NULL;
+		}
+	return ub_start(b, err);
 }

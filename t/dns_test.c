@@ -1,6 +1,6 @@
 /*
  * dns_test.c - lib/dns: zone backend, normalization, sessions, wire answers, threads,
- * and the unbound backend on local data
+ * and the unbound backend on local data (its real code path, no network)
  * DESCRIPTION
  *	Every query case is checked twice: the parsed answer, and the RFC 1035 reply
  *	dns_answer_wire() makes of it, read back with glibc's ns_parserr(). Answers are
@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "dns.h"
+#include "dns_int.h"
 #include "tap.h"
 #include "util.h"
 
@@ -674,6 +675,188 @@ test_open(void)
 	dns_answer_free(a);
 }
 
+static const char *const ub_records[] = {
+	"ex.test. 300 IN TXT \"v=spf1 \" \"-all\"",
+	"ex.test. 300 IN A 192.0.2.1",
+	"ex.test. 300 IN AAAA 2001:db8::1",
+	"ex.test. 300 IN MX 10 mx.ex.test.",
+	"mx.ex.test. 300 IN A 192.0.2.25",
+	"25.2.0.192.in-addr.arpa. 300 IN PTR mx.ex.test.",
+	"nul.ex.test. 300 IN TXT \"a\\000b\" \"\\255\"",
+	"two.ex.test. 300 IN TXT \"one\"",
+	"two.ex.test. 300 IN TXT \"two\"",
+	"alias.ex.test. 300 IN CNAME ex.test.",
+	NULL,
+};
+
+static const struct qcase ub_cases[] = {
+	{ "ex.test", ns_t_txt, DNS_OK, "\"v=spf1 \" \"-all\"" },
+	{ "EX.test.", ns_t_a, DNS_OK, "192.0.2.1" },
+	{ "ex.test", ns_t_aaaa, DNS_OK, "2001:db8::1" },
+	{ "ex.test", ns_t_mx, DNS_OK, "10 mx.ex.test" },
+	{ "25.2.0.192.in-addr.arpa", ns_t_ptr, DNS_OK, "mx.ex.test" },
+	{ "nul.ex.test", ns_t_txt, DNS_OK, "\"a\\000b\" \"\\255\"" },
+	{ "alias.ex.test", ns_t_cname, DNS_OK, "ex.test" },
+	{ "mx.ex.test", ns_t_txt, DNS_NODATA, NULL },
+	{ "nosuch.ex.test", ns_t_txt, DNS_NXDOMAIN, NULL },
+	{ "nosuch.test", ns_t_a, DNS_NXDOMAIN, NULL },
+	{ "a..test", ns_t_a, DNS_PERMFAIL, NULL },
+};
+
+struct race_arg {
+	struct dns_resolver *r;
+	unsigned rounds;
+	unsigned answered, timedout, wrong;
+};
+
+/* race_main - queries whose deadline passes while the answer is on its way */
+static void *
+race_main(void *p)
+{
+	static const long delay_ns[] = { -1000000, 0, 10000, 50000, 100000, 300000 };
+	struct race_arg *t = p;
+	unsigned k;
+
+	for (k = 0; k < t->rounds; k++) {
+		const struct qcase *c = &ub_cases[k % 5];
+		struct timespec dl;
+		struct dns_answer *a;
+		struct buf got;
+		long ns = delay_ns[k % NELEM(delay_ns)];
+
+		clock_gettime(CLOCK_MONOTONIC, &dl);
+		dl.tv_nsec += ns;
+		while (dl.tv_nsec >= 1000000000L) {
+			dl.tv_sec++;
+			dl.tv_nsec -= 1000000000L;
+		}
+		while (dl.tv_nsec < 0) {
+			dl.tv_sec--;
+			dl.tv_nsec += 1000000000L;
+		}
+		a = t->r->ops->query(t->r->be, c->name, c->qtype, &dl);
+		buf_init(&got);
+		render_answer(&got, a);
+		if (a->status == DNS_TEMPFAIL && a->n == 0)
+			t->timedout++;
+		else if (a->status == DNS_OK && strcmp(buf_str(&got), c->text) == 0)
+			t->answered++;
+		else
+			t->wrong++;
+		buf_free(&got);
+		dns_answer_free(a);
+	}
+	return NULL;
+}
+
+/* test_unbound_local - the unbound backend answering from local data */
+static void
+test_unbound_local(void)
+{
+	struct buf err;
+	struct dns_resolver *r;
+	struct dns_session s;
+	struct race_arg args[8];
+	pthread_t tid[8];
+	unsigned answered = 0, timedout = 0, wrong = 0, started = 0;
+	size_t i;
+	static const char *const bad[] = { "ex.test. IN A not-an-address", NULL };
+
+	buf_init(&err);
+	r = dns_unbound_open_local(ub_records, &err);
+	if (!ok(r != NULL, "unbound local resolver opens")) {
+		diag("%s", buf_str(&err));
+		buf_free(&err);
+		return;
+	}
+	dns_session_init(&s, r, 5000);
+	for (i = 0; i < NELEM(ub_cases); i++)
+		check_case(&s, &ub_cases[i], "unbound");
+	{
+		struct dns_answer *a = NULL;
+		struct buf got;
+
+		buf_init(&got);
+		is_int(DNS_OK, dns_query(&s, "two.ex.test", ns_t_txt, &a),
+		    "unbound: two TXT records");
+		render_answer(&got, a);
+		ok(strcmp(buf_str(&got), "\"one\" | \"two\"") == 0 ||
+		    strcmp(buf_str(&got), "\"two\" | \"one\"") == 0,
+		    "unbound: both TXT records (%s)", buf_str(&got));
+		dns_answer_free(a);
+		buf_free(&got);
+	}
+
+	for (i = 0; i < NELEM(args); i++) {
+		args[i] = (struct race_arg){ r, 600, 0, 0, 0 };
+		if (pthread_create(&tid[i], NULL, race_main, &args[i]) != 0)
+			break;
+		started++;
+	}
+	for (i = 0; i < started; i++) {
+		pthread_join(tid[i], NULL);
+		answered += args[i].answered;
+		timedout += args[i].timedout;
+		wrong += args[i].wrong;
+	}
+	is_int(8, started, "unbound race: 8 threads");
+	is_int(8 * 600, answered + timedout, "unbound race: every query answered or timed out");
+	is_int(0, wrong, "unbound race: no wrong answer");
+	diag("unbound race: %u answered, %u timed out and cancelled", answered, timedout);
+	dns_resolver_free(r);
+
+	buf_reset(&err);
+	r = dns_unbound_open_local(bad, &err);
+	ok(r == NULL && err.len > 0, "unbound local: bad record refused with a reason");
+	dns_resolver_free(r);
+	buf_free(&err);
+}
+
+/* test_unbound_config - forwarders and trust anchors from the configuration */
+static void
+test_unbound_config(void)
+{
+	char *fwd_dead[] = { "127.0.0.1@1", NULL };
+	char *fwd_bad[] = { "not-an-address", NULL };
+	struct config cfg;
+	struct buf err;
+	struct dns_resolver *r;
+	struct dns_session s;
+	struct dns_answer *a = NULL;
+
+	buf_init(&err);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.dns_backend = DNS_BACKEND_UNBOUND;
+	cfg.dns_forwarders = fwd_dead;
+	r = dns_open(&cfg, &err);
+	if (ok(r != NULL, "unbound with forwarder 127.0.0.1@1 opens")) {
+		dns_session_init(&s, r, 1500);
+		is_int(DNS_TEMPFAIL, dns_query(&s, "example.com", ns_t_txt, &a),
+		    "unreachable forwarder: TEMPFAIL");
+		dns_answer_free(a);
+		a = NULL;
+		is_int(DNS_TEMPFAIL, dns_query(&s, "example.org", ns_t_a, &a),
+		    "unreachable forwarder, second query: TEMPFAIL");
+		dns_answer_free(a);
+		dns_resolver_free(r);
+	} else
+		diag("%s", buf_str(&err));
+	buf_reset(&err);
+	cfg.dns_forwarders = fwd_bad;
+	r = dns_open(&cfg, &err);
+	ok(r == NULL && strstr(buf_str(&err), "not-an-address") != NULL,
+	    "bad forwarder refused, named in err");
+	dns_resolver_free(r);
+	buf_reset(&err);
+	cfg.dns_forwarders = NULL;
+	cfg.dns_trust_anchor = "no-such-dir/root.key";
+	r = dns_open(&cfg, &err);
+	ok(r == NULL && strstr(buf_str(&err), "root.key") != NULL,
+	    "unreadable trust anchor refused, named in err");
+	dns_resolver_free(r);
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -691,5 +874,7 @@ main(void)
 	test_threads(r);
 	dns_resolver_free(r);
 	test_open();
+	test_unbound_local();
+	test_unbound_config();
 	return done_testing();
 }
