@@ -40,6 +40,18 @@
  *	for the query timeout (bounded by the deadline) and answers DNS_TEMPFAIL, unless
  *	the environment variable MAILAUTH_ZONE_TIMEOUT_INSTANT is set (tests). CNAMEs are
  *	followed (at most 8) by the zone backend.
+ *
+ *	Details fixed by the implementation (lib/dns.c, dns_zone.c, dns_unbound.c): a
+ *	query timeout of 0 means 5 s. Queries are counted in s->queries only when they
+ *	reach the backend; every DNS_TEMPFAIL (also past the deadline) in s->tempfails.
+ *	Zone: a CNAME chain over 8 hops or a CNAME loop is DNS_TEMPFAIL (what a
+ *	recursive resolver's SERVFAIL gives); "*.X" answers names below X without
+ *	entries of their own, unless a nearer ancestor has entries (empty non-terminals
+ *	are not modelled: an absent parent is NXDOMAIN); a name-wide fault wins over
+ *	records; an optional TTL and class IN may follow the name; TXT strings over 255
+ *	bytes are stored as consecutive 255-byte character-strings. dns_answer_wire():
+ *	OK/NODATA -> NOERROR, NXDOMAIN -> 3, TEMPFAIL -> SERVFAIL (2), PERMFAIL ->
+ *	REFUSED (5); returns 0, or -1 when the reply does not fit buflen.
  */
 #ifndef MAILAUTH_DNS_H
 #define MAILAUTH_DNS_H

@@ -40,6 +40,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -233,7 +234,7 @@ convert(const struct ubres *b, int qtype, int err, const struct ub_result *res)
 	size_t i;
 
 	if (err != 0 || res == NULL)
-		return dns_answer_new(DNS_TEMPFAIL, qtype);
+		return dns_answer_new(err == UB_SYNTAX ? DNS_PERMFAIL : DNS_TEMPFAIL, qtype);
 	a = dns_answer_new(DNS_NODATA, qtype);
 	if (res->secure)
 		a->sec = DNSSEC_SECURE;
@@ -324,18 +325,37 @@ ub_ask(struct ubres *b, const char *name, int qtype, const struct timespec *dead
 	return a;
 }
 
+/* escape_name - a name as libunbound's text form: every label byte taken literally */
+static void
+escape_name(const char *name, char *out, size_t outlen)
+{
+	size_t o = 0;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p != '\0' && o + 5 < outlen; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		    *p == '_' || *p == '.' || (*p == '*' && (p[1] == '.' || p[1] == '\0')))
+			out[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\%03u", *p);
+	}
+	out[o] = '\0';
+}
+
 /* ub_query - the backend's query operation */
 static struct dns_answer *
 ub_query(void *be, const char *name, int qtype, const struct timespec *deadline)
 {
 	struct dns_answer *a;
+	char text[253 * 4 + 2];
 	int rc = 0;
 
-	if ((a = ub_ask(be, name, qtype, deadline, &rc)) != NULL)
+	escape_name(name, text, sizeof text);
+	if ((a = ub_ask(be, text, qtype, deadline, &rc)) != NULL)
 		return a;
 	if (rc != 0)
-		log_msg(LOG_WARNING, "dns: ub_resolve_async %s: %s", name, ub_strerror(rc));
-	return dns_answer_new(DNS_TEMPFAIL, qtype);
+		log_msg(LOG_WARNING, "dns: ub_resolve_async %s: %s", text, ub_strerror(rc));
+	return dns_answer_new(rc == UB_SYNTAX ? DNS_PERMFAIL : DNS_TEMPFAIL, qtype);
 }
 
 /* ub_destroy - stop the dispatcher, delete the context, free abandoned queries */

@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
+#include <ctype.h>
 #include <pthread.h>
 #include <resolv.h>
 #include <stdio.h>
@@ -166,6 +167,33 @@ txt_consistent(const struct dns_answer *a)
 	return true;
 }
 
+/* same_name - whether a name as libresolv prints it is the dotted name want */
+static bool
+same_name(const char *printed, const char *want)
+{
+	unsigned char w1[NS_MAXCDNAME], w2[NS_MAXCDNAME];
+	size_t len = strlen(want), pos = 0, start, i;
+
+	if (len > 0 && want[len - 1] == '.')
+		len--;
+	for (start = 0; start < len; start = i + 1) {	/* labels by hand */
+		for (i = start; i < len && want[i] != '.'; i++)
+			;
+		if (pos + 1 + (i - start) >= sizeof w2)
+			return false;
+		w2[pos++] = (unsigned char)(i - start);
+		memcpy(w2 + pos, want + start, i - start);
+		pos += i - start;
+	}
+	w2[pos++] = 0;
+	if (ns_name_pton(printed, w1, sizeof w1) < 0)
+		return false;
+	for (i = 0; i < pos; i++)
+		if (tolower(w1[i]) != tolower(w2[i]))
+			return false;
+	return true;
+}
+
 /* render_wire - parse a reply with libresolv and render its answers; -1 if malformed */
 static int
 render_wire(struct buf *b, const unsigned char *pkt, size_t len, int qtype,
@@ -173,17 +201,14 @@ render_wire(struct buf *b, const unsigned char *pkt, size_t len, int qtype,
 {
 	ns_msg msg;
 	ns_rr rr;
-	char host[NS_MAXDNAME], ip[INET6_ADDRSTRLEN], want[256];
+	char host[NS_MAXDNAME], ip[INET6_ADDRSTRLEN];
 	int i, n;
 
 	if (ns_initparse(pkt, (int)len, &msg) < 0 || ns_msg_count(msg, ns_s_qd) != 1 ||
 	    ns_parserr(&msg, ns_s_qd, 0, &rr) < 0)
 		return -1;
-	snprintf(want, sizeof want, "%s", qname);
-	if (want[0] != '\0' && want[strlen(want) - 1] == '.')
-		want[strlen(want) - 1] = '\0';
 	if ((int)ns_rr_type(rr) != qtype || ns_rr_class(rr) != ns_c_in ||
-	    strcasecmp(ns_rr_name(rr), want) != 0)
+	    !same_name(ns_rr_name(rr), qname))
 		return -1;
 	*rcode = ns_msg_getflag(msg, ns_f_rcode);
 	if (!ns_msg_getflag(msg, ns_f_qr))
@@ -194,7 +219,7 @@ render_wire(struct buf *b, const unsigned char *pkt, size_t len, int qtype,
 		int rdlen;
 
 		if (ns_parserr(&msg, ns_s_an, i, &rr) < 0 || (int)ns_rr_type(rr) != qtype ||
-		    ns_rr_class(rr) != ns_c_in || strcasecmp(ns_rr_name(rr), want) != 0)
+		    ns_rr_class(rr) != ns_c_in || !same_name(ns_rr_name(rr), qname))
 			return -1;
 		rd = ns_rr_rdata(rr);
 		rdlen = ns_rr_rdlen(rr);
@@ -575,6 +600,8 @@ test_wire_small(struct dns_resolver *r)
 
 struct thread_arg {
 	struct dns_resolver *r;
+	const struct qcase *cases;
+	size_t ncases;
 	unsigned rounds;
 	unsigned mismatches;
 	unsigned checked;
@@ -594,8 +621,8 @@ thread_main(void *p)
 	dns_session_init(&s, t->r, 1000);
 	dns_cur = &s;
 	for (k = 0; k < t->rounds; k++)
-		for (i = 0; i < NELEM(zone_cases); i++) {
-			const struct qcase *c = &zone_cases[i];
+		for (i = 0; i < t->ncases; i++) {
+			const struct qcase *c = &t->cases[i];
 			struct dns_answer *a = NULL;
 
 			dns_query(dns_cur, c->name, c->qtype, &a);
@@ -612,9 +639,10 @@ thread_main(void *p)
 	return NULL;
 }
 
-/* test_threads - 8 threads share one zone resolver */
+/* test_threads - 8 threads share one resolver */
 static void
-test_threads(struct dns_resolver *r)
+test_threads(struct dns_resolver *r, const struct qcase *cases, size_t ncases,
+    unsigned rounds, const char *what)
 {
 	struct thread_arg args[8];
 	pthread_t tid[8];
@@ -622,21 +650,20 @@ test_threads(struct dns_resolver *r)
 	size_t i;
 
 	for (i = 0; i < NELEM(args); i++) {
-		args[i] = (struct thread_arg){ r, 200, 0, 0 };
-		if (pthread_create(&tid[i], NULL, thread_main, &args[i]) == 0)
-			started++;
-		else
+		args[i] = (struct thread_arg){ r, cases, ncases, rounds, 0, 0 };
+		if (pthread_create(&tid[i], NULL, thread_main, &args[i]) != 0)
 			break;
+		started++;
 	}
 	for (i = 0; i < started; i++) {
 		pthread_join(tid[i], NULL);
 		checked += args[i].checked;
 		mismatches += args[i].mismatches;
 	}
-	is_int(8, started, "8 threads started");
-	is_int(8 * 200 * NELEM(zone_cases), checked, "threads: every answer checked");
-	is_int(0, mismatches, "threads: no wrong answer");
-	ok(dns_cur == NULL, "dns_cur is per thread (main thread untouched)");
+	is_int(8, started, "%s threads: 8 started", what);
+	is_int(8 * rounds * ncases, checked, "%s threads: every answer checked", what);
+	is_int(0, mismatches, "%s threads: no wrong answer", what);
+	ok(dns_cur == NULL, "%s threads: dns_cur is per thread (main untouched)", what);
 }
 
 /* test_open - dns_open() picks the backend from the configuration */
@@ -686,6 +713,9 @@ static const char *const ub_records[] = {
 	"two.ex.test. 300 IN TXT \"one\"",
 	"two.ex.test. 300 IN TXT \"two\"",
 	"alias.ex.test. 300 IN CNAME ex.test.",
+	"sp\\032ace.ex.test. 300 IN TXT \"space\"",
+	"back\\092slash.ex.test. 300 IN TXT \"backslash\"",
+	"dot\\.inside.ex.test. 300 IN TXT \"dot\"",
 	NULL,
 };
 
@@ -701,6 +731,9 @@ static const struct qcase ub_cases[] = {
 	{ "nosuch.ex.test", ns_t_txt, DNS_NXDOMAIN, NULL },
 	{ "nosuch.test", ns_t_a, DNS_NXDOMAIN, NULL },
 	{ "a..test", ns_t_a, DNS_PERMFAIL, NULL },
+	{ "sp ace.ex.test", ns_t_txt, DNS_OK, "\"space\"" },
+	{ "back\\slash.ex.test", ns_t_txt, DNS_OK, "\"backslash\"" },
+	{ "dot.inside.ex.test", ns_t_txt, DNS_NXDOMAIN, NULL },
 };
 
 struct race_arg {
@@ -713,7 +746,8 @@ struct race_arg {
 static void *
 race_main(void *p)
 {
-	static const long delay_ns[] = { -1000000, 0, 10000, 50000, 100000, 300000 };
+	static const long delay_ns[] = { -1000000, 0, 10000, 50000, 100000, 300000,
+	    1000000, 5000000 };
 	struct race_arg *t = p;
 	unsigned k;
 
@@ -787,6 +821,7 @@ test_unbound_local(void)
 		buf_free(&got);
 	}
 
+	test_threads(r, ub_cases, NELEM(ub_cases), 50, "unbound");
 	for (i = 0; i < NELEM(args); i++) {
 		args[i] = (struct race_arg){ r, 600, 0, 0, 0 };
 		if (pthread_create(&tid[i], NULL, race_main, &args[i]) != 0)
@@ -871,7 +906,7 @@ main(void)
 	test_deadline(r);
 	test_timeout_wait(r);
 	test_wire_small(r);
-	test_threads(r);
+	test_threads(r, zone_cases, NELEM(zone_cases), 200, "zone");
 	dns_resolver_free(r);
 	test_open();
 	test_unbound_local();
