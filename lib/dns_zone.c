@@ -6,7 +6,8 @@
  *	struct dns_resolver *dns_zone_open(const char *path, struct buf *err);
  * DESCRIPTION
  *	The syntax is the one in dns.h: one record or fault per line, an optional TTL
- *	and class IN between name and type. TXT takes one or more character-strings,
+ *	and class IN between name and type. A comment starts at a '#' or ';' that
+ *	begins a word outside quotes (so bare TXT words like "v=DMARC1;" keep theirs). TXT takes one or more character-strings,
  *	quoted (with \" \\ \DDD and \X escapes, so NUL and 8-bit bytes can be written) or
  *	bare words; a string longer than 255 bytes is kept as consecutive 255-byte
  *	character-strings, as it would travel on the wire. Several records of one type

@@ -46,6 +46,7 @@ static const struct qcase zone_cases[] = {
 	  "\"say \\034hi\\034\" \"back\\092slash\" \"nul\\000byte\" \"\\255high\"" },
 	{ "semi.example", ns_t_txt, DNS_OK, "\"a;b#c\"" },
 	{ "bare.example", ns_t_txt, DNS_OK, "\"v=spf1\" \"-all\"" },
+	{ "bare2.example", ns_t_txt, DNS_OK, "\"v=DMARC1;\" \"p=none\"" },
 	{ "empty.example", ns_t_txt, DNS_OK, "\"\"" },
 	{ "multi.example", ns_t_txt, DNS_OK, "\"first\" | \"second\"" },
 	{ "nullmx.example", ns_t_mx, DNS_OK, "0 ." },
