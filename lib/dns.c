@@ -349,8 +349,10 @@ dns_wire_name_text(const unsigned char *p, size_t len, char *out, size_t outlen)
 {
 	size_t pos = 0, o = 0;
 
+	/* label bytes are copied as they are, like the names dns_query() takes; a
+	 * label holding '.' or NUL has no such text form and is refused */
 	for (;;) {
-		size_t l, i;
+		size_t l;
 
 		if (pos >= len)
 			return -1;
@@ -359,27 +361,14 @@ dns_wire_name_text(const unsigned char *p, size_t len, char *out, size_t outlen)
 			break;
 		if (l > 63 || pos + l > len)
 			return -1;	/* compression pointer or truncated */
-		if (o > 0) {
-			if (o + 1 >= outlen)
-				return -1;
+		if (memchr(p + pos, '.', l) != NULL || memchr(p + pos, '\0', l) != NULL)
+			return -1;
+		if (o + (o > 0) + l + 1 > outlen)
+			return -1;
+		if (o > 0)
 			out[o++] = '.';
-		}
-		for (i = 0; i < l; i++) {
-			unsigned char c = p[pos + i];
-
-			if (c > 0x20 && c < 0x7f && c != '.' && c != '\\') {
-				if (o + 1 >= outlen)
-					return -1;
-				out[o++] = (char)c;
-			} else {
-				if (o + 4 >= outlen)
-					return -1;
-				out[o++] = '\\';
-				out[o++] = (char)('0' + c / 100);
-				out[o++] = (char)('0' + c / 10 % 10);
-				out[o++] = (char)('0' + c % 10);
-			}
-		}
+		memcpy(out + o, p + pos, l);
+		o += l;
 		pos += l;
 	}
 	if (outlen == 0)

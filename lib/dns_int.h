@@ -18,8 +18,9 @@
  *	same for every backend), or NULL, which dns_query() turns into DNS_TEMPFAIL.
  *	destroy() frees the backend state be; dns_resolver_free() frees the rest.
  *	dns_wire_name() writes a dotted name as uncompressed wire labels (returns the
- *	length or -1); dns_wire_name_text() does the reverse for an uncompressed name
- *	(returns the number of wire bytes used, or -1).
+ *	length or -1); dns_wire_name_text() does the reverse for an uncompressed name,
+ *	label bytes taken as they are (returns the wire bytes used, or -1 for a label
+ *	holding '.' or NUL, a pointer, or a name that does not fit).
  */
 #ifndef MAILAUTH_DNS_INT_H
 #define MAILAUTH_DNS_INT_H

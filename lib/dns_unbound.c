@@ -26,8 +26,8 @@
  *	Result mapping (LIBRARIES.md 6.2): err != 0, SERVFAIL or other rcodes ->
  *	DNS_TEMPFAIL; FORMERR, NOTIMP, REFUSED -> DNS_PERMFAIL; nxdomain -> DNS_NXDOMAIN;
  *	no data -> DNS_NODATA. RDATA is decoded from result->data (TXT length-prefixed
- *	strings, MX preference + name, PTR/CNAME names as dotted text); malformed RDATA
- *	is skipped. CNAMEs are followed by libunbound.
+ *	strings, MX preference + name, PTR/CNAME names as dotted text of the raw label
+ *	bytes); malformed RDATA, or a name with '.' or NUL inside a label, is skipped. CNAMEs are followed by libunbound.
  *
  *	dns_unbound_open_local() is for tests: a static root zone holding only the given
  *	records (ub_ctx_data_add syntax), so the real code path runs without a network.

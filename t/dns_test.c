@@ -195,6 +195,31 @@ same_name(const char *printed, const char *want)
 	return true;
 }
 
+/* expand_raw - a (compressed) name in a reply as dotted text of raw label bytes */
+static int
+expand_raw(const unsigned char *pkt, size_t len, const unsigned char *src, char *out,
+    size_t outlen)
+{
+	unsigned char wire[NS_MAXCDNAME];
+	size_t pos = 0, o = 0;
+
+	if (ns_name_unpack(pkt, pkt + len, src, wire, sizeof wire) < 0)
+		return -1;
+	while (wire[pos] != 0) {
+		size_t l = wire[pos++];
+
+		if (o + l + 2 > outlen)
+			return -1;
+		if (o > 0)
+			out[o++] = '.';
+		memcpy(out + o, wire + pos, l);
+		o += l;
+		pos += l;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
 /* render_wire - parse a reply with libresolv and render its answers; -1 if malformed */
 static int
 render_wire(struct buf *b, const unsigned char *pkt, size_t len, int qtype,
@@ -238,14 +263,14 @@ render_wire(struct buf *b, const unsigned char *pkt, size_t len, int qtype,
 			buf_adds(b, inet_ntop(AF_INET6, rd, ip, sizeof ip));
 			break;
 		case ns_t_mx:
-			if (rdlen < 3 || dn_expand(pkt, pkt + len, rd + 2, host,
+			if (rdlen < 3 || expand_raw(pkt, len, rd + 2, host,
 			    sizeof host) < 0)
 				return -1;
 			buf_printf(b, "%u %s", ns_get16(rd), host[0] ? host : ".");
 			break;
 		case ns_t_ptr:
 		case ns_t_cname:
-			if (dn_expand(pkt, pkt + len, rd, host, sizeof host) < 0)
+			if (expand_raw(pkt, len, rd, host, sizeof host) < 0)
 				return -1;
 			buf_adds(b, host[0] ? host : ".");
 			break;
@@ -717,6 +742,9 @@ static const char *const ub_records[] = {
 	"sp\\032ace.ex.test. 300 IN TXT \"space\"",
 	"back\\092slash.ex.test. 300 IN TXT \"backslash\"",
 	"dot\\.inside.ex.test. 300 IN TXT \"dot\"",
+	"odd.ex.test. 300 IN PTR a\\032b\\092c.ex.test.",
+	"dotty.ex.test. 300 IN PTR a\\.b.ex.test.",
+	"dotty.ex.test. 300 IN MX 5 a\\000b.ex.test.",
 	NULL,
 };
 
@@ -735,6 +763,9 @@ static const struct qcase ub_cases[] = {
 	{ "sp ace.ex.test", ns_t_txt, DNS_OK, "\"space\"" },
 	{ "back\\slash.ex.test", ns_t_txt, DNS_OK, "\"backslash\"" },
 	{ "dot.inside.ex.test", ns_t_txt, DNS_NXDOMAIN, NULL },
+	{ "odd.ex.test", ns_t_ptr, DNS_OK, "a b\\c.ex.test" },
+	{ "dotty.ex.test", ns_t_ptr, DNS_NODATA, NULL },	/* '.' in a label: skipped */
+	{ "dotty.ex.test", ns_t_mx, DNS_NODATA, NULL },	/* NUL in a label: skipped */
 };
 
 struct race_arg {
