@@ -1,2 +1,569 @@
-/* callbacks.c - placeholder */
+/*
+ * callbacks.c - the libmilter callbacks: thin glue onto lib/message.h
+ * SYNOPSIS
+ *	struct smfiDesc mlt_descriptor(void);
+ * DESCRIPTION
+ *	One struct mlt_conn per MTA connection lives behind smfi_setpriv(): libmilter's
+ *	worker pool may run the callbacks of one connection on different threads, so
+ *	nothing per connection is kept anywhere else. It is created at negotiation (or
+ *	at connect when the MTA does not negotiate), pins the current engine at connect
+ *	and lets it go at close.
+ *
+ *	Negotiation: the MTA must offer ADDHDRS, CHGHDRS and QUARANTINE (we must be able
+ *	to remove forged Authentication-Results fields, add ours and hold mail); if it
+ *	does not, the connection is refused, logged, and the MTA applies its
+ *	milter_default_action. SETSYMLIST is used when offered. We ask for
+ *	SMFIP_HDR_LEADSPC, SMFIP_SKIP, SMFIP_NOUNKNOWN, SMFIP_NODATA and SMFIP_NORCPT
+ *	(each only when offered) and never for SMFIP_NR_*: libmilter silently turns a
+ *	reject from a "no reply" step into no reply (LIBRARIES.md 1.3).
+ *
+ *	End of message applies the verdict of msg_eom(): forged Authentication-Results
+ *	fields are deleted in descending index order (Postfix renumbers after each
+ *	deletion), then the extra header, Received-SPF and Authentication-Results are
+ *	inserted at index 0 in that order, so Authentication-Results ends on top, above
+ *	the MTA's own Received: field. Quarantine asks the MTA to hold the message;
+ *	reject and tempfail set the SMTP reply ('%' doubled, CR/LF removed) and make no
+ *	header edits.
+ * DIAGNOSTICS
+ *	A failed smfi_* call, a missing connection context or any other internal
+ *	problem ends in the configured InternalErrorAction (tempfail by default) and is
+ *	logged with the queue id: a message is never silently accepted or dropped.
+ */
 #include "autoconf.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libmilter/mfapi.h>
+
+#include "config.h"
+#include "log.h"
+#include "message.h"
+#include "milter.h"
+#include "util.h"
+
+#define MLT_REQUIRED	(SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
+#define MLT_STEPS	(SMFIP_HDR_LEADSPC | SMFIP_SKIP | SMFIP_NOUNKNOWN | \
+			 SMFIP_NODATA | SMFIP_NORCPT)
+#define REPLY_MAX	512		/* SMTP reply text after escaping */
+
+/* per-connection state, behind smfi_setpriv */
+struct mlt_conn {
+	struct engine *e;		/* pinned at connect, released at close */
+	struct msg *m;			/* NULL until connect */
+	bool leadspc;			/* SMFIP_HDR_LEADSPC negotiated */
+	bool can_skip;			/* SMFIP_SKIP negotiated */
+	char qid[64];			/* for our own log lines */
+};
+
+static char macros_connect[] = "{client_addr} {client_name} j _";
+static char macros_envfrom[] = "i {auth_authen} {mail_addr}";
+static char macros_qid[] = "i";
+static char hdr_authres[] = "Authentication-Results";
+static char hdr_received_spf[] = "Received-SPF";
+
+/* conn_new - an empty connection context */
+static struct mlt_conn *
+conn_new(void)
+{
+	struct mlt_conn *c = xcalloc(1, sizeof *c);
+
+	c->leadspc = false;
+	c->can_skip = false;
+	return c;
+}
+
+/* conn_get - the connection context, or NULL */
+static struct mlt_conn *
+conn_get(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+/* conn_take_qid - remember the MTA's queue id (macro i) and hand it to the engine */
+static void
+conn_take_qid(SMFICTX *ctx, struct mlt_conn *c)
+{
+	const char *qid = smfi_getsymval(ctx, macros_qid);
+	size_t j = 0;
+
+	if (qid == NULL || c->m == NULL)
+		return;
+	msg_set_qid(c->m, qid);
+	/* same alphabet as msg_set_qid: nothing from the MTA goes raw into a log */
+	for (size_t i = 0; qid[i] != '\0' && j < sizeof c->qid - 1; i++)
+		if ((qid[i] >= 'A' && qid[i] <= 'Z') || (qid[i] >= 'a' && qid[i] <= 'z') ||
+		    (qid[i] >= '0' && qid[i] <= '9'))
+			c->qid[j++] = qid[i];
+	if (j > 0)
+		c->qid[j] = '\0';
+}
+
+/* reply_escape - SMTP reply text for smfi_setreply: '%' doubled, no CR/LF */
+static void
+reply_escape(const char *in, char *out, size_t outlen)
+{
+	size_t j = 0;
+
+	for (; in != NULL && *in != '\0' && j + 2 < outlen; in++) {
+		unsigned char ch = (unsigned char)*in;
+
+		if (ch == '%') {
+			out[j++] = '%';
+			out[j++] = '%';
+		} else if (ch == '\r' || ch == '\n' || ch == '\t') {
+			out[j++] = ' ';
+		} else if (ch < 0x20 || ch == 0x7f) {
+			out[j++] = '?';
+		} else {
+			out[j++] = (char)ch;
+		}
+	}
+	out[j] = '\0';
+}
+
+/* code_ok - a 3-digit SMTP code of class want ('4' or '5') */
+static bool
+code_ok(const char *code, char want)
+{
+	return code != NULL && code[0] == want && code[1] >= '0' && code[1] <= '9' &&
+	    code[2] >= '0' && code[2] <= '9' && code[3] == '\0';
+}
+
+/* xcode_ok - an enhanced status code "C.S.D" of class want */
+static bool
+xcode_ok(const char *x, char want)
+{
+	int a, b, n = 0;
+
+	return x != NULL && x[0] == want && sscanf(x, "%*d.%d.%d%n", &a, &b, &n) == 2 &&
+	    x[n] == '\0';
+}
+
+/* set_reply - our SMTP reply for a reject (5xx) or tempfail (4xx), defaults if bad */
+static void
+set_reply(SMFICTX *ctx, const struct mlt_conn *c, bool temporary, const char *code,
+    const char *xcode, const char *text)
+{
+	char class = temporary ? '4' : '5';
+	char esc[REPLY_MAX];
+	char codebuf[4], xbuf[16];
+
+	if (!code_ok(code, class))
+		code = temporary ? "451" : "550";
+	if (!xcode_ok(xcode, class))
+		xcode = temporary ? "4.7.1" : "5.7.1";
+	reply_escape(text != NULL && text[0] != '\0' ? text :
+	    temporary ? "Temporary authentication failure, try again later" :
+	    "Message rejected", esc, sizeof esc);
+	strlcpy(codebuf, code, sizeof codebuf);
+	strlcpy(xbuf, xcode, sizeof xbuf);
+	if (smfi_setreply(ctx, codebuf, xbuf, esc) != MI_SUCCESS)
+		log_qid(LOG_WARNING, c != NULL ? c->qid : NULL,
+		    "smfi_setreply failed: the MTA answers with its generic %s reply",
+		    temporary ? "temporary" : "permanent");
+}
+
+/* internal_error - the configured InternalErrorAction, logged with the queue id */
+static sfsistat
+internal_error(SMFICTX *ctx, struct mlt_conn *c, const char *what)
+{
+	struct engine *e = c != NULL && c->e != NULL ? engine_ref(c->e) :
+	    mlt_engine_acquire();
+	enum action a = e != NULL ? engine_config(e)->internal_error_action :
+	    ACTION_TEMPFAIL;
+	const char *qid = c != NULL ? c->qid : NULL;
+
+	engine_unref(e);
+	switch (a) {
+	case ACTION_ACCEPT:
+		log_qid(LOG_ERR, qid, "internal error: %s; accepting as configured "
+		    "(InternalErrorAction accept)", what);
+		return SMFIS_ACCEPT;
+	case ACTION_REJECT:
+		log_qid(LOG_ERR, qid, "internal error: %s; rejecting as configured", what);
+		set_reply(ctx, c, false, "550", "5.3.0",
+		    "Internal error in message authentication");
+		return SMFIS_REJECT;
+	case ACTION_QUARANTINE:
+	case ACTION_TEMPFAIL:
+	default:
+		log_qid(LOG_ERR, qid, "internal error: %s; tempfail", what);
+		set_reply(ctx, c, true, "451", "4.3.0",
+		    "Temporary failure in message authentication, try again later");
+		return SMFIS_TEMPFAIL;
+	}
+}
+
+/* need_msg - the connection context with a message object, or NULL */
+static struct mlt_conn *
+need_msg(SMFICTX *ctx)
+{
+	struct mlt_conn *c = conn_get(ctx);
+
+	return c != NULL && c->m != NULL ? c : NULL;
+}
+
+/* mlt_negotiate - check the MTA's offer, ask for our steps and macros */
+static sfsistat
+mlt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+    unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
+    unsigned long *pf3)
+{
+	struct mlt_conn *c;
+
+	if ((f0 & MLT_REQUIRED) != MLT_REQUIRED) {
+		log_msg(LOG_ERR, "MTA offers actions 0x%lx, lacking 0x%lx "
+		    "(add/change headers, quarantine): refusing the connection, the MTA "
+		    "applies its milter_default_action", f0,
+		    (unsigned long)MLT_REQUIRED & ~f0);
+		return SMFIS_REJECT;
+	}
+	*pf0 = MLT_REQUIRED | (f0 & SMFIF_SETSYMLIST);
+	*pf1 = f1 & MLT_STEPS;
+	*pf2 = 0;
+	*pf3 = 0;
+
+	c = conn_get(ctx);
+	if (c == NULL) {
+		c = conn_new();
+		if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+			free(c);
+			log_msg(LOG_ERR, "smfi_setpriv failed at negotiation: "
+			    "refusing the connection");
+			return SMFIS_REJECT;
+		}
+	}
+	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+	c->can_skip = (*pf1 & SMFIP_SKIP) != 0;
+	if ((f0 & SMFIF_SETSYMLIST) != 0 &&
+	    (smfi_setsymlist(ctx, SMFIM_CONNECT, macros_connect) != MI_SUCCESS ||
+	    smfi_setsymlist(ctx, SMFIM_ENVFROM, macros_envfrom) != MI_SUCCESS ||
+	    smfi_setsymlist(ctx, SMFIM_EOH, macros_qid) != MI_SUCCESS ||
+	    smfi_setsymlist(ctx, SMFIM_EOM, macros_qid) != MI_SUCCESS))
+		log_msg(LOG_WARNING, "smfi_setsymlist failed: relying on the MTA's "
+		    "default macros (queue ids may be missing from log lines)");
+	return SMFIS_CONTINUE;
+}
+
+/* addr_literal - the client address as an IP literal, or NULL */
+static const char *
+addr_literal(const struct sockaddr *sa, char *buf, size_t len)
+{
+	if (sa == NULL)
+		return NULL;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)sa;
+
+		return inet_ntop(AF_INET, &sin->sin_addr, buf, (socklen_t)len);
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 =
+		    (const struct sockaddr_in6 *)(const void *)sa;
+
+		/* ::ffff:192.0.2.1 is an IPv4 client: SPF wants the IPv4 literal */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			return inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], buf,
+			    (socklen_t)len);
+		return inet_ntop(AF_INET6, &sin6->sin6_addr, buf, (socklen_t)len);
+	}
+	return NULL;
+}
+
+/* mlt_connect - a new SMTP client: pin the current engine */
+static sfsistat
+mlt_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
+{
+	struct mlt_conn *c = conn_get(ctx);
+	char ip[INET6_ADDRSTRLEN];
+
+	if (c == NULL) {
+		c = conn_new();
+		if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+			free(c);
+			return internal_error(ctx, NULL, "smfi_setpriv failed at connect");
+		}
+	}
+	if (c->m != NULL) {		/* a second connect on one session: start over */
+		msg_free(c->m);
+		c->m = NULL;
+	}
+	if (c->e == NULL && (c->e = mlt_engine_acquire()) == NULL)
+		return internal_error(ctx, c, "no engine at connect");
+	c->m = msg_new(c->e);
+	c->qid[0] = '\0';
+	msg_connect(c->m, addr_literal(hostaddr, ip, sizeof ip), hostname);
+	return SMFIS_CONTINUE;
+}
+
+/* mlt_helo - HELO/EHLO argument */
+static sfsistat
+mlt_helo(SMFICTX *ctx, char *helohost)
+{
+	struct mlt_conn *c = need_msg(ctx);
+
+	if (c == NULL)
+		return internal_error(ctx, conn_get(ctx), "no connection context at HELO");
+	msg_helo(c->m, helohost);
+	return SMFIS_CONTINUE;
+}
+
+/* mlt_envfrom - MAIL FROM: a new message; SPF may refuse it right here */
+static sfsistat
+mlt_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct mlt_conn *c = need_msg(ctx);
+	struct msg_verdict v;
+	sfsistat rc = SMFIS_CONTINUE;
+
+	if (c == NULL)
+		return internal_error(ctx, conn_get(ctx),
+		    "no connection context at MAIL FROM");
+	c->qid[0] = '\0';
+	conn_take_qid(ctx, c);		/* Sendmail has it here; Postfix only later */
+	memset(&v, 0, sizeof v);
+	if (msg_envfrom(c->m, argv != NULL && argv[0] != NULL ? argv[0] : "",
+	    smfi_getsymval(ctx, (char *)"{auth_authen}"), &v)) {
+		switch (v.action) {
+		case ACTION_TEMPFAIL:
+			set_reply(ctx, c, true, v.smtp_code, v.xcode, v.text);
+			rc = SMFIS_TEMPFAIL;
+			break;
+		case ACTION_REJECT:
+			set_reply(ctx, c, false, v.smtp_code, v.xcode, v.text);
+			rc = SMFIS_REJECT;
+			break;
+		default:
+			/* only reject/tempfail make sense before the data */
+			break;
+		}
+	}
+	msg_verdict_clear(&v);
+	return rc;
+}
+
+/* mlt_header - one header field; the value keeps its leading blank */
+static sfsistat
+mlt_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct mlt_conn *c = need_msg(ctx);
+
+	if (c == NULL)
+		return internal_error(ctx, conn_get(ctx), "no connection context at header");
+	if (name == NULL || value == NULL)
+		return SMFIS_CONTINUE;
+	if (c->leadspc) {
+		msg_header(c->m, name, value);
+	} else {
+		/* the MTA removed the blank after the colon: put the usual one back */
+		size_t n = strlen(value);
+		char *v = xmalloc(n + 2);
+
+		v[0] = ' ';
+		memcpy(v + 1, value, n + 1);
+		msg_header(c->m, name, v);
+		free(v);
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* mlt_eoh - end of headers */
+static sfsistat
+mlt_eoh(SMFICTX *ctx)
+{
+	struct mlt_conn *c = need_msg(ctx);
+
+	if (c == NULL)
+		return internal_error(ctx, conn_get(ctx),
+		    "no connection context at end of headers");
+	conn_take_qid(ctx, c);
+	msg_eoh(c->m);
+	return SMFIS_CONTINUE;
+}
+
+/* mlt_body - a body chunk; skip the rest when no signature needs it */
+static sfsistat
+mlt_body(SMFICTX *ctx, unsigned char *p, size_t n)
+{
+	struct mlt_conn *c = need_msg(ctx);
+
+	if (c == NULL)
+		return internal_error(ctx, conn_get(ctx), "no connection context at body");
+	if (!msg_wants_body(c->m))
+		return c->can_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
+	msg_body(c->m, p, n);
+	return SMFIS_CONTINUE;
+}
+
+/* cmp_desc - qsort: larger index first */
+static int
+cmp_desc(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* header_value - the value as the MTA wants it: leading blank with LEADSPC */
+static char *
+header_value(const struct mlt_conn *c, const char *v)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (c->leadspc)
+		buf_addc(&b, ' ');
+	for (; *v != '\0'; v++)		/* folding is "\n\t"; never a CR */
+		if (*v != '\r')
+			buf_addc(&b, *v);
+	return buf_steal(&b);
+}
+
+/* insert_top - smfi_insheader at index 0; false on failure */
+static bool
+insert_top(SMFICTX *ctx, const struct mlt_conn *c, char *name, const char *value)
+{
+	char *v = header_value(c, value);
+	int rc = smfi_insheader(ctx, 0, name, v);
+
+	free(v);
+	return rc == MI_SUCCESS;
+}
+
+/* apply_headers - delete forged A-R (descending), insert ours on top */
+static const char *
+apply_headers(SMFICTX *ctx, const struct mlt_conn *c, const struct msg_verdict *v)
+{
+	if (v->ndelete > 0) {
+		unsigned *idx = xreallocarray(NULL, v->ndelete, sizeof *idx);
+		bool ok = true;
+
+		memcpy(idx, v->delete_idx, v->ndelete * sizeof *idx);
+		qsort(idx, v->ndelete, sizeof *idx, cmp_desc);
+		for (size_t i = 0; i < v->ndelete && ok; i++)
+			if (idx[i] > 0 && (i == 0 || idx[i] != idx[i - 1]))
+				ok = smfi_chgheader(ctx, hdr_authres, (int)idx[i], NULL) ==
+				    MI_SUCCESS;
+		free(idx);
+		if (!ok)
+			return "smfi_chgheader failed deleting a forged Authentication-Results";
+	}
+	if (v->extra_name != NULL && v->extra_value != NULL &&
+	    !insert_top(ctx, c, v->extra_name, v->extra_value))
+		return "smfi_insheader failed for the extra header";
+	if (v->received_spf != NULL &&
+	    !insert_top(ctx, c, hdr_received_spf, v->received_spf))
+		return "smfi_insheader failed for Received-SPF";
+	if (v->authres != NULL && !insert_top(ctx, c, hdr_authres, v->authres))
+		return "smfi_insheader failed for Authentication-Results";
+	return NULL;
+}
+
+/* apply_verdict - header edits and the action of msg_eom's verdict */
+static sfsistat
+apply_verdict(SMFICTX *ctx, struct mlt_conn *c, const struct msg_verdict *v)
+{
+	const char *err;
+
+	switch (v->action) {
+	case ACTION_REJECT:
+		set_reply(ctx, c, false, v->smtp_code, v->xcode, v->text);
+		return SMFIS_REJECT;
+	case ACTION_TEMPFAIL:
+		set_reply(ctx, c, true, v->smtp_code, v->xcode, v->text);
+		return SMFIS_TEMPFAIL;
+	case ACTION_QUARANTINE:
+	case ACTION_ACCEPT:
+		break;
+	default:
+		return internal_error(ctx, c, "unknown verdict action");
+	}
+	if ((err = apply_headers(ctx, c, v)) != NULL)
+		return internal_error(ctx, c, err);
+	if (v->action == ACTION_QUARANTINE) {
+		char reason[REPLY_MAX];
+
+		reply_escape(v->quarantine_reason, reason, sizeof reason);
+		if (reason[0] == '\0')
+			strlcpy(reason, "mailauth policy", sizeof reason);
+		if (smfi_quarantine(ctx, reason) != MI_SUCCESS)
+			return internal_error(ctx, c, "smfi_quarantine failed");
+	}
+	return SMFIS_CONTINUE;		/* at end of message: accept */
+}
+
+/* mlt_eom - end of message: the verdict */
+static sfsistat
+mlt_eom(SMFICTX *ctx)
+{
+	struct mlt_conn *c = need_msg(ctx);
+	struct msg_verdict v;
+	sfsistat rc;
+
+	if (c == NULL)
+		return internal_error(ctx, conn_get(ctx),
+		    "no connection context at end of message");
+	conn_take_qid(ctx, c);
+	msg_eom(c->m, &v);
+	rc = apply_verdict(ctx, c, &v);
+	msg_verdict_clear(&v);
+	msg_reset(c->m);
+	return rc;
+}
+
+/* mlt_abort - the message ends without end of message; the connection goes on */
+static sfsistat
+mlt_abort(SMFICTX *ctx)
+{
+	struct mlt_conn *c = need_msg(ctx);
+
+	if (c != NULL)
+		msg_reset(c->m);
+	return SMFIS_CONTINUE;
+}
+
+/* mlt_close - end of the connection (may come without connect) */
+static sfsistat
+mlt_close(SMFICTX *ctx)
+{
+	struct mlt_conn *c = conn_get(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	(void)smfi_setpriv(ctx, NULL);
+	msg_free(c->m);
+	engine_unref(c->e);
+	free(c);
+	return SMFIS_CONTINUE;
+}
+
+/* mlt_descriptor - the filter description for smfi_register */
+struct smfiDesc
+mlt_descriptor(void)
+{
+	struct smfiDesc d;
+
+	memset(&d, 0, sizeof d);
+	d.xxfi_name = (char *)PACKAGE_NAME;
+	d.xxfi_version = SMFI_VERSION;
+	d.xxfi_flags = MLT_ACTIONS;
+	d.xxfi_connect = mlt_connect;
+	d.xxfi_helo = mlt_helo;
+	d.xxfi_envfrom = mlt_envfrom;
+	d.xxfi_envrcpt = NULL;
+	d.xxfi_header = mlt_header;
+	d.xxfi_eoh = mlt_eoh;
+	d.xxfi_body = mlt_body;
+	d.xxfi_eom = mlt_eom;
+	d.xxfi_abort = mlt_abort;
+	d.xxfi_close = mlt_close;
+	d.xxfi_unknown = NULL;
+	d.xxfi_data = NULL;
+	d.xxfi_negotiate = mlt_negotiate;
+	return d;
+}

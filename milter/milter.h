@@ -1,1 +1,32 @@
-/* milter.h - placeholder */
+/*
+ * milter.h - the mailauth daemon: what main.c and callbacks.c share
+ * SYNOPSIS
+ *	struct engine *mlt_engine_acquire(void);
+ *	struct smfiDesc mlt_descriptor(void);
+ * DESCRIPTION
+ *	mlt_engine_acquire() returns the engine of the configuration in force, with a
+ *	reference the caller releases with engine_unref(). main.c swaps that engine on
+ *	SIGUSR1 under a mutex; a connection pins the engine it got at connect until
+ *	close, so messages in flight finish on the configuration they started with.
+ *	mlt_descriptor() is the libmilter filter description (name, SMFI_VERSION,
+ *	flags ADDHDRS|CHGHDRS|QUARANTINE|SETSYMLIST, the xxfi_* callbacks of
+ *	callbacks.c) handed to smfi_register().
+ *	The callbacks are thin: every decision is made in lib/ (lib/message.h); they
+ *	marshal the MTA's data in and apply the verdict (header edits, reply).
+ */
+#ifndef MAILAUTH_MILTER_H
+#define MAILAUTH_MILTER_H
+
+#include <stdbool.h>
+
+#include <libmilter/mfapi.h>
+
+#include "message.h"
+
+/* the actions we ask of the MTA (smfi_register and xxfi_negotiate) */
+#define MLT_ACTIONS	(SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST)
+
+struct engine *mlt_engine_acquire(void);
+struct smfiDesc mlt_descriptor(void);
+
+#endif
