@@ -1,2 +1,220 @@
 #!/bin/sh
-echo "1..0 # SKIP not written yet"
+# daemon_test.sh - the mailauth daemon as a process: -n, -V, start-up refusals, pid
+# file, SIGUSR1 reload (good and broken), SIGTERM/SIGINT, UNIX socket handling and,
+# when run as root, the privilege drop. Prints TAP.
+. "${top_srcdir:-$(dirname "$0")/..}/t/lib.sh"
+
+if [ ! -x "$MAILAUTH" ]; then
+	echo "1..0 # SKIP $MAILAUTH not built"
+	exit 0
+fi
+tmp=$(make_tmp)
+mtdir=$top_srcdir/t/milter
+
+# answers_as PORT ID - a milter session gets an A-R with this authserv-id
+answers_as() {
+	"$MILTERTEST" -D sock="inet:$1@127.0.0.1" -D mtdir="$mtdir" \
+	    -D tdata="$TDATA/milter" -D want_id="$2" -s "$mtdir/authserv.lua" \
+	    >"$tmp/mt.out" 2>&1 &&
+	    ! grep -q '^not ok' "$tmp/mt.out" && grep -q '^ok' "$tmp/mt.out"
+}
+
+# answers PORT - something accepts TCP connections on the port
+answers() {
+	"$SYS_PYTHON3" -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5).close()' "$1"
+}
+
+# --- configuration check (-n), version, refusals -------------------------------
+"$MAILAUTH" -n -c "$top_srcdir/conf/mailauth.conf" >"$tmp/out" 2>&1
+tap_ok $? "-n accepts the shipped conf/mailauth.conf"
+[ $? -eq 0 ] || diag_file "$tmp/out"
+
+write_conf "$tmp/bad.conf" "NoSuchOption yes"	# line 6 of the file
+badline=$(grep -n '^NoSuchOption' "$tmp/bad.conf" | cut -d: -f1)
+"$MAILAUTH" -n -c "$tmp/bad.conf" >"$tmp/out" 2>&1
+is "$?" 1 "-n on a broken config exits 1"
+grep -q "^$tmp/bad.conf:$badline:" "$tmp/out"
+tap_ok $? "-n names the file and line: $tmp/bad.conf:$badline:"
+[ $? -eq 0 ] || diag_file "$tmp/out"
+
+"$MAILAUTH" -f -c "$tmp/bad.conf" -u "" -P "" >"$tmp/out" 2>&1
+is "$?" 78 "starting on a broken config exits EX_CONFIG (78)"
+grep -q "^$tmp/bad.conf:$badline:" "$tmp/out"
+tap_ok $? "the refusal names the file and line"
+
+write_conf "$tmp/good.conf"
+"$MAILAUTH" -n -c "$tmp/good.conf" -p "inet:notaport@127.0.0.1" >"$tmp/out" 2>&1
+is "$?" 1 "-n with a bad socket specification exits 1"
+grep -q 'bad Socket "inet:notaport@127.0.0.1"' "$tmp/out"
+tap_ok $? "the message quotes the bad socket specification"
+[ $? -eq 0 ] || diag_file "$tmp/out"
+
+"$MAILAUTH" -V >"$tmp/out" 2>&1
+grep -q '^mailauth [0-9]' "$tmp/out"
+tap_ok $? "-V prints the version"
+
+# --- one daemon on a loopback port ---------------------------------------------
+if [ "$(id -u)" -eq 0 ]; then
+	run_as=nobody
+	run_uid=$(id -u nobody)
+else
+	run_as=""
+	run_uid=$(id -u)
+fi
+mkdir "$tmp/run"
+[ -n "$run_as" ] && chown "$run_as" "$tmp/run"
+port=$(free_port)
+spec="inet:$port@127.0.0.1"
+conf=$tmp/daemon.conf
+write_conf "$conf"
+chmod 0644 "$conf"
+pidfile=$tmp/run/mailauth.pid
+
+start_daemon "$tmp/a.log" -c "$conf" -p "$spec" -u "$run_as" -P "$pidfile"
+a=$daemon_pid
+wait_listening "$tmp/a.log" "$a"
+tap_ok $? "the daemon starts and listens on $spec"
+[ $? -eq 0 ] || diag_file "$tmp/a.log"
+is "$(cat "$pidfile" 2>/dev/null)" "$a" "the pid file holds its pid"
+
+"$MAILAUTH" -f -c "$conf" -p "$spec" -u "" -P "" >"$tmp/b.log" 2>&1
+rc=$?
+[ $rc -ne 0 ]
+tap_ok $? "a second instance on the same port exits non-zero ($rc)"
+grep -q "cannot listen on $spec: address in use?" "$tmp/b.log"
+tap_ok $? "and says: cannot listen on $spec: address in use?"
+[ $? -eq 0 ] || diag_file "$tmp/b.log"
+
+"$MAILAUTH" -f -c "$conf" -p "inet:$(free_port)@127.0.0.1" -u "" -P "$pidfile" \
+    >"$tmp/c.log" 2>&1
+rc=$?
+[ $rc -ne 0 ] && grep -q "another mailauth (pid $a) holds $pidfile" "$tmp/c.log"
+tap_ok $? "an instance wanting the same pid file is refused, naming pid $a"
+[ $? -eq 0 ] || diag_file "$tmp/c.log"
+
+if [ -n "$run_as" ]; then
+	uids=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$a/status")
+	is "$uids" "$run_uid $run_uid $run_uid $run_uid" \
+	    "privileges dropped to $run_as (real, effective, saved, fs uid)"
+	gids=$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "/proc/$a/status")
+	g=$(id -g "$run_as")
+	is "$gids" "$g $g $g $g" "group dropped to $run_as's"
+	capeff=$(awk '/^CapEff:/ { print $2 }' "/proc/$a/status")
+	is "$capeff" "0000000000000000" "no capabilities left"
+else
+	skip "privilege drop: not running as root"
+	skip "group drop: not running as root"
+	skip "capabilities: not running as root"
+fi
+
+have_mt=false
+[ -n "$MILTERTEST" ] && [ -x "$MILTERTEST" ] && have_mt=true
+if $have_mt; then
+	answers_as "$port" mx.test.example
+	tap_ok $? "a milter session gets an A-R from mx.test.example"
+	[ $? -eq 0 ] || diag_file "$tmp/mt.out"
+else
+	skip "miltertest not installed"
+fi
+
+# --- SIGUSR1: a good configuration, then a broken one --------------------------
+write_conf "$conf.new" "# reloaded"
+sed 's/^AuthservID .*/AuthservID mx2.test.example/' "$conf.new" >"$conf"
+rm -f "$conf.new"
+kill -USR1 "$a"
+wait_log "$tmp/a.log" "configuration reloaded"
+tap_ok $? "SIGUSR1 with a good config is logged as reloaded"
+if $have_mt; then
+	answers_as "$port" mx2.test.example
+	tap_ok $? "the new configuration is in force (authserv-id mx2.test.example)"
+	[ $? -eq 0 ] || diag_file "$tmp/mt.out"
+else
+	skip "miltertest not installed"
+fi
+
+echo "NoSuchOption yes" >>"$conf"
+badline=$(grep -n '^NoSuchOption' "$conf" | cut -d: -f1)
+kill -USR1 "$a"
+wait_log "$tmp/a.log" "keeping the running configuration"
+tap_ok $? "SIGUSR1 with a broken config logs that the running one is kept"
+grep -q "reload failed: $conf:$badline:" "$tmp/a.log"
+tap_ok $? "the log names the file and line ($conf:$badline)"
+still_running "$a"
+tap_ok $? "the daemon keeps running"
+if $have_mt; then
+	answers_as "$port" mx2.test.example
+	tap_ok $? "and still answers with the previous configuration"
+	[ $? -eq 0 ] || diag_file "$tmp/mt.out"
+else
+	answers "$port"
+	tap_ok $? "and still accepts connections"
+fi
+
+# --- SIGTERM --------------------------------------------------------------------
+stop_daemon "$a"
+is "$exit_status" 0 "SIGTERM stops it with exit status 0"
+[ ! -e "$pidfile" ]
+tap_ok $? "the pid file is removed"
+grep -q "stopped" "$tmp/a.log"
+tap_ok $? "\"stopped\" is logged"
+grep -qiE 'sanitizer|runtime error' "$tmp/a.log"
+[ $? -ne 0 ]
+tap_ok $? "no sanitizer report in the log"
+[ $? -eq 0 ] || diag_file "$tmp/a.log"
+
+# --- SIGINT ---------------------------------------------------------------------
+write_conf "$conf.int"
+start_daemon "$tmp/i.log" -c "$conf.int" -p "$spec" -u "" -P ""
+ipid=$daemon_pid
+if wait_listening "$tmp/i.log" "$ipid"; then
+	kill -INT "$ipid"
+	wait_exit "$ipid"
+	is "$exit_status" 0 "SIGINT stops it with exit status 0"
+else
+	tap_ok 1 "SIGINT: the daemon did not start"
+	diag_file "$tmp/i.log"
+fi
+
+# --- UNIX sockets ---------------------------------------------------------------
+sock=$tmp/run/mailauth.sock
+"$SYS_PYTHON3" -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.close()' "$sock"
+[ -S "$sock" ]
+tap_ok $? "a stale UNIX socket is left at $sock"
+write_conf "$tmp/unix.conf" "SocketMode 0640"
+start_daemon "$tmp/u.log" -c "$tmp/unix.conf" -p "unix:$sock" -u "$run_as" -P ""
+u=$daemon_pid
+wait_listening "$tmp/u.log" "$u"
+tap_ok $? "the daemon replaces the stale socket and listens"
+[ $? -eq 0 ] || diag_file "$tmp/u.log"
+grep -q "removed the stale socket $sock" "$tmp/u.log"
+tap_ok $? "the removal is logged"
+is "$(stat -c %a "$sock" 2>/dev/null)" 640 "the socket gets SocketMode 0640"
+if [ -n "$run_as" ]; then
+	is "$(stat -c %U "$sock" 2>/dev/null)" "$run_as" "the socket belongs to $run_as"
+else
+	skip "socket owner: not running as root"
+fi
+
+"$MAILAUTH" -f -c "$tmp/unix.conf" -p "unix:$sock" -u "" -P "" >"$tmp/u2.log" 2>&1
+rc=$?
+[ $rc -ne 0 ] && [ -S "$sock" ] && still_running "$u"
+tap_ok $? "a second instance on a live UNIX socket fails and leaves it alone"
+[ $? -eq 0 ] || diag_file "$tmp/u2.log"
+stop_daemon "$u"
+is "$exit_status" 0 "the UNIX-socket daemon stops with exit status 0"
+
+printf 'precious data\n' >"$sock.file"
+"$MAILAUTH" -f -c "$tmp/unix.conf" -p "unix:$sock.file" -u "" -P "" >"$tmp/u3.log" 2>&1
+rc=$?
+[ $rc -ne 0 ]
+tap_ok $? "a regular file at the socket path: start-up fails ($rc)"
+is "$(cat "$sock.file" 2>/dev/null)" "precious data" "and the file is not removed"
+grep -q "is not a socket" "$tmp/u3.log"
+tap_ok $? "the message says it is not a socket"
+[ $? -eq 0 ] || diag_file "$tmp/u3.log"
+
+tap_done

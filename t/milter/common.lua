@@ -11,6 +11,8 @@ MACRO_EOM = string.byte("E")		-- SMFIC_BODYEOB
 
 -- check - one TAP line
 function check(cond, desc)
+	-- one TAP line: folded values are shown with their line breaks escaped
+	desc = desc:gsub("\r", "\\r"):gsub("\n", "\\n"):gsub("\t", "\\t")
 	if cond then
 		mt.echo("ok - " .. desc)
 	else
