@@ -25,9 +25,9 @@ lib_tmp=""
 tap_ok() {
 	tap_n=$((tap_n + 1))
 	if [ "$1" -eq 0 ]; then
-		echo "ok $tap_n - $2"
+		printf 'ok %d - %s\n' "$tap_n" "$2"
 	else
-		echo "not ok $tap_n - $2"
+		printf 'not ok %d - %s\n' "$tap_n" "$2"
 		tap_failed=$((tap_failed + 1))
 	fi
 }
@@ -54,7 +54,7 @@ is() {
 # skip - a skipped test line
 skip() {
 	tap_n=$((tap_n + 1))
-	echo "ok $tap_n # SKIP $1"
+	printf 'ok %d # SKIP %s\n' "$tap_n" "$1"
 }
 
 # diag - a comment line (every line of the text)
@@ -118,7 +118,7 @@ write_conf() {
 		echo "DNSZoneFile $TDATA/milter/test.zone"
 		echo "LogLevel debug"
 		for _ll in "$@"; do
-			echo "$_ll"
+			printf '%s\n' "$_ll"
 		done
 	} >"$_lf"
 }
