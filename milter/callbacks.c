@@ -104,16 +104,16 @@ conn_take_qid(SMFICTX *ctx, struct mlt_conn *c)
 		c->qid[j] = '\0';
 }
 
-/* reply_escape - SMTP reply text for smfi_setreply: '%' doubled, no CR/LF */
+/* text_clean - one line of text for the MTA: no CR/LF or controls, '%' doubled if asked */
 static void
-reply_escape(const char *in, char *out, size_t outlen)
+text_clean(const char *in, char *out, size_t outlen, bool double_percent)
 {
 	size_t j = 0;
 
 	for (; in != NULL && *in != '\0' && j + 2 < outlen; in++) {
 		unsigned char ch = (unsigned char)*in;
 
-		if (ch == '%') {
+		if (ch == '%' && double_percent) {
 			out[j++] = '%';
 			out[j++] = '%';
 		} else if (ch == '\r' || ch == '\n' || ch == '\t') {
@@ -158,9 +158,9 @@ set_reply(SMFICTX *ctx, const struct mlt_conn *c, bool temporary, const char *co
 		code = temporary ? "451" : "550";
 	if (!xcode_ok(xcode, class))
 		xcode = temporary ? "4.7.1" : "5.7.1";
-	reply_escape(text != NULL && text[0] != '\0' ? text :
+	text_clean(text != NULL && text[0] != '\0' ? text :
 	    temporary ? "Temporary authentication failure, try again later" :
-	    "Message rejected", esc, sizeof esc);
+	    "Message rejected", esc, sizeof esc, true);
 	strlcpy(codebuf, code, sizeof codebuf);
 	strlcpy(xbuf, xcode, sizeof xbuf);
 	if (smfi_setreply(ctx, codebuf, xbuf, esc) != MI_SUCCESS)
@@ -488,7 +488,7 @@ apply_verdict(SMFICTX *ctx, struct mlt_conn *c, const struct msg_verdict *v)
 	if (v->action == ACTION_QUARANTINE) {
 		char reason[REPLY_MAX];
 
-		reply_escape(v->quarantine_reason, reason, sizeof reason);
+		text_clean(v->quarantine_reason, reason, sizeof reason, false);
 		if (reason[0] == '\0')
 			strlcpy(reason, "mailauth policy", sizeof reason);
 		if (smfi_quarantine(ctx, reason) != MI_SUCCESS)

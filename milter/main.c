@@ -257,15 +257,16 @@ drop_privileges(const char *user, const struct sockspec *ss)
 
 	if (user == NULL || user[0] == '\0')
 		return 0;
-	if ((pw = getpwnam(user)) == NULL) {
-		log_msg(LOG_ERR, "UserID %s: no such user", user);
-		return -1;
-	}
+	pw = getpwnam(user);
 	if (geteuid() != 0) {
-		if (pw->pw_uid != geteuid())
+		if (pw == NULL || pw->pw_uid != geteuid())
 			log_msg(LOG_WARNING, "not started as root: staying uid %ld "
 			    "(UserID %s ignored)", (long)geteuid(), user);
 		return 0;
+	}
+	if (pw == NULL) {
+		log_msg(LOG_ERR, "UserID %s: no such user", user);
+		return -1;
 	}
 	if (pw->pw_uid == 0) {
 		log_msg(LOG_WARNING, "UserID %s is root: running with full privileges",
@@ -384,6 +385,9 @@ check_only(const char *path, const char *sock_override)
 		    cfg->socket : "", buf_str(&err));
 		bad = 1;
 	}
+	if (cfg->user != NULL && cfg->user[0] != '\0' && getpwnam(cfg->user) == NULL)
+		fprintf(stderr, "%s: warning: UserID %s: no such user (needed when "
+		    "started as root)\n", path, cfg->user);
 	buf_reset(&err);
 	if ((e = engine_new(cfg, &err)) == NULL) {
 		char prefix[1024];
@@ -467,6 +471,7 @@ main(int argc, char **argv)
 	if ((cfg = cfg_load(path, &err)) == NULL) {
 		print_lines(buf_str(&err), "");
 		fprintf(stderr, "mailauth: %s: configuration refused\n", path);
+		buf_free(&err);
 		return EX_CONFIG;
 	}
 	if (sock_override == NULL)
@@ -474,6 +479,8 @@ main(int argc, char **argv)
 	if (sockspec_parse(sock_override, &ss, &err) != 0) {
 		fprintf(stderr, "mailauth: bad Socket \"%s\": %s\n", sock_override,
 		    buf_str(&err));
+		cfg_unref(cfg);
+		buf_free(&err);
 		return EX_CONFIG;
 	}
 	milter_spec(&ss, spec, sizeof spec);
@@ -487,7 +494,11 @@ main(int argc, char **argv)
 	if ((e = engine_new(cfg, &err)) == NULL) {
 		log_lines(LOG_ERR, err.len > 0 ? buf_str(&err) :
 		    "cannot build the engine", "");
-		fatalx(1, "%s: cannot build the engine, not starting", path);
+		log_msg(LOG_ERR, "%s: cannot build the engine, not starting", path);
+		cfg_unref(cfg);
+		buf_free(&err);
+		free(pidfile);
+		return 1;
 	}
 	engine_swap(e);
 
