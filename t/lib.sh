@@ -21,15 +21,17 @@ tap_failed=0
 lib_pids=""
 lib_tmp=""
 
-# tap_ok - one test line from the exit status of the previous command ($1)
+# tap_ok - one test line from the exit status of the previous command ($1);
+# returns 0 for a pass and 1 for a failure, so "|| diag_file LOG" can follow
 tap_ok() {
 	tap_n=$((tap_n + 1))
 	if [ "$1" -eq 0 ]; then
 		printf 'ok %d - %s\n' "$tap_n" "$2"
-	else
-		printf 'not ok %d - %s\n' "$tap_n" "$2"
-		tap_failed=$((tap_failed + 1))
+		return 0
 	fi
+	printf 'not ok %d - %s\n' "$tap_n" "$2"
+	tap_failed=$((tap_failed + 1))
+	return 1
 }
 
 # ok - run a command quietly; pass when it succeeds
@@ -183,7 +185,7 @@ wait_exit() {
 	return 0
 }
 
-# stop_daemon - SIGTERM, then wait; sets exit_status
+# stop_daemon - SIGTERM, then wait; sets exit_status (used by the caller)
 stop_daemon() {
 	kill -TERM "$1" 2>/dev/null
 	wait_exit "$1"
