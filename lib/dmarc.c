@@ -59,7 +59,13 @@
  *	sampled, with arc4random_uniform(100) < pct; when it is not selected, reject
  *	becomes quarantine and quarantine becomes none (sampled_out). disposition is
  *	DMP_NONE on pass, the applied policy after pct on fail, and DMP_UNSET for
- *	none, temperror and permerror.
+ *	none, temperror and permerror. dmarc_policy_name(DMP_UNSET) is "none"
+ *	(nothing is applied), so an A-R "dis=" never shows an unknown word.
+ *
+ *	Temperror hints: spf_temperror / dkim_temperror say that an identity aligned
+ *	with the From domain got a temperror (it might have passed); lib/policy may
+ *	defer a DMARC reject because of them. Unaligned temperrors are ignored, so a
+ *	sender cannot turn a reject into a deferral with a broken signature of its own.
  * SEE ALSO
  *	RFC 7489, draft-ietf-dmarc-dmarcbis (np=), RFC 5322 section 3.4.
  */
