@@ -79,23 +79,48 @@ if [ $? -ne 0 ]; then
 	tap_done
 fi
 
-for script in pass forged reject tempfail quarantine; do
-	"$MILTERTEST" -D sock="$spec" -D mtdir="$mtdir" -D tdata="$data" "$@" \
-	    -s "$mtdir/$script.lua" >"$tmp/$script.out" 2>&1
+# run_script SPEC NAME - one Lua script; each "ok - ..." line it prints becomes a
+# numbered TAP line, anything else a comment
+# (further arguments go to miltertest: the -D expected_* settings)
+run_script() {
+	rs_spec=$1
+	rs_name=$2
+	shift 2
+	"$MILTERTEST" -D sock="$rs_spec" -D mtdir="$mtdir" -D tdata="$data" "$@" \
+	    -s "$mtdir/$rs_name.lua" >"$tmp/$rs_name.out" 2>&1
 	rc=$?
-	# each "ok - ..." line of the script becomes a numbered TAP line
 	while IFS= read -r line; do
 		case $line in
 		"ok - "*)
-			tap_ok 0 "$script: ${line#ok - }" ;;
+			tap_ok 0 "$rs_name: ${line#ok - }" ;;
 		"not ok - "*)
-			tap_ok 1 "$script: ${line#not ok - }" ;;
+			tap_ok 1 "$rs_name: ${line#not ok - }" ;;
 		*)
 			diag "$line" ;;
 		esac
-	done <"$tmp/$script.out"
-	tap_ok $rc "$script.lua ran to the end (miltertest exit status $rc)"
+	done <"$tmp/$rs_name.out"
+	tap_ok $rc "$rs_name.lua ran to the end (miltertest exit status $rc)"
+}
+
+for script in pass forged reject tempfail quarantine clients; do
+	run_script "$spec" "$script" "$@"
 done
+
+# a second daemon refusing SPF failures at MAIL FROM already
+conf2=$tmp/mailfrom.conf
+write_conf "$conf2" "SPFRejectAtMailFrom yes"
+port2=$(free_port)
+spec2="inet:$port2@127.0.0.1"
+start_daemon "$tmp/daemon2.log" -c "$conf2" -p "$spec2" -u "" -P ""
+pid2=$daemon_pid
+if wait_listening "$tmp/daemon2.log" "$pid2"; then
+	run_script "$spec2" mailfrom
+	stop_daemon "$pid2"
+	is "$exit_status" 0 "the SPFRejectAtMailFrom daemon stops with exit status 0"
+else
+	tap_ok 1 "a daemon with SPFRejectAtMailFrom yes starts"
+	diag_file "$tmp/daemon2.log"
+fi
 
 grep -q ": PASS1: " "$tmp/daemon.log"
 tap_ok $? "the queue id from the MTA's macro starts the message's log line"

@@ -51,15 +51,17 @@ function read_message(file)
 end
 
 -- open_session - connect, negotiate, CONNECT and HELO from the test client
-function open_session()
+-- (ip: the client address, CLIENT_IP by default; "unspec" for an unknown family)
+function open_session(ip)
+	ip = ip or CLIENT_IP
 	local conn = mt.connect(sock, 40, 0.25)
 	if conn == nil then
 		error("cannot connect to the milter at " .. sock)
 	end
-	mt.macro(conn, SMFIC_CONNECT, "j", AUTHSERV_ID, "{client_addr}", CLIENT_IP,
-	    "{client_name}", CLIENT_HELO, "_", CLIENT_HELO .. " [" .. CLIENT_IP .. "]")
-	must(mt.conninfo(conn, CLIENT_HELO, CLIENT_IP), "mt.conninfo")
-	check(mt.getreply(conn) == SMFIR_CONTINUE, "connect: continue")
+	mt.macro(conn, SMFIC_CONNECT, "j", AUTHSERV_ID, "{client_addr}", ip,
+	    "{client_name}", CLIENT_HELO, "_", CLIENT_HELO .. " [" .. ip .. "]")
+	must(mt.conninfo(conn, CLIENT_HELO, ip), "mt.conninfo")
+	check(mt.getreply(conn) == SMFIR_CONTINUE, "connect from " .. ip .. ": continue")
 	must(mt.helo(conn, CLIENT_HELO), "mt.helo")
 	return conn
 end
