@@ -466,6 +466,21 @@ main(int argc, char **argv)
 	if (check)
 		return check_only(path, sock_override);
 
+	/*
+	 * Block, before any thread exists (the engine may start resolver threads),
+	 * every signal a thread sigwait()s for: SIGUSR1 (our reload thread) and
+	 * SIGHUP/SIGTERM/SIGINT (libmilter's signal thread). Otherwise a thread
+	 * with an open mask could take SIGTERM with its default action and kill the
+	 * daemon without the clean stop. Threads inherit this mask.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
 	/* until the log is open, problems go to stderr */
 	buf_init(&err);
 	if ((cfg = cfg_load(path, &err)) == NULL) {
@@ -501,20 +516,6 @@ main(int argc, char **argv)
 		return 1;
 	}
 	engine_swap(e);
-
-	/*
-	 * Block, before any thread exists, every signal a thread sigwait()s for:
-	 * SIGUSR1 (our reload thread) and SIGHUP/SIGTERM/SIGINT (libmilter's signal
-	 * thread). Otherwise a thread that inherited an open mask, such as the reload
-	 * thread, could take SIGTERM with its default action and kill the daemon.
-	 */
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	if (pidfile[0] != '\0' &&
 	    (pfh = pidfile_open(pidfile, 0644, &other)) == NULL) {
