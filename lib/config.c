@@ -1,2 +1,595 @@
-/* config.c - not written yet (placeholder so the tree builds) */
+/*
+ * config.c - the option table, the mailauth.conf parser and configuration snapshots
+ *
+ * One table below holds every option: its name, type, default (as written in the
+ * file), bounds, words and a one-line doc. conf/mailauth.conf and mailauth.conf(5)
+ * document the same options; t/config_test checks they agree with the table.
+ */
 #include "autoconf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "config.h"
+#include "log.h"
+#include "netlist.h"
+#include "util.h"
+
+#define LINE_MAX_LEN 4096
+#define OFF(f) offsetof(struct config, f)
+
+static const struct cfg_choice action_none_q_r[] = {
+	{ "none", ACTION_ACCEPT }, { "quarantine", ACTION_QUARANTINE },
+	{ "reject", ACTION_REJECT }, { NULL, 0 },
+};
+static const struct cfg_choice action_all[] = {
+	{ "accept", ACTION_ACCEPT }, { "quarantine", ACTION_QUARANTINE },
+	{ "reject", ACTION_REJECT }, { "tempfail", ACTION_TEMPFAIL }, { NULL, 0 },
+};
+static const struct cfg_choice action_t_a[] = {
+	{ "tempfail", ACTION_TEMPFAIL }, { "accept", ACTION_ACCEPT }, { NULL, 0 },
+};
+static const struct cfg_choice backends[] = {
+	{ "unbound", DNS_BACKEND_UNBOUND }, { "zone", DNS_BACKEND_ZONE }, { NULL, 0 },
+};
+static const struct cfg_choice qmodes[] = {
+	{ "hold", QUARANTINE_HOLD }, { "header", QUARANTINE_HEADER }, { NULL, 0 },
+};
+static const struct cfg_choice lpolicies[] = {
+	{ "report", DKIM_L_REPORT }, { "fail", DKIM_L_FAIL }, { NULL, 0 },
+};
+
+static const struct cfg_option options[] = {
+	{ "Socket", CFG_STRING, "inet:8891@127.0.0.1", 0, 0, NULL, OFF(socket),
+	  "where the milter listens: inet:PORT@ADDR, inet6:PORT@ADDR or unix:PATH" },
+	{ "SocketMode", CFG_OCTAL, "0660", 0, 0777, NULL, OFF(socket_mode),
+	  "permissions of a unix socket" },
+	{ "UserID", CFG_STRING, "mailauth", 0, 0, NULL, OFF(user),
+	  "user to run as after opening the socket (empty: do not change)" },
+	{ "PidFile", CFG_STRING, "/run/mailauth/mailauth.pid", 0, 0, NULL, OFF(pidfile),
+	  "file holding the daemon's process id (empty: none)" },
+	{ "SyslogFacility", CFG_FACILITY, "mail", 0, 0, NULL, OFF(syslog_facility),
+	  "syslog facility: mail, daemon, user, local0 ... local7" },
+	{ "LogLevel", CFG_LOGLEVEL, "info", 0, 0, NULL, OFF(log_level),
+	  "lowest level logged: err, warning, notice, info, debug" },
+	{ "AuthservID", CFG_STRING, "", 0, 0, NULL, OFF(authserv_id),
+	  "authserv-id in Authentication-Results (empty: the host name)" },
+	{ "MilterTimeout", CFG_UINT, "300", 10, 7210, NULL, OFF(milter_timeout),
+	  "seconds to wait for the MTA on the milter connection" },
+	{ "InternalErrorAction", CFG_ENUM, "tempfail", 0, 0, action_t_a,
+	  OFF(internal_error_action), "what an internal error does: tempfail or accept" },
+	{ "DNSBackend", CFG_ENUM, "unbound", 0, 0, backends, OFF(dns_backend),
+	  "resolver: unbound (production) or zone (a zone file, offline and tests)" },
+	{ "DNSZoneFile", CFG_STRING, "", 0, 0, NULL, OFF(dns_zone_file),
+	  "zone file answering every query when DNSBackend is zone" },
+	{ "DNSForwarders", CFG_LIST, "", 0, 0, NULL, OFF(dns_forwarders),
+	  "resolvers to forward to, ADDR or ADDR@PORT (empty: full recursion)" },
+	{ "DNSTrustAnchorFile", CFG_STRING, "", 0, 0, NULL, OFF(dns_trust_anchor),
+	  "DNSSEC trust anchor file, e.g. /usr/share/dns/root.key (empty: no validation)" },
+	{ "DNSTimeout", CFG_UINT, "5", 1, 30, NULL, OFF(dns_timeout),
+	  "seconds one DNS query may take" },
+	{ "EvaluationTimeout", CFG_UINT, "20", 1, 25, NULL, OFF(eval_timeout),
+	  "seconds of DNS work per milter step (below Postfix's 30 s command timeout)" },
+	{ "SPFCheckHELO", CFG_BOOL, "yes", 0, 0, NULL, OFF(spf_check_helo),
+	  "also check SPF for the HELO identity" },
+	{ "SPFFailAction", CFG_ENUM, "none", 0, 0, action_none_q_r, OFF(spf_fail_action),
+	  "what SPF fail does when DMARC does not decide: none, quarantine, reject" },
+	{ "SPFSoftfailAction", CFG_ENUM, "none", 0, 0, action_none_q_r,
+	  OFF(spf_softfail_action),
+	  "what SPF softfail does when DMARC does not decide: none, quarantine, reject" },
+	{ "SPFRejectAtMailFrom", CFG_BOOL, "no", 0, 0, NULL, OFF(spf_reject_at_mailfrom),
+	  "reject SPF fail already at MAIL FROM (before DKIM and DMARC are known)" },
+	{ "AddReceivedSPF", CFG_BOOL, "yes", 0, 0, NULL, OFF(received_spf),
+	  "add a Received-SPF header field" },
+	{ "MaximumSignatures", CFG_UINT, "5", 1, 50, NULL, OFF(dkim_max_sigs),
+	  "DKIM signatures verified per message; the others are reported neutral" },
+	{ "MaximumSignatureFields", CFG_UINT, "50", 1, 1000, NULL, OFF(dkim_max_fields),
+	  "more DKIM-Signature fields than this: none is verified (permerror)" },
+	{ "MinimumKeyBits", CFG_UINT, "1024", 512, 8192, NULL, OFF(dkim_min_key_bits),
+	  "smallest RSA key that can pass" },
+	{ "BodyLengthPolicy", CFG_ENUM, "report", 0, 0, lpolicies, OFF(dkim_body_length),
+	  "l= signatures leaving content unsigned: report (pass, noted) or fail" },
+	{ "ClockDrift", CFG_UINT, "300", 0, 86400, NULL, OFF(dkim_clock_drift),
+	  "seconds of clock difference tolerated for DKIM t= and x=" },
+	{ "PublicSuffixList", CFG_STRING, "/usr/share/publicsuffix/public_suffix_list.dat",
+	  0, 0, NULL, OFF(psl_file), "Public Suffix List for organizational domains" },
+	{ "HonorDMARCPolicy", CFG_BOOL, "yes", 0, 0, NULL, OFF(dmarc_honor_policy),
+	  "act on the published DMARC policy (no: only tag)" },
+	{ "QuarantineMode", CFG_ENUM, "hold", 0, 0, qmodes, OFF(quarantine_mode),
+	  "p=quarantine: hold (MTA hold queue) or header (deliver with a header)" },
+	{ "DMARCNonExistentPolicy", CFG_BOOL, "no", 0, 0, NULL, OFF(dmarc_np),
+	  "apply DMARCbis np= to From domains that do not exist" },
+	{ "BadFromAction", CFG_ENUM, "reject", 0, 0, action_all, OFF(bad_from_action),
+	  "no From, several From fields or an unparseable From: accept, quarantine, reject, tempfail" },
+	{ "MonitorOnly", CFG_BOOL, "no", 0, 0, NULL, OFF(monitor_only),
+	  "log what would be done, always accept" },
+	{ "TempErrorAction", CFG_ENUM, "tempfail", 0, 0, action_t_a, OFF(temperror_action),
+	  "what a DNS temporary error deciding DMARC does: tempfail or accept" },
+	{ "InternalHosts", CFG_LIST, "127.0.0.0/8 ::1", 0, 0, NULL, OFF(internal_hosts),
+	  "clients (addresses or networks) whose mail is not checked" },
+	{ "SkipAuthenticated", CFG_BOOL, "yes", 0, 0, NULL, OFF(skip_authenticated),
+	  "do not check mail from SMTP-authenticated clients" },
+	{ "TagOnlyDomains", CFG_LIST, "", 0, 0, NULL, OFF(tag_only_domains),
+	  "From domains (and their subdomains) whose failures are only tagged" },
+	{ "TagOnlyHosts", CFG_LIST, "", 0, 0, NULL, OFF(tag_only_hosts),
+	  "clients (e.g. forwarders) whose failures are only tagged" },
+};
+
+const struct cfg_option *
+cfg_options(size_t *n)
+{
+	*n = NELEM(options);
+	return options;
+}
+
+const char *
+cfg_action_name(enum action a)
+{
+	switch (a) {
+	case ACTION_ACCEPT: return "accept";
+	case ACTION_QUARANTINE: return "quarantine";
+	case ACTION_REJECT: return "reject";
+	case ACTION_TEMPFAIL: return "tempfail";
+	}
+	return "unknown";
+}
+
+/* field - the address of an option's field in a config */
+static void *
+field(struct config *c, const struct cfg_option *o)
+{
+	return (char *)c + o->offset;
+}
+
+static void
+free_list(char **l)
+{
+	if (l == NULL)
+		return;
+	for (char **p = l; *p != NULL; p++)
+		free(*p);
+	free(l);
+}
+
+/* split_list - words separated by blanks or commas, NULL-terminated */
+static char **
+split_list(const char *s)
+{
+	char **l = xcalloc(1, sizeof *l);
+	size_t n = 0;
+
+	while (*s != '\0') {
+		size_t len;
+
+		while (*s == ' ' || *s == '\t' || *s == ',')
+			s++;
+		len = strcspn(s, " \t,");
+		if (len == 0)
+			break;
+		l = xreallocarray(l, n + 2, sizeof *l);
+		l[n++] = xstrndup(s, len);
+		l[n] = NULL;
+		s += len;
+	}
+	return l;
+}
+
+/* parse_bool - yes/no words */
+static int
+parse_bool(const char *v, bool *out)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < NELEM(yes); i++)
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = true, 0;
+	for (size_t i = 0; i < NELEM(no); i++)
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = false, 0;
+	return -1;
+}
+
+/* parse_number - an unsigned number in base 10 or 8 within the option's bounds */
+static int
+parse_number(const struct cfg_option *o, const char *v, unsigned *out, struct buf *why)
+{
+	unsigned long n;
+	char *end;
+	int base = o->type == CFG_OCTAL ? 8 : 10;
+
+	if (*v == '\0' || *v == '-' || *v == '+' || isspace((unsigned char)*v)) {
+		buf_printf(why, "%s needs %s number", o->name,
+		    base == 8 ? "an octal" : "a whole");
+		return -1;
+	}
+	errno = 0;
+	n = strtoul(v, &end, base);
+	if (*end != '\0') {
+		buf_printf(why, "%s needs %s number, not \"%s\"", o->name,
+		    base == 8 ? "an octal" : "a whole", v);
+		return -1;
+	}
+	if (errno == ERANGE || n < o->min || n > o->max) {
+		if (base == 8)
+			buf_printf(why, "%s %s is out of range %#lo..%#lo", o->name, v,
+			    o->min, o->max);
+		else
+			buf_printf(why, "%s %s is out of range %lu..%lu", o->name, v,
+			    o->min, o->max);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* unquote - a value in double quotes may hold "" or outer blanks */
+static int
+unquote(const char *v, char **out)
+{
+	size_t len = strlen(v);
+
+	if (len >= 1 && v[0] == '"') {
+		if (len < 2 || v[len - 1] != '"')
+			return -1;
+		*out = xstrndup(v + 1, len - 2);
+	} else {
+		*out = xstrdup(v);
+	}
+	return 0;
+}
+
+/* set_value - parse v into c's field for o; on error write why, return -1 */
+static int
+set_value(struct config *c, const struct cfg_option *o, const char *v, struct buf *why)
+{
+	void *f = field(c, o);
+	int n;
+
+	switch (o->type) {
+	case CFG_STRING: {
+		char *s;
+
+		if (unquote(v, &s) != 0) {
+			buf_printf(why, "%s: unterminated quoted value", o->name);
+			return -1;
+		}
+		free(*(char **)f);
+		*(char **)f = s;
+		return 0;
+	}
+	case CFG_BOOL:
+		if (parse_bool(v, (bool *)f) != 0) {
+			buf_printf(why, "%s needs yes or no, not \"%s\"", o->name, v);
+			return -1;
+		}
+		return 0;
+	case CFG_UINT:
+	case CFG_OCTAL:
+		return parse_number(o, v, (unsigned *)f, why);
+	case CFG_ENUM:
+		for (const struct cfg_choice *ch = o->choices; ch->word != NULL; ch++)
+			if (strcasecmp(v, ch->word) == 0) {
+				memcpy(f, &ch->value, sizeof(int));
+				return 0;
+			}
+		buf_printf(why, "%s must be one of", o->name);
+		for (const struct cfg_choice *ch = o->choices; ch->word != NULL; ch++)
+			buf_printf(why, "%s %s", ch == o->choices ? "" : ",", ch->word);
+		buf_printf(why, ", not \"%s\"", v);
+		return -1;
+	case CFG_LIST: {
+		char *s;
+
+		if (unquote(v, &s) != 0) {
+			buf_printf(why, "%s: unterminated quoted value", o->name);
+			return -1;
+		}
+		free_list(*(char ***)f);
+		*(char ***)f = split_list(s);
+		free(s);
+		return 0;
+	}
+	case CFG_FACILITY:
+		if ((n = log_facility_from_name(v)) < 0) {
+			buf_printf(why, "%s must be mail, daemon, user or local0..local7, "
+			    "not \"%s\"", o->name, v);
+			return -1;
+		}
+		*(int *)f = n;
+		return 0;
+	case CFG_LOGLEVEL:
+		if ((n = log_level_from_name(v)) < 0) {
+			buf_printf(why, "%s must be err, warning, notice, info or debug, "
+			    "not \"%s\"", o->name, v);
+			return -1;
+		}
+		*(int *)f = n;
+		return 0;
+	}
+	return -1;
+}
+
+/* cfg_free - release a snapshot and everything it owns */
+static void
+cfg_free(struct config *c)
+{
+	for (size_t i = 0; i < NELEM(options); i++) {
+		void *f = field(c, &options[i]);
+
+		if (options[i].type == CFG_STRING)
+			free(*(char **)f);
+		else if (options[i].type == CFG_LIST)
+			free_list(*(char ***)f);
+	}
+	free(c->path);
+	free(c);
+}
+
+/* cfg_defaults - a snapshot with every option at its default */
+struct config *
+cfg_defaults(void)
+{
+	struct config *c = xcalloc(1, sizeof *c);
+	struct buf why;
+
+	buf_init(&why);
+	atomic_init((atomic_int *)&c->refcnt, 1);
+	for (size_t i = 0; i < NELEM(options); i++)
+		if (set_value(c, &options[i], options[i].def, &why) != 0) {
+			/* a default that does not parse is a bug in the table */
+			log_msg(LOG_CRIT, "config table: %s", buf_str(&why));
+			abort();
+		}
+	buf_free(&why);
+	c->path = xstrdup("(defaults)");
+	return c;
+}
+
+/* edit_distance - Levenshtein distance, case-insensitive, for did-you-mean */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = tolower((unsigned char)a[i - 1]) !=
+			    tolower((unsigned char)b[j - 1]);
+			size_t best = prev[j - 1] + cost;
+
+			if (prev[j] + 1 < best)
+				best = prev[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			cur[j] = best;
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof prev[0]);
+	}
+	return prev[lb];
+}
+
+/* find_option - the table row for a name, or NULL */
+static const struct cfg_option *
+find_option(const char *name)
+{
+	for (size_t i = 0; i < NELEM(options); i++)
+		if (strcasecmp(name, options[i].name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+/* suggest - the closest option name, if close enough */
+static const char *
+suggest(const char *name)
+{
+	const char *best = NULL;
+	size_t bestd = 99, len = strlen(name);
+
+	for (size_t i = 0; i < NELEM(options); i++) {
+		size_t d = edit_distance(name, options[i].name);
+
+		if (d < bestd) {
+			bestd = d;
+			best = options[i].name;
+		}
+	}
+	return bestd <= 2 || (bestd <= 4 && len >= 10) ? best : NULL;
+}
+
+/* check_cross - rules between options, reported at the offending line */
+static void
+check_cross(struct config *c, const char *path, const unsigned *lineof,
+    struct buf *err, int *nerr)
+{
+	const struct cfg_option *o;
+	struct netlist *nl;
+	struct buf why;
+
+	buf_init(&why);
+	if (c->dns_backend == DNS_BACKEND_ZONE &&
+	    (c->dns_zone_file == NULL || c->dns_zone_file[0] == '\0')) {
+		o = find_option("DNSBackend");
+		buf_printf(err, "%s:%u: DNSBackend zone needs DNSZoneFile\n", path,
+		    lineof[o - options]);
+		(*nerr)++;
+	}
+	for (size_t k = 0; k < 2; k++) {
+		o = find_option(k == 0 ? "InternalHosts" : "TagOnlyHosts");
+		buf_reset(&why);
+		nl = netlist_parse(*(char ***)field(c, o), &why);
+		if (nl == NULL) {
+			buf_printf(err, "%s:%u: %s: %s\n", path, lineof[o - options],
+			    o->name, buf_str(&why));
+			(*nerr)++;
+		}
+		netlist_free(nl);
+	}
+	buf_free(&why);
+}
+
+/* cfg_load - read a file into a new snapshot; NULL with every error in err */
+struct config *
+cfg_load(const char *path, struct buf *err)
+{
+	struct config *c;
+	unsigned lineof[NELEM(options)];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	unsigned lineno = 0;
+	int nerr = 0;
+	FILE *fp;
+	struct buf why;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		buf_printf(err, "%s: cannot open: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	c = cfg_defaults();
+	free(c->path);
+	c->path = xstrdup(path);
+	memset(lineof, 0, sizeof lineof);
+	buf_init(&why);
+	while ((got = getline(&line, &cap, fp)) != -1) {
+		const struct cfg_option *o;
+		char *p, *name, *value;
+
+		lineno++;
+		if ((size_t)got != strlen(line)) {
+			buf_printf(err, "%s:%u: NUL byte in line\n", path, lineno);
+			nerr++;
+			continue;
+		}
+		if (got > LINE_MAX_LEN) {
+			buf_printf(err, "%s:%u: line longer than %d bytes\n", path, lineno,
+			    LINE_MAX_LEN);
+			nerr++;
+			continue;
+		}
+		p = str_trim(line);
+		if (*p == '\0' || *p == '#')
+			continue;
+		name = p;
+		p += strcspn(p, " \t");
+		if (*p != '\0')
+			*p++ = '\0';
+		value = str_trim(p);
+		if ((o = find_option(name)) == NULL) {
+			const char *s = suggest(name);
+
+			buf_printf(err, "%s:%u: unknown option \"%s\"", path, lineno, name);
+			if (s != NULL)
+				buf_printf(err, " (did you mean %s?)", s);
+			buf_addc(err, '\n');
+			nerr++;
+			continue;
+		}
+		if (lineof[o - options] != 0) {
+			buf_printf(err, "%s:%u: %s is set twice (first at line %u)\n", path,
+			    lineno, o->name, lineof[o - options]);
+			nerr++;
+			continue;
+		}
+		lineof[o - options] = lineno;
+		if (*value == '\0') {
+			buf_printf(err, "%s:%u: %s needs a value\n", path, lineno, o->name);
+			nerr++;
+			continue;
+		}
+		buf_reset(&why);
+		if (set_value(c, o, value, &why) != 0) {
+			buf_printf(err, "%s:%u: %s\n", path, lineno, buf_str(&why));
+			nerr++;
+		}
+	}
+	if (ferror(fp)) {
+		buf_printf(err, "%s: read error: %s\n", path, strerror(errno));
+		nerr++;
+	}
+	fclose(fp);
+	free(line);
+	buf_free(&why);
+	if (nerr == 0)
+		check_cross(c, path, lineof, err, &nerr);
+	if (nerr != 0) {
+		cfg_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct config *
+cfg_ref(struct config *c)
+{
+	atomic_fetch_add((atomic_int *)&c->refcnt, 1);
+	return c;
+}
+
+void
+cfg_unref(struct config *c)
+{
+	if (c != NULL && atomic_fetch_sub((atomic_int *)&c->refcnt, 1) == 1)
+		cfg_free(c);
+}
+
+/* print_value - an option's current value as it would be written in the file */
+static void
+print_value(const struct config *c, const struct cfg_option *o, FILE *fp)
+{
+	const void *f = (const char *)c + o->offset;
+	int v;
+
+	switch (o->type) {
+	case CFG_STRING:
+		fprintf(fp, "\"%s\"", *(char *const *)f);
+		break;
+	case CFG_BOOL:
+		fputs(*(const bool *)f ? "yes" : "no", fp);
+		break;
+	case CFG_UINT:
+		fprintf(fp, "%u", *(const unsigned *)f);
+		break;
+	case CFG_OCTAL:
+		fprintf(fp, "%04o", *(const unsigned *)f);
+		break;
+	case CFG_ENUM:
+		memcpy(&v, f, sizeof v);
+		for (const struct cfg_choice *ch = o->choices; ch->word != NULL; ch++)
+			if (ch->value == v)
+				fputs(ch->word, fp);
+		break;
+	case CFG_LIST:
+		fputc('"', fp);
+		for (char *const *l = *(char **const *)f; *l != NULL; l++)
+			fprintf(fp, "%s%s", l == *(char **const *)f ? "" : " ", *l);
+		fputc('"', fp);
+		break;
+	case CFG_FACILITY:
+	case CFG_LOGLEVEL:
+		fprintf(fp, "%d", *(const int *)f);
+		break;
+	}
+}
+
+void
+cfg_print(const struct config *c, FILE *fp)
+{
+	for (size_t i = 0; i < NELEM(options); i++) {
+		fprintf(fp, "%s ", options[i].name);
+		print_value(c, &options[i], fp);
+		fputc('\n', fp);
+	}
+}
