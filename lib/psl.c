@@ -158,10 +158,10 @@ normalize(const char *in, size_t n, char *out)
 	char *ace = NULL;
 	const char *src = in;
 	size_t i, label = 0;
-	bool ascii = true;
+	bool ascii = true, dot = false;
 
 	if (n > 0 && in[n - 1] == '.')
-		n--;
+		n--, dot = true;
 	if (n == 0 || n > PSL_INPUT_MAX)
 		return -1;
 	for (i = 0; i < n; i++)
@@ -175,7 +175,7 @@ normalize(const char *in, size_t n, char *out)
 			return -1;
 		src = ace;
 		n = strlen(ace);
-		if (n > 0 && ace[n - 1] == '.')
+		if (!dot && n > 0 && ace[n - 1] == '.')	/* ideographic full stop U+3002 */
 			n--;
 	}
 	if (n == 0 || n > PSL_NAME_MAX) {
