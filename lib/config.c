@@ -1,15 +1,27 @@
 /*
  * config.c - the option table, the mailauth.conf parser and configuration snapshots
+ * SYNOPSIS
+ *	see config.h
+ * DESCRIPTION
+ *	One table below holds every option: its name, type, default (as written in
+ *	the file), bounds, words and a one-line doc. conf/mailauth.conf and
+ *	mailauth.conf(5) document the same options; t/config_test checks that they
+ *	agree with the table.
  *
- * One table below holds every option: its name, type, default (as written in the
- * file), bounds, words and a one-line doc. conf/mailauth.conf and mailauth.conf(5)
- * document the same options; t/config_test checks they agree with the table.
+ *	Any value may be written in double quotes (the outer pair is removed), which
+ *	is how an empty string or outer blanks are expressed. Errors never stop the
+ *	parse: every line is read and every problem appended to err, then the rules
+ *	between options (DNSBackend zone needs DNSZoneFile; Socket, InternalHosts,
+ *	TagOnlyHosts and DNSForwarders must parse) are checked for the options whose
+ *	own line was fine, each reported at the line that set the option (0 when it
+ *	kept its default).
  */
 #include "autoconf.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdatomic.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +32,7 @@
 #include "config.h"
 #include "log.h"
 #include "netlist.h"
+#include "sockspec.h"
 #include "util.h"
 
 #define LINE_MAX_LEN 4096
@@ -122,6 +135,7 @@ static const struct cfg_option options[] = {
 	  "clients (e.g. forwarders) whose failures are only tagged" },
 };
 
+/* cfg_options - the table, for documentation checks and cfg_print */
 const struct cfg_option *
 cfg_options(size_t *n)
 {
@@ -129,6 +143,7 @@ cfg_options(size_t *n)
 	return options;
 }
 
+/* cfg_action_name - "accept", "quarantine", "reject" or "tempfail" */
 const char *
 cfg_action_name(enum action a)
 {
@@ -148,6 +163,7 @@ field(struct config *c, const struct cfg_option *o)
 	return (char *)c + o->offset;
 }
 
+/* free_list - a NULL-terminated list and its words */
 static void
 free_list(char **l)
 {
@@ -246,25 +262,18 @@ unquote(const char *v, char **out)
 	return 0;
 }
 
-/* set_value - parse v into c's field for o; on error write why, return -1 */
+/* set_one - parse the unquoted value v into c's field for o */
 static int
-set_value(struct config *c, const struct cfg_option *o, const char *v, struct buf *why)
+set_one(struct config *c, const struct cfg_option *o, const char *v, struct buf *why)
 {
 	void *f = field(c, o);
 	int n;
 
 	switch (o->type) {
-	case CFG_STRING: {
-		char *s;
-
-		if (unquote(v, &s) != 0) {
-			buf_printf(why, "%s: unterminated quoted value", o->name);
-			return -1;
-		}
+	case CFG_STRING:
 		free(*(char **)f);
-		*(char **)f = s;
+		*(char **)f = xstrdup(v);
 		return 0;
-	}
 	case CFG_BOOL:
 		if (parse_bool(v, (bool *)f) != 0) {
 			buf_printf(why, "%s needs yes or no, not \"%s\"", o->name, v);
@@ -285,18 +294,10 @@ set_value(struct config *c, const struct cfg_option *o, const char *v, struct bu
 			buf_printf(why, "%s %s", ch == o->choices ? "" : ",", ch->word);
 		buf_printf(why, ", not \"%s\"", v);
 		return -1;
-	case CFG_LIST: {
-		char *s;
-
-		if (unquote(v, &s) != 0) {
-			buf_printf(why, "%s: unterminated quoted value", o->name);
-			return -1;
-		}
+	case CFG_LIST:
 		free_list(*(char ***)f);
-		*(char ***)f = split_list(s);
-		free(s);
+		*(char ***)f = split_list(v);
 		return 0;
-	}
 	case CFG_FACILITY:
 		if ((n = log_facility_from_name(v)) < 0) {
 			buf_printf(why, "%s must be mail, daemon, user or local0..local7, "
@@ -315,6 +316,22 @@ set_value(struct config *c, const struct cfg_option *o, const char *v, struct bu
 		return 0;
 	}
 	return -1;
+}
+
+/* set_value - parse v (perhaps quoted) into c's field for o; on error write why */
+static int
+set_value(struct config *c, const struct cfg_option *o, const char *v, struct buf *why)
+{
+	char *s;
+	int rc;
+
+	if (unquote(v, &s) != 0) {
+		buf_printf(why, "%s: unterminated quoted value", o->name);
+		return -1;
+	}
+	rc = set_one(c, o, s, why);
+	free(s);
+	return rc;
 }
 
 /* cfg_free - release a snapshot and everything it owns */
@@ -341,7 +358,7 @@ cfg_defaults(void)
 	struct buf why;
 
 	buf_init(&why);
-	atomic_init((atomic_int *)&c->refcnt, 1);
+	__atomic_store_n(&c->refcnt, 1, __ATOMIC_RELAXED);
 	for (size_t i = 0; i < NELEM(options); i++)
 		if (set_value(c, &options[i], options[i].def, &why) != 0) {
 			/* a default that does not parse is a bug in the table */
@@ -409,34 +426,89 @@ suggest(const char *name)
 	return bestd <= 2 || (bestd <= 4 && len >= 10) ? best : NULL;
 }
 
-/* check_cross - rules between options, reported at the offending line */
+/* check_forwarder - "ADDR" or "ADDR@PORT" with an IP address literal */
+static int
+check_forwarder(const char *w)
+{
+	char addr[INET6_ADDRSTRLEN];
+	unsigned char bin[16];
+	const char *at = strchr(w, '@');
+	size_t len = at != NULL ? (size_t)(at - w) : strlen(w);
+
+	if (len == 0 || len >= sizeof addr)
+		return -1;
+	memcpy(addr, w, len);
+	addr[len] = '\0';
+	if (inet_pton(AF_INET, addr, bin) != 1 && inet_pton(AF_INET6, addr, bin) != 1)
+		return -1;
+	if (at != NULL) {
+		unsigned long port = 0;
+		const char *p = at + 1;
+
+		if (*p == '\0' || strlen(p) > 5)
+			return -1;
+		for (; *p != '\0'; p++) {
+			if (!isdigit((unsigned char)*p))
+				return -1;
+			port = port * 10 + (unsigned long)(*p - '0');
+		}
+		if (port < 1 || port > 65535)
+			return -1;
+	}
+	return 0;
+}
+
+/* cross_error - one error about option name, at the line that set it */
+static void PRINTF_LIKE(6, 7)
+cross_error(const char *path, const unsigned *lineof, const char *name, struct buf *err,
+    int *nerr, const char *fmt, ...)
+{
+	const struct cfg_option *o = find_option(name);
+	va_list ap;
+
+	buf_printf(err, "%s:%u: %s: ", path, lineof[o - options], o->name);
+	va_start(ap, fmt);
+	buf_vprintf(err, fmt, ap);
+	va_end(ap);
+	buf_addc(err, '\n');
+	(*nerr)++;
+}
+
+/* check_cross - rules between options, reported at the offending line; options
+ * whose own line was already refused (bad[]) are not judged again */
 static void
 check_cross(struct config *c, const char *path, const unsigned *lineof,
-    struct buf *err, int *nerr)
+    const bool *bad, struct buf *err, int *nerr)
 {
-	const struct cfg_option *o;
+	static const char *const nets[] = { "InternalHosts", "TagOnlyHosts" };
 	struct netlist *nl;
+	struct sockspec ss;
 	struct buf why;
 
+#define BAD(name) (bad[find_option(name) - options])
 	buf_init(&why);
-	if (c->dns_backend == DNS_BACKEND_ZONE &&
-	    (c->dns_zone_file == NULL || c->dns_zone_file[0] == '\0')) {
-		o = find_option("DNSBackend");
-		buf_printf(err, "%s:%u: DNSBackend zone needs DNSZoneFile\n", path,
-		    lineof[o - options]);
-		(*nerr)++;
-	}
-	for (size_t k = 0; k < 2; k++) {
-		o = find_option(k == 0 ? "InternalHosts" : "TagOnlyHosts");
+	if (!BAD("DNSBackend") && !BAD("DNSZoneFile") &&
+	    c->dns_backend == DNS_BACKEND_ZONE && c->dns_zone_file[0] == '\0')
+		cross_error(path, lineof, "DNSBackend", err, nerr,
+		    "zone needs DNSZoneFile");
+	if (!BAD("Socket") && sockspec_parse(c->socket, &ss, &why) != 0)
+		cross_error(path, lineof, "Socket", err, nerr, "%s", buf_str(&why));
+	for (size_t k = 0; k < NELEM(nets); k++) {
+		if (BAD(nets[k]))
+			continue;
 		buf_reset(&why);
-		nl = netlist_parse(*(char ***)field(c, o), &why);
-		if (nl == NULL) {
-			buf_printf(err, "%s:%u: %s: %s\n", path, lineof[o - options],
-			    o->name, buf_str(&why));
-			(*nerr)++;
-		}
+		nl = netlist_parse(*(char ***)field(c, find_option(nets[k])), &why);
+		if (nl == NULL)
+			cross_error(path, lineof, nets[k], err, nerr, "%s", buf_str(&why));
 		netlist_free(nl);
 	}
+	if (!BAD("DNSForwarders"))
+		for (char **w = c->dns_forwarders; *w != NULL; w++)
+			if (check_forwarder(*w) != 0)
+				cross_error(path, lineof, "DNSForwarders", err, nerr,
+				    "\"%s\" is not ADDR or ADDR@PORT "
+				    "(an IP address, a port 1..65535)", *w);
+#undef BAD
 	buf_free(&why);
 }
 
@@ -446,6 +518,7 @@ cfg_load(const char *path, struct buf *err)
 {
 	struct config *c;
 	unsigned lineof[NELEM(options)];
+	bool bad[NELEM(options)];
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t got;
@@ -462,18 +535,24 @@ cfg_load(const char *path, struct buf *err)
 	free(c->path);
 	c->path = xstrdup(path);
 	memset(lineof, 0, sizeof lineof);
+	memset(bad, 0, sizeof bad);
 	buf_init(&why);
 	while ((got = getline(&line, &cap, fp)) != -1) {
 		const struct cfg_option *o;
 		char *p, *name, *value;
+		size_t len = (size_t)got;
 
 		lineno++;
-		if ((size_t)got != strlen(line)) {
+		if (len != strlen(line)) {
 			buf_printf(err, "%s:%u: NUL byte in line\n", path, lineno);
 			nerr++;
 			continue;
 		}
-		if (got > LINE_MAX_LEN) {
+		if (len > 0 && line[len - 1] == '\n')
+			len--;
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		if (len > LINE_MAX_LEN) {
 			buf_printf(err, "%s:%u: line longer than %d bytes\n", path, lineno,
 			    LINE_MAX_LEN);
 			nerr++;
@@ -506,12 +585,14 @@ cfg_load(const char *path, struct buf *err)
 		lineof[o - options] = lineno;
 		if (*value == '\0') {
 			buf_printf(err, "%s:%u: %s needs a value\n", path, lineno, o->name);
+			bad[o - options] = true;
 			nerr++;
 			continue;
 		}
 		buf_reset(&why);
 		if (set_value(c, o, value, &why) != 0) {
 			buf_printf(err, "%s:%u: %s\n", path, lineno, buf_str(&why));
+			bad[o - options] = true;
 			nerr++;
 		}
 	}
@@ -522,8 +603,7 @@ cfg_load(const char *path, struct buf *err)
 	fclose(fp);
 	free(line);
 	buf_free(&why);
-	if (nerr == 0)
-		check_cross(c, path, lineof, err, &nerr);
+	check_cross(c, path, lineof, bad, err, &nerr);
 	if (nerr != 0) {
 		cfg_free(c);
 		return NULL;
@@ -531,18 +611,37 @@ cfg_load(const char *path, struct buf *err)
 	return c;
 }
 
+/* cfg_ref - one more holder of a snapshot */
 struct config *
 cfg_ref(struct config *c)
 {
-	atomic_fetch_add((atomic_int *)&c->refcnt, 1);
+	__atomic_add_fetch(&c->refcnt, 1, __ATOMIC_RELAXED);
 	return c;
 }
 
+/* cfg_unref - one holder less; the last one frees (NULL is a no-op) */
 void
 cfg_unref(struct config *c)
 {
-	if (c != NULL && atomic_fetch_sub((atomic_int *)&c->refcnt, 1) == 1)
+	if (c != NULL && __atomic_sub_fetch(&c->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
 		cfg_free(c);
+}
+
+/* syslog_word - the config word for a facility or level value */
+static const char *
+syslog_word(enum cfg_type t, int v)
+{
+	static const char *const fac[] = { "mail", "daemon", "user", "local0", "local1",
+	    "local2", "local3", "local4", "local5", "local6", "local7" };
+	static const char *const lev[] = { "err", "warning", "notice", "info", "debug" };
+	const char *const *w = t == CFG_FACILITY ? fac : lev;
+	size_t n = t == CFG_FACILITY ? NELEM(fac) : NELEM(lev);
+
+	for (size_t i = 0; i < n; i++)
+		if ((t == CFG_FACILITY ? log_facility_from_name(w[i]) :
+		    log_level_from_name(w[i])) == v)
+			return w[i];
+	return "\"\"";
 }
 
 /* print_value - an option's current value as it would be written in the file */
@@ -579,11 +678,12 @@ print_value(const struct config *c, const struct cfg_option *o, FILE *fp)
 		break;
 	case CFG_FACILITY:
 	case CFG_LOGLEVEL:
-		fprintf(fp, "%d", *(const int *)f);
+		fputs(syslog_word(o->type, *(const int *)f), fp);
 		break;
 	}
 }
 
+/* cfg_print - every option as a "Name value" line that cfg_load reads back */
 void
 cfg_print(const struct config *c, FILE *fp)
 {
