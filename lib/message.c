@@ -428,7 +428,7 @@ summary_line(const struct msg *m, const struct dkv_result *const *dk, size_t ndk
 
 	buf_init(&b);
 	buf_init(&dkl);
-	log_value(&b, "ip", m->ip != NULL ? m->ip : "unknown");
+	buf_printf(&b, "ip=%s", m->ip != NULL ? m->ip : "unknown");
 	log_value(&b, "helo", m->helo);
 	buf_adds(&b, " mailfrom=<");
 	str_sanitize(&b, m->mailfrom != NULL ? m->mailfrom : "", 256);

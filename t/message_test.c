@@ -112,9 +112,12 @@ run_case(struct engine *eng, const struct tcase *tc, struct capture *cap)
 	is_string(tc->code, v.smtp_code, "%s: SMTP code", tc->file);
 	is_string(tc->xcode, v.xcode, "%s: enhanced status", tc->file);
 	if (tc->want == ACTION_REJECT)
-		ok(strstr(v.text, "for ") != NULL && strchr(v.text, '\n') == NULL &&
-		    strchr(v.text, '%') == NULL, "%s: reject text names the domain: %s",
+		ok(v.text[0] != '\0' && strchr(v.text, '\n') == NULL &&
+		    strchr(v.text, '%') == NULL, "%s: reject text, one clean line: %s",
 		    tc->file, v.text);
+	if (tc->want == ACTION_REJECT && strncmp(tc->file, "reject", 6) == 0)
+		ok(strstr(v.text, "DMARC") != NULL && strstr(v.text, "reject.example") != NULL,
+		    "%s: reject text names DMARC and the domain", tc->file);
 	if (strcmp(tc->ip, "127.0.0.1") == 0 || tc->auth != NULL)
 		ok(v.authres == NULL, "%s: skipped client gets no A-R", tc->file);
 	for (size_t i = 0; i < NELEM(tc->ar) && tc->ar[i] != NULL; i++)
