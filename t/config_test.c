@@ -562,6 +562,65 @@ read_file(const char *path, struct buf *b)
 	return true;
 }
 
+/* sample_value - the value shown on the sample's line "Name v" or "# Name v",
+ * outer quotes removed; NULL if there is none */
+static const char *
+sample_value(const char *text, const char *name, char *out, size_t len)
+{
+	size_t nl = strlen(name);
+
+	for (const char *p = text; p != NULL && *p != '\0';) {
+		const char *q = p, *end = strchr(p, '\n');
+		size_t vl;
+
+		if (strncmp(q, "# ", 2) == 0)
+			q += 2;
+		if (strncmp(q, name, nl) == 0 && q[nl] == ' ') {
+			q += nl + 1;
+			vl = end != NULL ? (size_t)(end - q) : strlen(q);
+			if (vl >= 2 && q[0] == '"' && q[vl - 1] == '"') {
+				q++;
+				vl -= 2;
+			}
+			if (vl >= len)
+				return NULL;
+			memcpy(out, q, vl);
+			out[vl] = '\0';
+			return out;
+		}
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* man_default - the "Default: \fBv\fP." (or "Default: empty.") of the man page's
+ * entry ".TP" ".B Name"; NULL if there is none */
+static const char *
+man_default(const char *man, const char *name, char *out, size_t len)
+{
+	char head[128];
+	const char *p, *next, *d, *e;
+
+	snprintf(head, sizeof head, "\n.TP\n.B %s\n", name);
+	if ((p = strstr(man, head)) == NULL)
+		return NULL;
+	p += strlen(head);
+	next = strstr(p, "\n.TP");
+	if ((d = strstr(p, "Default: ")) == NULL || (next != NULL && d > next))
+		return NULL;
+	d += strlen("Default: ");
+	if (strncmp(d, "empty.", 6) == 0) {
+		out[0] = '\0';
+		return out;
+	}
+	if (strncmp(d, "\\fB", 3) != 0 || (e = strstr(d + 3, "\\fP")) == NULL ||
+	    (size_t)(e - d - 3) >= len)
+		return NULL;
+	memcpy(out, d + 3, (size_t)(e - d - 3));
+	out[e - d - 3] = '\0';
+	return out;
+}
+
 /* test_docs - the sample and the man page name every option; nothing more */
 static void
 test_docs(void)
@@ -583,23 +642,28 @@ test_docs(void)
 		bail("cannot read %s or %s", sample, man);
 	o = cfg_options(&n);
 	for (size_t i = 0; i < n; i++) {
-		char want[128], wantm[128];
+		char want[128];
+		const char *v;
 
-		snprintf(want, sizeof want, "\n%s ", o[i].name);
-		snprintf(wantm, sizeof wantm, "\n# %s ", o[i].name);
-		if (strstr(buf_str(&text), want) == NULL &&
-		    strstr(buf_str(&text), wantm) == NULL) {
+		if ((v = sample_value(buf_str(&text), o[i].name, want, sizeof want)) == NULL) {
 			diag("%s missing from the sample", o[i].name);
 			missing++;
+		} else if (strcmp(v, o[i].def) != 0) {
+			diag("the sample shows %s \"%s\", the default is \"%s\"", o[i].name,
+			    v, o[i].def);
+			missing++;
 		}
-		snprintf(want, sizeof want, "\n.B %s\n", o[i].name);
-		if (strstr(buf_str(&manb), want) == NULL) {
-			diag("%s missing from mailauth.conf(5)", o[i].name);
+		if ((v = man_default(buf_str(&manb), o[i].name, want, sizeof want)) == NULL) {
+			diag("%s or its Default missing from mailauth.conf(5)", o[i].name);
+			mmissing++;
+		} else if (strcmp(v, o[i].def) != 0) {
+			diag("mailauth.conf(5) gives %s default \"%s\", the table \"%s\"",
+			    o[i].name, v, o[i].def);
 			mmissing++;
 		}
 	}
-	is_int(0, (long)missing, "every option of the table is in the sample");
-	is_int(0, (long)mmissing, "every option of the table is in mailauth.conf(5)");
+	is_int(0, (long)missing, "every option of the table is in the sample, with its default");
+	is_int(0, (long)mmissing, "every option of the table is in mailauth.conf(5), with its default");
 	/* every "Name value" line of the sample, active or commented, is a real option */
 	for (char *line = text.data; line != NULL && *line != '\0';) {
 		char *nl = strchr(line, '\n'), word[128];
