@@ -1,5 +1,16 @@
 /*
- * netlist.c - address and network lists (see netlist.h)
+ * netlist.c - address and network lists
+ * SYNOPSIS
+ *	see netlist.h
+ * DESCRIPTION
+ *	Each word becomes (family, address bytes, prefix length). inet_pton() decides
+ *	what an address is, so "10.1", zone ids ("fe80::1%eth0"), brackets and blanks
+ *	are refused; the prefix is decimal digits only, at most 32 or 128. Host bits
+ *	below the prefix are allowed and ignored ("10.1.2.3/8" is 10.0.0.0/8). An
+ *	IPv6 word inside ::ffff:0:0/96 is stored as the IPv4 network it denotes, and
+ *	an IPv4-mapped client address is matched as IPv4, so either spelling of an
+ *	IPv4 client meets either spelling of an entry. IPv4-compatible addresses
+ *	(::a.b.c.d, deprecated) are plain IPv6.
  */
 #include "autoconf.h"
 
@@ -13,6 +24,10 @@ struct net {
 	int family;			/* AF_INET or AF_INET6 */
 	unsigned char addr[16];
 	unsigned prefix;
+};
+
+static const unsigned char mapped_prefix[12] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 };
 
 struct netlist {
@@ -54,9 +69,18 @@ parse_word(const char *w, struct net *out)
 			return -1;
 		out->prefix = (unsigned)prefix;
 	}
+	/* ::ffff:a.b.c.d/96+ is an IPv4 network written the IPv6 way */
+	if (out->family == AF_INET6 && out->prefix >= 96 &&
+	    memcmp(out->addr, mapped_prefix, sizeof mapped_prefix) == 0) {
+		memmove(out->addr, out->addr + 12, 4);
+		memset(out->addr + 4, 0, 12);
+		out->family = AF_INET;
+		out->prefix -= 96;
+	}
 	return 0;
 }
 
+/* netlist_parse - every word, or NULL naming the first bad one */
 struct netlist *
 netlist_parse(char *const *words, struct buf *err)
 {
@@ -89,12 +113,12 @@ prefix_match(const unsigned char *a, const unsigned char *b, unsigned bits)
 	return ((a[bytes] ^ b[bytes]) & (0xff << (8 - rest))) == 0;
 }
 
+/* netlist_match - the address literal ip lies in some entry */
 bool
 netlist_match(const struct netlist *l, const char *ip)
 {
 	unsigned char a4[4], a6[16];
 	bool is4 = false, is6 = false;
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 	if (l == NULL || ip == NULL)
 		return false;
@@ -102,7 +126,7 @@ netlist_match(const struct netlist *l, const char *ip)
 		is4 = true;
 	} else if (inet_pton(AF_INET6, ip, a6) == 1) {
 		is6 = true;
-		if (memcmp(a6, mapped, sizeof mapped) == 0) {
+		if (memcmp(a6, mapped_prefix, sizeof mapped_prefix) == 0) {
 			memcpy(a4, a6 + 12, 4);
 			is4 = true;
 		}
@@ -118,6 +142,7 @@ netlist_match(const struct netlist *l, const char *ip)
 	return false;
 }
 
+/* netlist_free - release a list (NULL is a no-op) */
 void
 netlist_free(struct netlist *l)
 {

@@ -8,7 +8,8 @@
  *	Words are IPv4 or IPv6 addresses with an optional /prefix ("127.0.0.0/8", "::1",
  *	"2001:db8::/32"). netlist_parse() returns NULL with a reason in err for a bad
  *	word. netlist_match() takes an address literal; an IPv4-mapped IPv6 address
- *	matches IPv4 entries. A NULL list matches nothing.
+ *	matches IPv4 entries, and an entry written as ::ffff:a.b.c.d/96..128 is an IPv4
+ *	entry. A NULL list matches nothing.
  */
 #ifndef MAILAUTH_NETLIST_H
 #define MAILAUTH_NETLIST_H

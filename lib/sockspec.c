@@ -1,5 +1,14 @@
 /*
- * sockspec.c - milter socket specifications (see sockspec.h)
+ * sockspec.c - milter socket specifications
+ * SYNOPSIS
+ *	see sockspec.h
+ * DESCRIPTION
+ *	libmilter's own parser (mi_milteropen) accepts what it cannot use and fails
+ *	late: atoi() ports (0, 99999, "25x"), service names, any host text. We accept
+ *	a strict subset of its forms and say what is wrong before libmilter sees
+ *	the string: a decimal port 1..65535, an IPv4 address (also "[a.b.c.d]") or a
+ *	host name for inet, an IPv6 literal for inet6, an absolute path shorter than
+ *	sun_path for unix. The family words are case-insensitive, as in libmilter.
  */
 #include "autoconf.h"
 
@@ -67,6 +76,24 @@ parse_inet(const char *spec, const char *rest, bool v6, struct sockspec *out,
 		}
 		return 0;
 	}
+	if (*at == '[') {
+		/* libmilter's bracketed numeric form: [a.b.c.d] */
+		size_t len = strlen(at);
+
+		if (len < 3 || at[len - 1] != ']' || len - 2 >= sizeof out->addr) {
+			buf_printf(err, "socket \"%s\": bad bracketed IPv4 address", spec);
+			return -1;
+		}
+		memcpy(out->addr, at + 1, len - 2);
+		out->addr[len - 2] = '\0';
+		if (inet_pton(AF_INET, out->addr, tmp) != 1) {
+			buf_printf(err, "socket \"%s\": \"%s\" is not an IPv4 address",
+			    spec, out->addr);
+			out->addr[0] = '\0';
+			return -1;
+		}
+		return 0;
+	}
 	if (*at == '\0' || strlen(at) >= sizeof out->addr) {
 		buf_printf(err, "socket \"%s\": missing or overlong address after '@'",
 		    spec);
@@ -78,10 +105,16 @@ parse_inet(const char *spec, const char *rest, bool v6, struct sockspec *out,
 			    "host name", spec, at);
 			return -1;
 		}
+	/* digits and dots only: an address, and then a complete one (no "127.1") */
+	if (strspn(at, "0123456789.") == strlen(at) && inet_pton(AF_INET, at, tmp) != 1) {
+		buf_printf(err, "socket \"%s\": \"%s\" is not an IPv4 address", spec, at);
+		return -1;
+	}
 	strcpy(out->addr, at);
 	return 0;
 }
 
+/* sockspec_parse - split and check a socket specification */
 int
 sockspec_parse(const char *spec, struct sockspec *out, struct buf *err)
 {

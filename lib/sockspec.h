@@ -3,7 +3,8 @@
  * SYNOPSIS
  *	int sockspec_parse(const char *spec, struct sockspec *out, struct buf *err);
  * DESCRIPTION
- *	Accepts "inet:PORT", "inet:PORT@ADDR" (ADDR an IPv4 literal or host name),
+ *	Accepts "inet:PORT", "inet:PORT@ADDR" (ADDR an IPv4 literal, "[a.b.c.d]" or a
+ *	host name; out->addr holds it without brackets),
  *	"inet6:PORT@ADDR" (IPv6 literal, brackets allowed), "unix:PATH" and "local:PATH"
  *	(absolute path), and a bare absolute path as unix. PORT is 1..65535. Returns 0,
  *	or -1 with an explanation in err. libmilter does not validate: we do, before start.

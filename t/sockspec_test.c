@@ -18,7 +18,11 @@ static const struct {
 	{ "inet:8891", SOCK_INET, 8891, "", "" },
 	{ "INET:1@localhost", SOCK_INET, 1, "localhost", "" },
 	{ "inet:65535@mx-1.example.net", SOCK_INET, 65535, "mx-1.example.net", "" },
+	{ "inet:8891@[127.0.0.1]", SOCK_INET, 8891, "127.0.0.1", "" },
+	{ "inet:08891@0.0.0.0", SOCK_INET, 8891, "0.0.0.0", "" },
 	{ "inet6:8891@::1", SOCK_INET6, 8891, "::1", "" },
+	{ "Inet6:1@::ffff:192.0.2.1", SOCK_INET6, 1, "::ffff:192.0.2.1", "" },
+	{ "UNIX:/m.sock", SOCK_UNIX, 0, "", "/m.sock" },
 	{ "inet6:8891@[2001:db8::25]", SOCK_INET6, 8891, "2001:db8::25", "" },
 	{ "inet6:25", SOCK_INET6, 25, "", "" },
 	{ "unix:/run/mailauth/mailauth.sock", SOCK_UNIX, 0, "", "/run/mailauth/mailauth.sock" },
@@ -39,7 +43,25 @@ static const struct {
 	{ "inet:8891@127.0.0.1;rm", "not an IPv4 address or host name" },
 	{ "inet6:8891@127.0.0.1", "not an IPv6 address" },
 	{ "inet6:8891@[::1", "not an IPv6 address" },
+	{ "inet:-1@127.0.0.1", "port must be" },
+	{ "inet: 25", "port must be" },
+	{ "inet:smtp@127.0.0.1", "port must be" },
+	{ "inet:8891@127.0.0.1:25", "not an IPv4 address or host name" },
+	{ "inet:8891@127.1", "not an IPv4 address" },
+	{ "inet:8891@300.1.1.1", "not an IPv4 address" },
+	{ "inet:8891@[127.0.0.1", "bad bracketed IPv4 address" },
+	{ "inet:8891@[]", "bad bracketed IPv4 address" },
+	{ "inet:8891@[::1]", "is not an IPv4 address" },
+	{ "inet:8891@mx_1.example", "not an IPv4 address or host name" },
+	{ "inet6:0@::1", "port must be" },
+	{ "inet6:8891@", "bad IPv6 address" },
+	{ "inet6:8891@[]", "bad IPv6 address" },
+	{ "inet6:8891@localhost", "not an IPv6 address" },
+	{ "inet6:8891@2001:db8::g", "not an IPv6 address" },
 	{ "unix:relative.sock", "must be absolute" },
+	{ "unix:", "must be absolute" },
+	{ "local:run/m.sock", "must be absolute" },
+	{ "relative.sock", "use inet:PORT@ADDR" },
 	{ "tcp:8891", "use inet:PORT@ADDR" },
 	{ "8891", "use inet:PORT@ADDR" },
 };
@@ -49,7 +71,7 @@ main(void)
 {
 	struct sockspec s;
 	struct buf err;
-	char longpath[200];
+	char longpath[200], longhost[300];
 
 	buf_init(&err);
 	for (size_t i = 0; i < NELEM(good); i++) {
@@ -71,12 +93,32 @@ main(void)
 		ok(strstr(buf_str(&err), bad[i].why) != NULL, "\"%s\": says \"%s\": %s",
 		    bad[i].spec, bad[i].why, buf_str(&err));
 	}
-	memset(longpath, 'a', sizeof longpath - 1);
-	memcpy(longpath, "unix:/", 6);
-	longpath[sizeof longpath - 1] = '\0';
+	/* sun_path holds 107 bytes and the NUL: 107 fit, 108 do not */
+	for (size_t plen = 106; plen <= 109; plen++) {
+		memset(longpath, 'a', sizeof longpath);
+		memcpy(longpath, "unix:/", 6);
+		longpath[5 + plen] = '\0';
+		buf_reset(&err);
+		if (plen <= 107) {
+			is_int(0, sockspec_parse(longpath, &s, &err), "accepts a %zu-byte path",
+			    plen);
+			is_int((long)plen, (long)strlen(s.path), "keeps all %zu bytes", plen);
+		} else {
+			is_int(-1, sockspec_parse(longpath, &s, &err), "refuses a %zu-byte path",
+			    plen);
+			ok(strstr(buf_str(&err), "path longer than 107 bytes") != NULL,
+			    "overlong path message: %s", buf_str(&err));
+		}
+	}
+	memset(longhost, 'a', sizeof longhost - 1);
+	longhost[sizeof longhost - 1] = '\0';
+	memcpy(longhost, "inet:25@", 8);
 	buf_reset(&err);
-	is_int(-1, sockspec_parse(longpath, &s, &err), "refuses an overlong unix path");
-	ok(strstr(buf_str(&err), "path longer than") != NULL, "overlong path message");
+	is_int(-1, sockspec_parse(longhost, &s, &err), "refuses a 291-byte host name");
+	ok(strstr(buf_str(&err), "overlong address") != NULL, "overlong host message: %s",
+	    buf_str(&err));
+	buf_reset(&err);
+	is_int(-1, sockspec_parse(NULL, &s, &err), "refuses NULL");
 	buf_free(&err);
 	return done_testing();
 }
