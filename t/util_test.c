@@ -23,6 +23,32 @@ static const struct {
 	{ "abcdef", 3, "abc..." },
 	{ "abc", 3, "abc" },
 	{ "", 10, "" },
+	{ "\x1f \x7e\x7f", 100, "\\x1f ~\\x7f" },
+	{ "\x80\xff", 100, "\\x80\\xff" },
+	{ "abc", 0, "..." },
+	{ "ab\ncd", 3, "ab\\x0a..." },
+	{ "<script>\"x\"%s", 100, "<script>\"x\"%s" },
+};
+
+static const struct {
+	const char *s, *suffix;
+	bool want;
+} suffixes[] = {
+	{ "mail.EXAMPLE.com", ".example.COM", true },
+	{ "com", "example.com", false },
+	{ "example.com", "example.com", true },
+	{ "example.com", "", true },
+	{ "", "", true },
+	{ "", "a", false },
+	{ "badexample.com", ".example.com", false },
+	{ "EXAMPLE.COM.", "example.com", false },
+};
+
+static const struct {
+	const char *in, *want;
+} trims[] = {
+	{ "  \t x y \r\n", "x y" }, { "", "" }, { " \t\r\n ", "" }, { "a", "a" },
+	{ "a b", "a b" }, { "\va\f", "\va\f" },
 };
 
 int
@@ -30,7 +56,7 @@ main(void)
 {
 	struct buf b;
 	char *s;
-	char trim1[] = "  \t x y \r\n", trim2[] = "", lower[] = "MiXeD.Example.COM";
+	char lower[] = "MiXeD.Example.COM", lower8[] = "\xc3\x89t\xc3\xa9 A";
 
 	buf_init(&b);
 	is_string("", buf_str(&b), "empty buf reads as \"\"");
@@ -60,11 +86,32 @@ main(void)
 		str_sanitize(&b, sanitize[i].in, sanitize[i].max);
 		is_string(sanitize[i].want, buf_str(&b), "sanitize #%zu", i);
 	}
-	is_string("x y", str_trim(trim1), "str_trim both ends");
-	is_string("", str_trim(trim2), "str_trim empty");
+	for (size_t i = 0; i < NELEM(trims); i++) {
+		char *t = xstrdup(trims[i].in);
+
+		is_string(trims[i].want, str_trim(t), "str_trim #%zu", i);
+		free(t);
+	}
 	is_string("mixed.example.com", str_lower(lower), "str_lower");
-	ok(str_has_suffix_nocase("mail.EXAMPLE.com", ".example.COM"), "suffix, any case");
-	ok(!str_has_suffix_nocase("com", "example.com"), "longer suffix does not match");
+	is_string("\xc3\x89t\xc3\xa9 a", str_lower(lower8), "str_lower leaves 8-bit bytes");
+	for (size_t i = 0; i < NELEM(suffixes); i++)
+		is_int(suffixes[i].want, str_has_suffix_nocase(suffixes[i].s, suffixes[i].suffix),
+		    "str_has_suffix_nocase(\"%s\", \"%s\")", suffixes[i].s, suffixes[i].suffix);
+	buf_reset(&b);
+	buf_adds(&b, "keep:");
+	str_sanitize(&b, "x\ty", 10);
+	is_string("keep:x\\x09y", buf_str(&b), "str_sanitize appends");
+	buf_reset(&b);
+	{
+		char *big = xmalloc(20001);
+
+		memset(big, 'z', 20000);
+		big[20000] = '\0';
+		buf_printf(&b, "<%s>", big);
+		ok(b.len == 20002 && b.data[0] == '<' && b.data[20001] == '>' &&
+		    b.data[20002] == '\0', "buf_printf of 20000 bytes in one go");
+		free(big);
+	}
 	ok(str_eq_nocase("ABC", "abc") && !str_eq_nocase("abc", "abd"), "str_eq_nocase");
 	s = xstrndup("abcdef", 3);
 	is_string("abc", s, "xstrndup cuts");
