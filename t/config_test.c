@@ -526,6 +526,36 @@ test_odd_files(void)
 	is_string("/nonexistent/mailauth.conf: cannot open: No such file or directory\n",
 	    buf_str(&err), "missing file message");
 	buf_reset(&err);
+	ok(cfg_load(tap_path("TDATA", "config"), &err) == NULL &&
+	    strstr(buf_str(&err), "config: read error: Is a directory\n") != NULL,
+	    "a directory is refused: %s", buf_str(&err));
+	buf_reset(&err);
+	{
+		struct config *e = load_text("", &err), *d = cfg_defaults();
+		struct config *cm = load_text("# only\n\n   # comments\n\t\n", &err);
+		char *t1, *t2, *t3;
+		size_t l1, l2, l3;
+		FILE *f1 = open_memstream(&t1, &l1), *f2 = open_memstream(&t2, &l2);
+		FILE *f3 = open_memstream(&t3, &l3);
+
+		if (e != NULL)
+			cfg_print(e, f1);
+		cfg_print(d, f2);
+		if (cm != NULL)
+			cfg_print(cm, f3);
+		fclose(f1);
+		fclose(f2);
+		fclose(f3);
+		ok(e != NULL && cm != NULL && l2 > 0 && strcmp(t1, t2) == 0 &&
+		    strcmp(t3, t2) == 0, "an empty file and a comments-only file give the defaults");
+		free(t1);
+		free(t2);
+		free(t3);
+		cfg_unref(e);
+		cfg_unref(d);
+		cfg_unref(cm);
+	}
+	buf_reset(&err);
 	path = write_tmp("LogLevel info\nAuthservID a\0b\n", 28);
 	ok(cfg_load(path, &err) == NULL, "NUL byte refused");
 	ok(strstr(buf_str(&err), ":2: NUL byte in line") != NULL, "NUL byte at line 2: %s",
