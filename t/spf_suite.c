@@ -133,6 +133,60 @@ has_type(yaml_document_t *d, yaml_node_t *recs, const char *type)
 	return false;
 }
 
+/* real_type - whether a name has a record of this type (TXT "NONE" is none) */
+static bool
+real_type(yaml_document_t *d, yaml_node_t *recs, const char *type)
+{
+	yaml_node_item_t *it;
+
+	for (it = recs->data.sequence.items.start; it < recs->data.sequence.items.top; it++) {
+		yaml_node_t *v = map_get(d, yaml_document_get_node(d, *it), type);
+
+		if (v != NULL && !(scalar(v) != NULL && strcmp(scalar(v), "NONE") == 0))
+			return true;
+		if (strcmp(type, "TXT") == 0 && v == NULL &&
+		    map_get(d, yaml_document_get_node(d, *it), "SPF") != NULL &&
+		    !has_type(d, recs, "TXT"))
+			return true;	/* SPF served as TXT */
+	}
+	return false;
+}
+
+static void zone_line(struct dns_resolver *r, const char *line);
+
+/*
+ * timeout_name - TIMEOUT in the suite: the queries of that name that find no
+ * record time out (a name with no record at all: every query)
+ */
+static void
+timeout_name(struct dns_resolver *r, yaml_document_t *d, yaml_node_t *recs,
+    const char *name, const char *fault)
+{
+	static const char *const types[] = { "TXT", "A", "AAAA", "MX", "PTR" };
+	struct buf line;
+	size_t i;
+	bool any = false;
+
+	buf_init(&line);
+	for (i = 0; i < NELEM(types); i++)
+		if (real_type(d, recs, types[i]))
+			any = true;
+	if (!any) {
+		add_word(&line, name);
+		buf_printf(&line, " %s", fault);
+		zone_line(r, buf_str(&line));
+	} else
+		for (i = 0; i < NELEM(types); i++) {
+			if (real_type(d, recs, types[i]))
+				continue;
+			buf_reset(&line);
+			add_word(&line, name);
+			buf_printf(&line, " %s %s", types[i], fault);
+			zone_line(r, buf_str(&line));
+		}
+	buf_free(&line);
+}
+
 /* zone_line - add one line, reporting failures as test failures */
 static void
 zone_line(struct dns_resolver *r, const char *line)
@@ -171,9 +225,7 @@ load_zone(yaml_document_t *d, yaml_node_t *zd)
 
 			buf_reset(&line);
 			if (scalar(rec) != NULL) {	/* TIMEOUT */
-				add_word(&line, name);
-				buf_printf(&line, " %s", scalar(rec));
-				zone_line(r, buf_str(&line));
+				timeout_name(r, d, recs, name, scalar(rec));
 				continue;
 			}
 			if (rec == NULL || rec->type != YAML_MAPPING_NODE)
@@ -190,6 +242,9 @@ load_zone(yaml_document_t *d, yaml_node_t *zd)
 				if (strcmp(type, "SPF") == 0 || strcmp(type, "TXT") == 0) {
 					if (strcmp(type, "SPF") == 0 && has_txt)
 						continue;
+					if (strcmp(type, "TXT") == 0 && scalar(v) != NULL &&
+					    strcmp(scalar(v), "NONE") == 0)
+						continue;	/* no TXT record (it times out) */
 					buf_adds(&line, " TXT");
 					if (scalar(v) != NULL)
 						add_quoted(&line, (const char *)v->data.scalar.value,
@@ -220,7 +275,7 @@ load_zone(yaml_document_t *d, yaml_node_t *zd)
 					if (pref == NULL || host == NULL)
 						continue;
 					buf_printf(&line, " MX %s", pref);
-					add_word(&line, host);
+					add_word(&line, *host != '\0' ? host : ".");
 				} else if (scalar(v) != NULL) {
 					buf_printf(&line, " %s", type);
 					if (strcmp(type, "A") == 0 || strcmp(type, "AAAA") == 0)
