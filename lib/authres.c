@@ -147,6 +147,24 @@ plain_value(const char *s, size_t len)
 	    strpbrk(at + 1, "/=?") == NULL;
 }
 
+/* add_escaped - len bytes of s: specials as quoted-pairs, control and 8-bit as '?' */
+static void
+add_escaped(struct buf *out, const char *s, size_t len, const char *specials)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c != '\0' && strchr(specials, c) != NULL) {
+			buf_addc(out, '\\');
+			buf_addc(out, c);
+		} else if (c < 0x20 || c >= 0x7f) {
+			buf_addc(out, '?');
+		} else {
+			buf_addc(out, c);
+		}
+	}
+}
+
 void
 authres_quote_value(struct buf *out, const char *s)
 {
@@ -160,18 +178,7 @@ authres_quote_value(struct buf *out, const char *s)
 		return;
 	}
 	buf_addc(out, '"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			buf_addc(out, '\\');
-			buf_addc(out, c);
-		} else if (c < 0x20 || c >= 0x7f) {
-			buf_addc(out, '?');
-		} else {
-			buf_addc(out, c);
-		}
-	}
+	add_escaped(out, s, len, "\"\\");
 	if (cut)
 		buf_adds(out, "...");
 	buf_addc(out, '"');
@@ -181,24 +188,14 @@ authres_quote_value(struct buf *out, const char *s)
 static void
 add_comment(struct buf *out, const char *text)
 {
-	size_t i;
+	size_t len;
 
 	if (text == NULL || *text == '\0')
 		return;
 	buf_adds(out, " (");
-	for (i = 0; text[i] != '\0' && i < MAX_COMMENT; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (c == '(' || c == ')' || c == '\\') {
-			buf_addc(out, '\\');
-			buf_addc(out, c);
-		} else if (c < 0x20 || c >= 0x7f) {
-			buf_addc(out, '?');
-		} else {
-			buf_addc(out, c);
-		}
-	}
-	if (text[i] != '\0')
+	len = strnlen(text, MAX_COMMENT + 1);
+	add_escaped(out, text, len > MAX_COMMENT ? MAX_COMMENT : len, "()\\");
+	if (len > MAX_COMMENT)
 		buf_adds(out, "...");
 	buf_addc(out, ')');
 }
