@@ -1,798 +1,877 @@
 /*
- * spf.c - SPF (RFC 7208) for HELO and MAIL FROM on libspf2, behind our own DNS layer
+ * spf.c - SPF (RFC 7208) for HELO and MAIL FROM: libspf2 behind our own guard rails
  * SYNOPSIS
- *	see spf.h
+ *	struct spf_engine *spf_engine_new(const char *receiver, struct buf *err);
+ *	void spf_engine_free(struct spf_engine *e);
+ *	void spf_check(struct spf_engine *e, struct dns_session *s, const char *ip,
+ *	    const char *helo, const char *mailfrom, bool helo_identity,
+ *	    struct spf_outcome *out);
+ *	void spf_outcome_clear(struct spf_outcome *o);
+ *	const char *spf_result_name(enum spf_result r);
+ *	void spf_received_header(const struct spf_outcome *o, const char *receiver,
+ *	    struct buf *out);
  * DESCRIPTION
- *	One SPF_server_t per engine on a custom SPF_dns_server_t whose lookup answers
- *	from lib/dns through the session of the evaluation running in this thread (a
- *	thread-local pointer set around the synchronous evaluation). No cache layer,
- *	no local policy, no whitelist. libspf2's four log handlers are replaced once
- *	(they are process-wide); the error handler logs and aborts, as the library
- *	requires, and every input is validated so that it cannot fire.
+ *	One SPF_server_t per engine, on our own SPF_dns_server_t whose lookup goes to
+ *	dns_query(dns_cur, ...). libspf2 passes no per-request pointer to a DNS layer,
+ *	so spf_check() points two thread-locals at the caller's state around the
+ *	(synchronous) evaluation: dns_cur (lib/dns) and eval_cur (below).
  *
- *	Decisions (what libspf2 does not do, or does differently):
- *	- Loopback: libspf2's SPF_request_query_mailfrom() passes 127/8 and ::1 without
- *	  looking at DNS. We do not call it: spf_run() fetches the record with
- *	  SPF_server_get_record() and evaluates it with SPF_record_interpret(), whose
- *	  own loopback check is compiled out, so loopback is checked like any address.
- *	- RFC 7208 4.6.4 across the whole evaluation (libspf2 counts per record): the
- *	  adapter classifies each query. The first TXT query is the record lookup of
- *	  the checked domain; every later TXT query is an include or redirect term. A,
- *	  AAAA, MX and PTR queries are terms, except the A/AAAA lookups of names that
- *	  the last MX or PTR answer returned (those are MX/PTR names; libspf2 caps them
- *	  at 10 itself: permerror for MX, ignored for PTR). The PTR lookup of a %{p}
- *	  macro is counted as a term (the layer cannot tell it from "ptr"): a record
- *	  can only get permerror from this where it already uses 10 other terms. The
- *	  11th term's query is not sent; the result becomes permerror "DNS lookup
- *	  limit of 10 exceeded". A term query answered NXDOMAIN or NODATA is a void
- *	  lookup; the third makes the result permerror "more than 2 void lookups".
- *	  After either rule fires, no query reaches DNS any more.
- *	- CVE-2023-42118: a TXT string starting "v=spf1" with a space-separated term
- *	  over 511 bytes is never handed to libspf2 and makes the result permerror
- *	  "hostile SPF record"; other TXT strings over 511 bytes are dropped (NODATA
- *	  when none is left). Explanations are never fetched (the DNS layer's get_exp
- *	  hook answers an empty text), so exp= is neither a query nor a risk; RFC 7208
- *	  6.2 says an explanation never changes the result.
- *	- Result mapping (LIBRARIES.md 3.3): INVALID with a DNS error is temperror,
- *	  other INVALID permerror. A TEMPFAIL answer is TRY_AGAIN (temperror); REFUSED
- *	  is TRY_AGAIN too (RFC 7208 4.4: any RCODE but 0 and 3 is temperror); names
- *	  that cannot exist (label over 63 bytes...) are answered NXDOMAIN. A session
- *	  whose deadline passed during the evaluation gives temperror.
- *	- Identities: the null sender and a MAIL FROM without local part are
- *	  postmaster@domain (RFC 7208 2.4, 4.3); a domain that is not a multi-label
- *	  name of valid labels, or an IP literal, is none without any query (4.3).
- *	  An IPv4-mapped IPv6 client is checked as IPv4.
- *	- TXT strings with NUL bytes: libspf2 reads C strings; each NUL is replaced
- *	  by byte 0x01, which no SPF term accepts (a syntax error, not a truncation).
+ *	What we do instead of trusting libspf2 1.2.10 (LIBRARIES.md section 3):
+ *	- Input: MAIL FROM without <>; null sender -> postmaster@HELO (RFC 7208
+ *	  2.4); no local-part -> postmaster (4.3); a domain that is malformed, not
+ *	  multi-label, an address literal or all-numeric at the top -> none (4.3)
+ *	  without DNS; 8-bit domains go through IDNA (libidn2, A-labels). The client
+ *	  address must be an IPv4 or IPv6 literal (else none); IPv4-mapped IPv6 is
+ *	  evaluated as IPv4 (5/9/2). libspf2 is never handed a NULL.
+ *	- Loopback: SPF_request_query_mailfrom() passes 127/8 and ::1 without
+ *	  looking at DNS. We do its three steps ourselves (SPF_server_get_record,
+ *	  SPF_record_interpret, all public API), so loopback is evaluated like any
+ *	  other address.
+ *	- Limits (RFC 7208 4.6.4) across the whole evaluation, includes and
+ *	  redirects included (libspf2 counts per record). The layer sees queries,
+ *	  not terms, and classifies them from libspf2's evaluation order: the first
+ *	  query is the record of the checked domain; every later TXT query is an
+ *	  include or redirect; an MX query is an "mx" term and a PTR query a "ptr"
+ *	  term or the %{p} macro (both count, as 4.6.4 says); an A/AAAA query is
+ *	  the address lookup of the next MX or PTR name when it is exactly the name
+ *	  libspf2 must ask for next (not counted), else an "a" or "exists" term. The
+ *	  11th term, the 3rd void lookup (NXDOMAIN or NODATA of a term's own query)
+ *	  or an MX answer of more than 10 names ends the evaluation at once: that
+ *	  query and every later one gets TRY_AGAIN without reaching the resolver, so
+ *	  libspf2 unwinds, and the result is permerror with the rule in the reason.
+ *	  PTR answers are cut to 10 names (4.6.4: ignore the rest); errors looking
+ *	  up the address of a PTR name skip that name (5.5). A hard cap of
+ *	  SPF_MAX_QUERIES backend queries per evaluation backs up the
+ *	  classification.
+ *	- CVE-2023-42118: a TXT answer is only handed over with its v=spf1 strings.
+ *	  A v=spf1 record with a term longer than 511 bytes (or over 8 KB in all) is
+ *	  never handed over: the evaluation ends as permerror "hostile SPF record".
+ *	  A v=spf1 record with a byte outside printable ASCII is a syntax error
+ *	  (RFC 7208 3.1, 4.6.1) and ends the evaluation as permerror too. Other TXT
+ *	  strings are dropped (NODATA when nothing is left), so no exp= candidate
+ *	  ever reaches libspf2's macro compiler.
+ *	- exp=: not evaluated. Our layer's get_exp hook answers a fixed text without
+ *	  DNS, so explanation records are never fetched or compiled (they are
+ *	  attacker text bound for an SMTP reply, and libspf2 mangles them). A %{p}
+ *	  in an exp= domain-spec is still expanded by libspf2 (one PTR lookup,
+ *	  counted as a term). The server's default explanation is our own fixed text.
+ *	- Results (section 3.3): INVALID + DNS error -> temperror, INVALID + other
+ *	  -> permerror; reasons are ours, in plain English.
+ * DIAGNOSTICS
+ *	libspf2's error handler (reached only by a bug: every input is validated)
+ *	logs at LOG_CRIT and aborts, as libspf2 requires of it. Its warnings and
+ *	info lines are logged sanitised at LOG_DEBUG.
  */
 #include "autoconf.h"
 
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
-#include <ctype.h>
 #include <netdb.h>
-#include <netinet/in.h>
+
+#include <ctype.h>
+#include <idn2.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <strings.h>
 
 #include <spf2/spf.h>
 #include <spf2/spf_dns.h>
 
+#include "dns.h"
 #include "log.h"
 #include "spf.h"
 #include "util.h"
 
-#define SPF_MAX_TERMS	10	/* RFC 7208 4.6.4 */
-#define SPF_MAX_VOID	2
-#define SPF_MAX_QUERIES	300	/* absolute cap per evaluation (terms + MX/PTR names) */
-#define SPF_MAX_TERMLEN	511	/* longest term libspf2 accepts (SPF_MAX_MECH_LEN) */
-#define SPF_MAX_FOLLOW	32
+#define SPF_MAX_TERMS		10	/* RFC 7208 4.6.4 */
+#define SPF_MAX_VOID		2
+#define SPF_MAX_NAMES		10	/* MX or PTR names per mechanism */
+#define SPF_MAX_QUERIES		150	/* backstop: backend queries per evaluation */
+#define SPF_MAX_TERM_LEN	511	/* libspf2 SPF_MAX_MECH_LEN / SPF_MAX_MOD_LEN */
+#define SPF_MAX_RECORD_LEN	8192
+#define SPF_MAX_MAILFROM	512
+#define SPF_FIXED_EXP		"SPF check failed"
+
+enum spf_abort {
+	ABORT_NONE = 0,
+	ABORT_TERMS,		/* 11th DNS-querying term */
+	ABORT_VOID,		/* 3rd void lookup */
+	ABORT_MX,		/* more than 10 MX names */
+	ABORT_QUERIES,		/* backstop */
+	ABORT_HOSTILE,		/* CVE-2023-42118 filter */
+	ABORT_SYNTAX,		/* v=spf1 record with non-printable/8-bit bytes */
+};
 
 struct spf_engine {
 	SPF_server_t *srv;
-	SPF_dns_server_t *layer;
-	char *receiver;
+	SPF_dns_server_t layer;
 };
 
-/* What the DNS adapter knows about the evaluation running in this thread. */
+/* one check_host() evaluation (lives on spf_check's stack) */
 struct spf_eval {
 	struct dns_session *s;
-	bool record_fetched;		/* first TXT query done */
-	size_t nfollow, ifollow;	/* names of the last MX/PTR answer */
-	char follow[SPF_MAX_FOLLOW][256];
-	bool deadline;			/* a query found the deadline passed */
+	int family;
+	struct in_addr ip4;
+	struct in6_addr ip6;
+	bool first_done;	/* the record of the checked domain was asked for */
+	char expect[SPF_MAX_NAMES][256];	/* names libspf2 looks up next */
+	size_t nexpect, pos;
+	int expect_type;
+	bool expect_ptr;	/* those names came from a PTR answer */
+	enum spf_abort why;
+	char why_name[256];	/* the domain whose record or answer it was */
+	char why_detail[128];	/* the syntax error */
+	char marker[48];	/* per-evaluation label: "this a/mx had CIDR /0" */
+	bool expect_any;	/* the expected names belong to such an mx */
+	char tempfail_name[256];
+	char nospf_name[256];	/* include/redirect target without SPF record */
 };
 
-static _Thread_local struct spf_eval *spf_cur;
-static pthread_once_t spf_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct spf_eval *eval_cur;
+static pthread_once_t spf_handlers_once = PTHREAD_ONCE_INIT;
 
-/* spf_log_line - log one libspf2 message, sanitised */
+/* lib_text - sanitised copy of a libspf2 message for the log */
 static void
-spf_log_line(int pri, const char *kind, const char *file, int line, const char *msg)
+lib_text(struct buf *b, const char *file, int line, const char *msg)
+{
+	buf_init(b);
+	buf_printf(b, "libspf2 %s:%d: ", file != NULL ? file : "?", line);
+	str_sanitize(b, msg != NULL ? msg : "", 400);
+}
+
+/* spf_lib_error - libspf2's fatal handler: log, then abort (it must not return) */
+static void NORETURN
+spf_lib_error(const char *file, int line, const char *msg)
 {
 	struct buf b;
 
-	buf_init(&b);
-	str_sanitize(&b, msg ? msg : "", 512);
-	log_msg(pri, "libspf2 %s (%s:%d): %s", kind, file ? file : "?", line,
-	    buf_str(&b));
+	lib_text(&b, file, line, msg);
+	log_msg(LOG_CRIT, "%s (internal error, aborting)", buf_str(&b));
 	buf_free(&b);
-}
-
-/* spf_h_error - libspf2's fatal handler: must not return */
-static void NORETURN
-spf_h_error(const char *file, int line, const char *msg)
-{
-	spf_log_line(LOG_ERR, "fatal error", file, line, msg);
 	abort();
 }
 
-/* spf_h_warning - libspf2 warnings (often about attacker records): debug level */
+/* spf_lib_warning - libspf2 warnings, info and debug lines, at LOG_DEBUG */
 static void
-spf_h_warning(const char *file, int line, const char *msg)
+spf_lib_warning(const char *file, int line, const char *msg)
 {
-	spf_log_line(LOG_DEBUG, "warning", file, line, msg);
+	struct buf b;
+
+	if (log_level() < LOG_DEBUG)
+		return;
+	lib_text(&b, file, line, msg);
+	log_msg(LOG_DEBUG, "%s", buf_str(&b));
+	buf_free(&b);
 }
 
-/* spf_h_info - libspf2 info messages */
+/* spf_set_handlers - install the process-wide libspf2 log handlers (once) */
 static void
-spf_h_info(const char *file, int line, const char *msg)
+spf_set_handlers(void)
 {
-	spf_log_line(LOG_DEBUG, "info", file, line, msg);
+	SPF_error_handler = spf_lib_error;
+	SPF_warning_handler = spf_lib_warning;
+	SPF_info_handler = spf_lib_warning;
+	SPF_debug_handler = spf_lib_warning;
 }
 
-/* spf_h_debug - libspf2 debug messages */
-static void
-spf_h_debug(const char *file, int line, const char *msg)
-{
-	spf_log_line(LOG_DEBUG, "debug", file, line, msg);
-}
-
-/* spf_install_handlers - replace libspf2's process-wide handlers, once */
-static void
-spf_install_handlers(void)
-{
-	SPF_error_handler = spf_h_error;
-	SPF_warning_handler = spf_h_warning;
-	SPF_info_handler = spf_h_info;
-	SPF_debug_handler = spf_h_debug;
-}
-
-/* rr_status - an SPF_dns_rr_t without data */
+/* rr_status - an answer without records */
 static SPF_dns_rr_t *
-rr_status(SPF_dns_server_t *layer, const char *domain, ns_type type,
-    SPF_dns_stat_t st)
+rr_status(SPF_dns_server_t *layer, const char *domain, ns_type type, int herrno)
 {
-	return SPF_dns_rr_new_init(layer, domain, type, 0, st);
+	return SPF_dns_rr_new_init(layer, domain, type, 0, herrno);
 }
 
-/* spf_is_hostile - a v=spf1 string with a term libspf2 would overflow on */
-static bool
-spf_is_hostile(const char *s, size_t len)
+/* eval_abort - end the evaluation as permerror; libspf2 gets TRY_AGAIN from now on */
+static SPF_dns_rr_t *
+eval_abort(struct spf_eval *ev, enum spf_abort why, SPF_dns_server_t *layer,
+    const char *domain, ns_type type)
 {
-	size_t i, run = 0;
+	if (ev->why == ABORT_NONE) {
+		ev->why = why;
+		snprintf(ev->why_name, sizeof ev->why_name, "%s", domain);
+	}
+	if (why == ABORT_TERMS || why == ABORT_MX || why == ABORT_QUERIES)
+		ev->s->spf_limit_hit = true;
+	else if (why == ABORT_VOID)
+		ev->s->spf_void_hit = true;
+	else
+		ev->s->spf_hostile = true;
+	return rr_status(layer, domain, type, TRY_AGAIN);
+}
 
+/* is_spf_record - whether TXT data is a v=spf1 record (RFC 7208 4.5) */
+static bool
+is_spf_record(const char *p, size_t len)
+{
+	return len >= 6 && strncasecmp(p, "v=spf1", 6) == 0 &&
+	    (len == 6 || p[6] == ' ');
+}
+
+/* check_record - ABORT_NONE, or why a v=spf1 record must not reach libspf2 */
+static enum spf_abort
+check_record(const char *p, size_t len)
+{
+	size_t i, term = 0;
+	bool bad = false;
+
+	if (len > SPF_MAX_RECORD_LEN)
+		return ABORT_HOSTILE;
 	for (i = 0; i < len; i++) {
-		if (s[i] == ' ') {
-			run = 0;
+		unsigned char c = (unsigned char)p[i];
+
+		if (c < 0x20 || c > 0x7e)
+			bad = true;
+		if (c == ' ')
+			term = 0;
+		else if (++term > SPF_MAX_TERM_LEN)
+			return ABORT_HOSTILE;
+	}
+	return bad ? ABORT_SYNTAX : ABORT_NONE;
+}
+
+/* is_alnum - ASCII letter or digit */
+static bool
+is_alnum(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* macro_string - RFC 7208 7.1 macro-string; true if valid. *ends_macro: the
+ * string ends with a macro-expand. Letters c, r and t only when exp_text. */
+static bool
+macro_string(const char *p, size_t len, bool exp_text, bool *ends_macro)
+{
+	size_t i = 0;
+
+	*ends_macro = false;
+	while (i < len) {
+		unsigned char c = (unsigned char)p[i];
+
+		*ends_macro = false;
+		if (c != '%') {
+			if (c < 0x21 || c > 0x7e)
+				return false;
+			i++;
 			continue;
 		}
-		if (++run > SPF_MAX_TERMLEN)
-			return true;
-	}
-	return false;
-}
-
-/* follow_match - is name one of the remaining names of the last MX/PTR answer */
-static bool
-follow_match(struct spf_eval *ev, const char *name)
-{
-	size_t i;
-
-	for (i = ev->ifollow; i < ev->nfollow; i++)
-		if (strcmp(ev->follow[i], name) == 0) {
-			ev->ifollow = i + 1;
-			return true;
+		if (i + 1 >= len)
+			return false;
+		c = (unsigned char)p[i + 1];
+		if (c == '%' || c == '_' || c == '-') {
+			i += 2;
+			*ends_macro = true;
+			continue;
 		}
-	return false;
+		if (c != '{' || i + 2 >= len)
+			return false;
+		c = (unsigned char)tolower((unsigned char)p[i + 2]);
+		if (strchr("slodiphv", c) == NULL && !(exp_text && strchr("crt", c) != NULL))
+			return false;
+		i += 3;
+		if (i < len && isdigit((unsigned char)p[i])) {
+			unsigned long v = 0;
+
+			while (i < len && isdigit((unsigned char)p[i])) {
+				v = v * 10 + (unsigned long)(p[i] - '0');
+				if (v > 128)
+					return false;
+				i++;
+			}
+			if (v == 0)
+				return false;	/* 7.1: a DIGIT transformer is nonzero */
+		}
+		if (i < len && (p[i] == 'r' || p[i] == 'R'))
+			i++;
+		while (i < len && strchr(".-+,/_=", p[i]) != NULL)
+			i++;
+		if (i >= len || p[i] != '}')
+			return false;
+		i++;
+		*ends_macro = true;
+	}
+	return true;
 }
 
-/* follow_set - remember the names of an MX or PTR answer */
-static void
-follow_set(struct spf_eval *ev, const struct dns_answer *a, int qtype)
+/* toplabel - RFC 7208 toplabel: alphanumeric, not all digits, dashes inside */
+static bool
+toplabel(const char *p, size_t len)
 {
 	size_t i;
-	char tmp[256];
+	bool alpha = false, dash = false;
 
-	ev->nfollow = ev->ifollow = 0;
-	for (i = 0; i < a->n && ev->nfollow < SPF_MAX_FOLLOW; i++) {
-		const char *h = qtype == ns_t_mx ? a->rr[i].u.mx.host : a->rr[i].u.host;
-
-		if (dns_name_normalize(h, tmp, sizeof(tmp)) != 0)
-			snprintf(tmp, sizeof(tmp), "%s", h);
-		snprintf(ev->follow[ev->nfollow++], sizeof(ev->follow[0]), "%s", tmp);
+	if (len == 0 || !is_alnum((unsigned char)p[0]) ||
+	    !is_alnum((unsigned char)p[len - 1]))
+		return false;
+	for (i = 0; i < len; i++) {
+		if (p[i] == '-')
+			dash = true;
+		else if (!is_alnum((unsigned char)p[i]))
+			return false;
+		else if (!isdigit((unsigned char)p[i]))
+			alpha = true;
 	}
+	return alpha || dash;
 }
 
-/* spf_txt_rr - TXT answer to libspf2, through the CVE-2023-42118 filter */
+/* domain_spec - RFC 7208 domain-spec = macro-string domain-end */
+static bool
+domain_spec(const char *p, size_t len)
+{
+	bool ends_macro;
+	const char *dot;
+
+	if (len == 0 || !macro_string(p, len, false, &ends_macro))
+		return false;
+	if (ends_macro)
+		return true;
+	if (p[len - 1] == '.')
+		len--;
+	if (len == 0 || (dot = memrchr(p, '.', len)) == NULL)
+		return false;
+	return toplabel(dot + 1, len - (size_t)(dot + 1 - p));
+}
+
+/* cidr_len - "/N" digits (no leading zero, at most max); value or -1 */
+static int
+cidr_len(const char *p, size_t len, int max)
+{
+	int v = 0;
+	size_t i;
+
+	if (len == 0 || len > 3 || (p[0] == '0' && len > 1))
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)p[i]))
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v > max ? -1 : v;
+}
+
+/* trailing_digits - how many digits end p[0..len) */
+static size_t
+trailing_digits(const char *p, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && isdigit((unsigned char)p[len - 1 - n]))
+		n++;
+	return n;
+}
+
+/* dual_cidr - strip a dual-cidr-length from the end of p; false if malformed */
+static bool
+dual_cidr(const char *p, size_t *len, int *c4, int *c6)
+{
+	size_t n;
+
+	*c4 = *c6 = -1;
+	n = trailing_digits(p, *len);
+	if (n > 0 && *len >= n + 2 && p[*len - n - 1] == '/' && p[*len - n - 2] == '/') {
+		if ((*c6 = cidr_len(p + *len - n, n, 128)) < 0)
+			return false;
+		*len -= n + 2;
+		n = trailing_digits(p, *len);
+	}
+	if (n > 0 && *len >= n + 1 && p[*len - n - 1] == '/' &&
+	    (*len < n + 2 || p[*len - n - 2] != '/')) {
+		if ((*c4 = cidr_len(p + *len - n, n, 32)) < 0)
+			return false;
+		*len -= n + 1;
+	}
+	return true;
+}
+
+/* ip4_network - RFC 7208 ip4-network: four qnums, no leading zeros */
+static bool
+ip4_network(const char *p, size_t len)
+{
+	size_t i = 0;
+	int part;
+
+	for (part = 0; part < 4; part++) {
+		size_t start = i;
+		int v = 0;
+
+		while (i < len && isdigit((unsigned char)p[i]))
+			v = v * 10 + (p[i++] - '0');
+		if (i == start || i - start > 3 || (p[start] == '0' && i - start > 1) ||
+		    v > 255)
+			return false;
+		if (part < 3) {
+			if (i >= len || p[i] != '.')
+				return false;
+			i++;
+		}
+	}
+	return i == len;
+}
+
+/* ip6_network - an RFC 4291 text address */
+static bool
+ip6_network(const char *p, size_t len)
+{
+	char tmp[INET6_ADDRSTRLEN + 8];
+	struct in6_addr a6;
+
+	if (len == 0 || len >= sizeof tmp)
+		return false;
+	memcpy(tmp, p, len);
+	tmp[len] = '\0';
+	return inet_pton(AF_INET6, tmp, &a6) == 1;
+}
+
+/* rec_term - check one term; append its libspf2 form to out ("" for modifiers
+ * kept aside); NULL or the syntax error */
+static const char *
+rec_term(const char *t, size_t len, int family, const char *marker, struct buf *out,
+    struct buf *redirect, bool *has_all, bool *seen_exp)
+{
+	const char *q = t, *name, *rest;
+	size_t nlen, rlen, i;
+	int c4 = -1, c6 = -1, c;
+
+	/* modifier: name "=" ..., no qualifier */
+	if (isalpha((unsigned char)t[0])) {
+		for (i = 1; i < len && (is_alnum((unsigned char)t[i]) ||
+		    strchr("-_.", t[i]) != NULL); i++)
+			;
+		if (i < len && t[i] == '=') {
+			bool ends;
+
+			rest = t + i + 1;
+			rlen = len - i - 1;
+			if (i == 8 && strncasecmp(t, "redirect", 8) == 0) {
+				if (redirect->len > 0)
+					return "redirect= appears twice";
+				if (!domain_spec(rest, rlen))
+					return "redirect= has an invalid domain-spec";
+				buf_add(redirect, rest, rlen);
+				return NULL;
+			}
+			if (i == 3 && strncasecmp(t, "exp", 3) == 0) {
+				if (*seen_exp)
+					return "exp= appears twice";
+				*seen_exp = true;
+				if (!domain_spec(rest, rlen))
+					return "exp= has an invalid domain-spec";
+				return NULL;	/* explanations are not evaluated */
+			}
+			if (!macro_string(rest, rlen, true, &ends))
+				return "a modifier has an invalid macro-string";
+			return NULL;		/* unknown modifiers have no effect */
+		}
+	}
+	if (strchr("+-?~", q[0]) != NULL)
+		q++;
+	name = q;
+	for (nlen = 0; q + nlen < t + len && isalnum((unsigned char)q[nlen]); nlen++)
+		;
+	rest = q + nlen;
+	rlen = len - (size_t)(rest - t);
+	if (rlen > 0 && rest[0] != ':' && rest[0] != '/')
+		return "unknown mechanism";
+#define IS(w) (nlen == sizeof(w) - 1 && strncasecmp(name, w, nlen) == 0)
+	if (IS("all")) {
+		if (rlen != 0)
+			return "\"all\" takes no argument";
+		*has_all = true;
+	} else if (IS("include") || IS("exists")) {
+		if (rlen < 1 || rest[0] != ':' || !domain_spec(rest + 1, rlen - 1))
+			return IS("include") ? "include: needs a valid domain-spec" :
+			    "exists: needs a valid domain-spec";
+	} else if (IS("ptr")) {
+		if (rlen > 0 && (rest[0] != ':' || !domain_spec(rest + 1, rlen - 1)))
+			return "ptr: has an invalid domain-spec";
+	} else if (IS("a") || IS("mx")) {
+		if (!dual_cidr(rest, &rlen, &c4, &c6))
+			return "invalid CIDR length";
+		if (rlen > 0 && (rest[0] != ':' || !domain_spec(rest + 1, rlen - 1)))
+			return IS("a") ? "a: has an invalid domain-spec" :
+			    "mx: has an invalid domain-spec";
+		if ((family == AF_INET ? c4 : c6) == 0) {
+			/* /0: any address matches; libspf2 refuses /0, so the name
+			 * carries our marker and the layer answers the client's
+			 * own address for each record found */
+			buf_addc(out, ' ');
+			buf_add(out, t, (size_t)(name - t) + nlen);
+			buf_addc(out, ':');
+			if (rlen > 1) {
+				size_t dl = rlen - 1;
+
+				if (rest[dl] == '.')
+					dl--;
+				buf_add(out, rest + 1, dl);
+			} else
+				buf_adds(out, "%{d}");
+			buf_printf(out, ".%s", marker);
+			return NULL;
+		}
+		if (c4 == 0 || c6 == 0) {
+			/* /0 for the other family only: irrelevant here, but libspf2
+			 * refuses it; keep the client family's length alone */
+			c = family == AF_INET ? c4 : c6;
+			buf_addc(out, ' ');
+			buf_add(out, t, (size_t)(rest - t) + rlen);
+			if (c > 0)
+				buf_printf(out, "%s%d", family == AF_INET ? "/" : "//", c);
+			return NULL;
+		}
+	} else if (IS("ip4") || IS("ip6")) {
+		bool v4 = IS("ip4");
+		const char *slash;
+		size_t nl;
+
+		if (rlen < 2 || rest[0] != ':')
+			return v4 ? "ip4: needs an address" : "ip6: needs an address";
+		slash = memrchr(rest + 1, '/', rlen - 1);
+		nl = slash != NULL ? (size_t)(slash - rest - 1) : rlen - 1;
+		if (v4 ? !ip4_network(rest + 1, nl) : !ip6_network(rest + 1, nl))
+			return v4 ? "invalid IPv4 network" : "invalid IPv6 network";
+		if (slash != NULL &&
+		    (c = cidr_len(slash + 1, rlen - 1 - nl - 1, v4 ? 32 : 128)) < 0)
+			return "invalid CIDR length";
+		if (slash != NULL && c == 0) {
+			/* /0 matches every address of the family; libspf2 refuses /0 */
+			size_t ql = (size_t)(q - t);
+
+			buf_printf(out, " %.*s%s %.*s%s", (int)ql, t,
+			    v4 ? "ip4:0.0.0.0/1" : "ip6:::/1", (int)ql, t,
+			    v4 ? "ip4:128.0.0.0/1" : "ip6:8000::/1");
+			return NULL;
+		}
+	} else
+		return "unknown mechanism";
+#undef IS
+	buf_addc(out, ' ');
+	buf_add(out, t, len);
+	return NULL;
+}
+
+/* rec_rewrite - check a v=spf1 record against RFC 7208 section 12 and write the
+ * equivalent record libspf2 evaluates right: no exp= or unknown modifiers,
+ * redirect= last (and dropped beside "all", 6.1), /0 made expressible. NULL on
+ * success, or the syntax error. */
+static const char *
+rec_rewrite(const char *rec, size_t len, int family, const char *marker,
+    struct buf *out)
+{
+	struct buf redirect;
+	const char *p = rec + 6, *end = rec + len, *why = NULL;
+	bool has_all = false, seen_exp = false;
+
+	buf_init(&redirect);
+	buf_adds(out, "v=spf1");
+	while (p < end && why == NULL) {
+		const char *t;
+
+		while (p < end && *p == ' ')
+			p++;
+		if (p >= end)
+			break;
+		for (t = p; p < end && *p != ' '; p++)
+			;
+		why = rec_term(t, (size_t)(p - t), family, marker, out, &redirect,
+		    &has_all, &seen_exp);
+	}
+	if (why == NULL && redirect.len > 0 && !has_all) {
+		buf_adds(out, " redirect=");
+		buf_add(out, redirect.data, redirect.len);
+	}
+	buf_free(&redirect);
+	return why;
+}
+
+/* txt_answer - the v=spf1 records of a TXT answer, checked and rewritten */
 static SPF_dns_rr_t *
-spf_txt_rr(SPF_dns_server_t *layer, struct spf_eval *ev, const char *domain,
+txt_answer(struct spf_eval *ev, SPF_dns_server_t *layer, const char *domain,
     const struct dns_answer *a)
 {
 	SPF_dns_rr_t *rr;
-	size_t i, k, n = 0;
+	struct buf rec;
+	size_t i, nspf = 0, idx = 0;
+	const char *why;
+	enum spf_abort ab;
 
-	rr = rr_status(layer, domain, ns_t_txt, NETDB_SUCCESS);
-	if (rr == NULL)
-		return NULL;
 	for (i = 0; i < a->n; i++) {
-		const char *t = a->rr[i].u.txt.data;
+		const char *p = a->rr[i].u.txt.data;
 		size_t len = a->rr[i].u.txt.len;
 
-		if (len >= 6 && strncasecmp(t, "v=spf1", 6) == 0) {
-			if (spf_is_hostile(t, len)) {
-				ev->s->spf_hostile = true;
-				continue;
-			}
-		} else if (len > SPF_MAX_TERMLEN)
+		if (p == NULL || !is_spf_record(p, len))
 			continue;
-		if (SPF_dns_rr_buf_realloc(rr, (int)n, len + 1) != SPF_E_SUCCESS) {
-			SPF_dns_rr_free(rr);
-			return rr_status(layer, domain, ns_t_txt, TRY_AGAIN);
+		if ((ab = check_record(p, len)) != ABORT_NONE) {
+			if (ab == ABORT_SYNTAX)
+				snprintf(ev->why_detail, sizeof ev->why_detail,
+				    "a character that is not printable ASCII");
+			return eval_abort(ev, ab, layer, domain, ns_t_txt);
 		}
-		for (k = 0; k < len; k++)
-			rr->rr[n]->txt[k] = t[k] == '\0' ? '\x01' : t[k];
-		rr->rr[n]->txt[len] = '\0';
-		n++;
+		nspf++;
+		idx = i;
 	}
-	if (ev->s->spf_hostile) {
+	rr = rr_status(layer, domain, ns_t_txt, nspf > 0 ? NETDB_SUCCESS : NO_DATA);
+	if (rr == NULL || nspf == 0)
+		return rr;
+	buf_init(&rec);
+	if (nspf > 1) {
+		/* libspf2 reports multiple records; it needs nothing of them */
+		buf_adds(&rec, "v=spf1");
+	} else if ((why = rec_rewrite(a->rr[idx].u.txt.data, a->rr[idx].u.txt.len,
+	    ev->family, ev->marker, &rec)) != NULL) {
+		snprintf(ev->why_detail, sizeof ev->why_detail, "%s", why);
+		buf_free(&rec);
 		SPF_dns_rr_free(rr);
-		return rr_status(layer, domain, ns_t_txt, NO_DATA);
+		return eval_abort(ev, ABORT_SYNTAX, layer, domain, ns_t_txt);
+	} else if (check_record(rec.data, rec.len) != ABORT_NONE) {
+		buf_free(&rec);
+		SPF_dns_rr_free(rr);
+		return eval_abort(ev, ABORT_HOSTILE, layer, domain, ns_t_txt);
 	}
-	rr->num_rr = (int)n;
-	if (n == 0)
-		rr->herrno = NO_DATA;
+	for (i = 0; i < (nspf > 1 ? 2 : 1); i++) {
+		if (SPF_dns_rr_buf_realloc(rr, (int)i, rec.len + 1) != SPF_E_SUCCESS) {
+			buf_free(&rec);
+			SPF_dns_rr_free(rr);
+			return NULL;
+		}
+		memcpy(rr->rr[i]->txt, rec.data, rec.len + 1);
+	}
+	rr->num_rr = nspf > 1 ? 2 : 1;
+	buf_free(&rec);
 	return rr;
 }
 
-/* spf_data_rr - A/AAAA/MX/PTR answer to libspf2 */
+/* names_answer - an MX or PTR answer; the names become the expected next lookups */
 static SPF_dns_rr_t *
-spf_data_rr(SPF_dns_server_t *layer, const char *domain, ns_type type,
-    const struct dns_answer *a)
+names_answer(struct spf_eval *ev, SPF_dns_server_t *layer, const char *domain,
+    ns_type type, const struct dns_answer *a)
 {
 	SPF_dns_rr_t *rr;
-	size_t i, len;
-	const char *h;
+	size_t i, n = a->n;
 
+	if (type == ns_t_mx && n > SPF_MAX_NAMES)
+		return eval_abort(ev, ABORT_MX, layer, domain, type);
+	if (n > SPF_MAX_NAMES)
+		n = SPF_MAX_NAMES;	/* PTR: the rest is ignored (4.6.4) */
 	rr = rr_status(layer, domain, type, NETDB_SUCCESS);
 	if (rr == NULL)
 		return NULL;
-	for (i = 0; i < a->n; i++) {
-		switch (type) {
-		case ns_t_a:
-			len = sizeof(struct in_addr);
-			break;
-		case ns_t_aaaa:
-			len = sizeof(struct in6_addr);
-			break;
-		default:
-			h = type == ns_t_mx ? a->rr[i].u.mx.host : a->rr[i].u.host;
-			len = strlen(h) + 1;
-			break;
-		}
-		if (SPF_dns_rr_buf_realloc(rr, (int)i, len) != SPF_E_SUCCESS) {
+	for (i = 0; i < n; i++) {
+		const char *name = type == ns_t_mx ? a->rr[i].u.mx.host : a->rr[i].u.host;
+		size_t len = strlen(name);
+
+		if (SPF_dns_rr_buf_realloc(rr, (int)i, len + 1) != SPF_E_SUCCESS) {
 			SPF_dns_rr_free(rr);
-			return rr_status(layer, domain, type, TRY_AGAIN);
+			return NULL;
 		}
-		switch (type) {
-		case ns_t_a:
-			rr->rr[i]->a = a->rr[i].u.a;
-			break;
-		case ns_t_aaaa:
-			rr->rr[i]->aaaa = a->rr[i].u.aaaa;
-			break;
-		case ns_t_mx:
-			memcpy(rr->rr[i]->mx, a->rr[i].u.mx.host, len);
-			break;
-		default:
-			memcpy(rr->rr[i]->ptr, a->rr[i].u.host, len);
-			break;
+		memcpy(rr->rr[i]->mx, name, len + 1);
+		if (dns_name_normalize(name, ev->expect[i], sizeof ev->expect[i]) < 0)
+			ev->expect[i][0] = '\0';
+	}
+	rr->num_rr = (int)n;
+	ev->nexpect = n;
+	ev->pos = 0;
+	ev->expect_type = ev->family == AF_INET ? ns_t_a : ns_t_aaaa;
+	ev->expect_ptr = type == ns_t_ptr;
+	return rr;
+}
+
+/* addr_answer - an A or AAAA answer; any: each record becomes the client's address */
+static SPF_dns_rr_t *
+addr_answer(const struct spf_eval *ev, SPF_dns_server_t *layer, const char *domain,
+    ns_type type, const struct dns_answer *a, bool any)
+{
+	SPF_dns_rr_t *rr = rr_status(layer, domain, type, NETDB_SUCCESS);
+	size_t i;
+
+	if (rr == NULL)
+		return NULL;
+	for (i = 0; i < a->n; i++) {
+		if (SPF_dns_rr_buf_realloc(rr, (int)i, sizeof(SPF_dns_rr_data_t)) !=
+		    SPF_E_SUCCESS) {
+			SPF_dns_rr_free(rr);
+			return NULL;
 		}
+		if (type == ns_t_a)
+			rr->rr[i]->a = any ? ev->ip4 : a->rr[i].u.a;
+		else
+			rr->rr[i]->aaaa = any ? ev->ip6 : a->rr[i].u.aaaa;
 	}
 	rr->num_rr = (int)a->n;
 	return rr;
 }
 
-/* spf_dns_lookup - libspf2's DNS entry point: budget, filter, convert */
+/* layer_lookup - libspf2's DNS lookup: classify, count, query, filter */
 static SPF_dns_rr_t *
-spf_dns_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
+layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
     int should_cache)
 {
-	struct spf_eval *ev = spf_cur;
+	struct spf_eval *ev = eval_cur;
 	struct dns_session *s;
-	struct dns_answer *a = NULL;
+	struct dns_answer *a;
 	SPF_dns_rr_t *rr;
-	char name[256];
-	bool term = false;
+	char norm[256];
+	bool host = false, term = false, counts_void = false, any = false;
+	size_t mlen, nlen;
 	int st;
 
-	(void)should_cache;
 	if (domain == NULL)
 		domain = "";
 	if (ev == NULL || ev->s == NULL)
 		return rr_status(layer, domain, type, TRY_AGAIN);
 	s = ev->s;
+	if (ev->why != ABORT_NONE)
+		return rr_status(layer, domain, type, TRY_AGAIN);
 	if (type != ns_t_txt && type != ns_t_a && type != ns_t_aaaa &&
 	    type != ns_t_mx && type != ns_t_ptr)
-		return rr_status(layer, domain, type, NO_DATA);	/* type 99 etc. */
-	if (s->spf_limit_hit || s->spf_void_hit || s->spf_hostile)
-		return rr_status(layer, domain, type, HOST_NOT_FOUND);
-	if (dns_name_normalize(domain, name, sizeof(name)) != 0)
-		return rr_status(layer, domain, type, HOST_NOT_FOUND);
+		return rr_status(layer, domain, type, NO_DATA);	/* e.g. type SPF (99) */
+	if (dns_name_normalize(domain, norm, sizeof norm) < 0)
+		norm[0] = '\0';
+	else if ((mlen = strlen(ev->marker)) > 0 && (nlen = strlen(norm)) > mlen + 1 &&
+	    norm[nlen - mlen - 1] == '.' && strcmp(norm + nlen - mlen, ev->marker) == 0) {
+		norm[nlen - mlen - 1] = '\0';	/* a/mx with CIDR /0 (rec_term) */
+		any = true;
+	}
 
-	if (type == ns_t_txt) {
-		term = ev->record_fetched;
-		ev->record_fetched = true;
-		ev->nfollow = ev->ifollow = 0;
-	} else if ((type == ns_t_a || type == ns_t_aaaa) && follow_match(ev, name)) {
-		term = false;
+	if (!ev->first_done)
+		ev->first_done = true;	/* the checked domain's own record */
+	else if ((type == ns_t_a || type == ns_t_aaaa) && ev->pos < ev->nexpect &&
+	    (int)type == ev->expect_type && strcmp(norm, ev->expect[ev->pos]) == 0) {
+		host = true;		/* address of the next MX/PTR name */
+		ev->pos++;
+		any = ev->expect_any;
 	} else {
+		ev->nexpect = ev->pos = 0;
 		term = true;
-		ev->nfollow = ev->ifollow = 0;
+		if (++s->spf_terms > SPF_MAX_TERMS)
+			return eval_abort(ev, ABORT_TERMS, layer, domain, type);
+		/* void lookups: a, mx, ptr, exists; not %{p} (no term of its own) */
+		counts_void = type != ns_t_txt && !(type == ns_t_ptr && !should_cache);
 	}
-	if (term && ++s->spf_terms > SPF_MAX_TERMS) {
-		s->spf_limit_hit = true;
+	if (norm[0] == '\0')	/* not a domain name: nothing can exist there */
 		return rr_status(layer, domain, type, HOST_NOT_FOUND);
-	}
-	if (++s->spf_queries > SPF_MAX_QUERIES) {
-		s->spf_limit_hit = true;
-		return rr_status(layer, domain, type, HOST_NOT_FOUND);
-	}
-	if (dns_session_expired(s))
-		ev->deadline = true;
+	if (s->spf_queries >= SPF_MAX_QUERIES)
+		return eval_abort(ev, ABORT_QUERIES, layer, domain, type);
+	s->spf_queries++;
 
-	st = dns_query(s, name, type, &a);
+	st = dns_query(s, norm, type, &a);
 	switch (st) {
 	case DNS_OK:
 		if (type == ns_t_txt)
-			rr = spf_txt_rr(layer, ev, domain, a);
-		else {
-			if (type == ns_t_mx || type == ns_t_ptr)
-				follow_set(ev, a, type);
-			rr = spf_data_rr(layer, domain, type, a);
-		}
+			rr = txt_answer(ev, layer, domain, a);
+		else if (type == ns_t_mx || type == ns_t_ptr) {
+			rr = names_answer(ev, layer, domain, type, a);
+			ev->expect_any = any;
+		} else
+			rr = addr_answer(ev, layer, domain, type, a, any);
 		break;
 	case DNS_NXDOMAIN:
 	case DNS_NODATA:
-		if (term && type != ns_t_txt && ++s->spf_void > SPF_MAX_VOID)
-			s->spf_void_hit = true;
+		if (counts_void && ++s->spf_void > SPF_MAX_VOID) {
+			rr = eval_abort(ev, ABORT_VOID, layer, domain, type);
+			break;
+		}
 		rr = rr_status(layer, domain, type,
 		    st == DNS_NXDOMAIN ? HOST_NOT_FOUND : NO_DATA);
 		break;
 	default:
-		if (dns_session_expired(s))
-			ev->deadline = true;
+		if (host && ev->expect_ptr) {
+			/* 5.5: a PTR name whose address lookup fails is skipped */
+			rr = rr_status(layer, domain, type, HOST_NOT_FOUND);
+			break;
+		}
+		if (ev->tempfail_name[0] == '\0')
+			snprintf(ev->tempfail_name, sizeof ev->tempfail_name, "%s",
+			    norm);
 		rr = rr_status(layer, domain, type, TRY_AGAIN);
 		break;
 	}
+	if (type == ns_t_txt && term && rr != NULL && ev->nospf_name[0] == '\0' &&
+	    (rr->herrno == HOST_NOT_FOUND || rr->herrno == NO_DATA))
+		snprintf(ev->nospf_name, sizeof ev->nospf_name, "%s", norm);
 	dns_answer_free(a);
 	return rr;
 }
 
-/* spf_dns_get_exp - explanations are never fetched: an empty text */
+/* layer_get_exp - explanations are never fetched: a fixed text, no DNS */
 static SPF_errcode_t
-spf_dns_get_exp(SPF_server_t *srv, const char *domain, char **bufp, size_t *buflenp)
+layer_get_exp(SPF_server_t *srv, const char *domain, char **bufp, size_t *buflenp)
 {
+	size_t need = sizeof SPF_FIXED_EXP;
+
 	(void)srv;
-	(void)domain;
-	if (*bufp == NULL || *buflenp == 0) {
-		free(*bufp);
-		*bufp = malloc(1);
-		if (*bufp == NULL)
+	(void)domain;		/* may alias *bufp */
+	if (*bufp == NULL || *buflenp < need) {
+		char *p = realloc(*bufp, need);
+
+		if (p == NULL)
 			return SPF_E_NO_MEMORY;
-		*buflenp = 1;
+		*bufp = p;
+		*buflenp = need;
 	}
-	(*bufp)[0] = '\0';
+	memcpy(*bufp, SPF_FIXED_EXP, need);
 	return SPF_E_SUCCESS;
 }
 
-/* spf_engine_new - the shared SPF_server_t on our DNS layer */
+/* spf_engine_new - the shared libspf2 server on our DNS layer; NULL + err on failure */
 struct spf_engine *
 spf_engine_new(const char *receiver, struct buf *err)
 {
 	struct spf_engine *e;
+	SPF_response_t *resp = NULL;
 
-	if (receiver == NULL || *receiver == '\0') {
-		buf_printf(err, "SPF: receiver name is empty");
+	if (receiver == NULL || receiver[0] == '\0') {
+		buf_adds(err, "SPF: the receiver name (AuthservID) is empty\n");
 		return NULL;
 	}
-	pthread_once(&spf_once, spf_install_handlers);
-	e = xcalloc(1, sizeof(*e));
-	e->layer = xcalloc(1, sizeof(*e->layer));
-	e->layer->destroy = NULL;
-	e->layer->lookup = spf_dns_lookup;
-	e->layer->get_spf = NULL;
-	e->layer->get_exp = spf_dns_get_exp;
-	e->layer->add_cache = NULL;
-	e->layer->layer_below = NULL;
-	e->layer->name = "mailauth";
-	e->layer->debug = 0;
-	e->layer->hook = e;
-	e->srv = SPF_server_new_dns(e->layer, 0);
-	if (e->srv == NULL) {
-		buf_printf(err, "SPF: SPF_server_new_dns failed");
-		free(e->layer);
+	pthread_once(&spf_handlers_once, spf_set_handlers);
+	e = xcalloc(1, sizeof *e);
+	e->layer.destroy = NULL;
+	e->layer.lookup = layer_lookup;
+	e->layer.get_spf = NULL;
+	e->layer.get_exp = layer_get_exp;
+	e->layer.add_cache = NULL;
+	e->layer.layer_below = NULL;
+	e->layer.name = "mailauth";
+	e->layer.debug = 0;
+	e->layer.hook = e;
+	if ((e->srv = SPF_server_new_dns(&e->layer, 0)) == NULL) {
+		buf_adds(err, "SPF: cannot create the libspf2 server\n");
 		free(e);
 		return NULL;
 	}
-	if (SPF_server_set_rec_dom(e->srv, receiver) != SPF_E_SUCCESS) {
-		buf_printf(err, "SPF: cannot set the receiver name");
+	if (SPF_server_set_rec_dom(e->srv, receiver) != SPF_E_SUCCESS ||
+	    SPF_server_set_explanation(e->srv, "SPF%_check%_failed", &resp) !=
+	    SPF_E_SUCCESS) {
+		buf_adds(err, "SPF: cannot configure the libspf2 server\n");
+		if (resp != NULL)
+			SPF_response_free(resp);
 		spf_engine_free(e);
 		return NULL;
 	}
-	e->receiver = xstrdup(receiver);
+	if (resp != NULL)
+		SPF_response_free(resp);
+	SPF_server_set_max_dns_mech(e->srv, SPF_MAX_TERMS);
+	SPF_server_set_max_dns_mx(e->srv, SPF_MAX_NAMES);
+	SPF_server_set_max_dns_ptr(e->srv, SPF_MAX_NAMES);
 	return e;
 }
 
-/* spf_engine_free - the server, then our layer (the server does not own it) */
+/* spf_engine_free - free the engine; NULL is a no-op */
 void
 spf_engine_free(struct spf_engine *e)
 {
 	if (e == NULL)
 		return;
 	if (e->srv != NULL)
-		SPF_server_free(e->srv);
-	free(e->layer);
-	free(e->receiver);
+		SPF_server_free(e->srv);	/* does not free our layer */
 	free(e);
 }
 
-/* spf_domain_ok - a multi-label name of 1..63-byte labels, not an IP literal */
-static bool
-spf_domain_ok(const char *d)
-{
-	size_t len = strlen(d), lab = 0, labels = 0;
-	const char *p;
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	if (len == 0 || d[0] == '[' || d[0] == '.')
-		return false;
-	if (d[len - 1] == '.')
-		len--;
-	if (len == 0 || len > 253)
-		return false;
-	for (p = d; p < d + len; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c <= ' ' || c == 0x7f || c == '@')
-			return false;
-		if (c == '.') {
-			if (lab == 0)
-				return false;
-			labels++;
-			lab = 0;
-		} else if (++lab > 63)
-			return false;
-	}
-	if (lab == 0)
-		return false;
-	labels++;
-	if (labels < 2)
-		return false;
-	if (inet_pton(AF_INET, d, buf) == 1 || inet_pton(AF_INET6, d, buf) == 1)
-		return false;
-	return true;
-}
-
-/* set_str - replace *dst by a copy of src */
-static void
-set_str(char **dst, const char *src)
-{
-	free(*dst);
-	*dst = xstrdup(src);
-}
-
-/* lower_dup - lowercase copy without a final dot */
-static char *
-lower_dup(const char *s)
-{
-	char *d = xstrdup(s);
-	size_t n = strlen(d);
-
-	if (n > 0 && d[n - 1] == '.')
-		d[n - 1] = '\0';
-	return str_lower(d);
-}
-
-/* permerror_reason - plain English for libspf2's permerror codes */
-static const char *
-permerror_reason(SPF_errcode_t err)
-{
-	switch (err) {
-	case SPF_E_MULTIPLE_RECORDS:
-		return "more than one SPF record";
-	case SPF_E_BIG_DNS:
-		return "more than 10 DNS lookups (or MX names) in one record";
-	case SPF_E_RECURSIVE:
-		return "SPF record includes itself";
-	case SPF_E_INCLUDE_RETURNED_NONE:
-	case SPF_E_NOT_SPF:
-		return "included or redirected domain has no usable SPF record";
-	case SPF_E_DNS_ERROR:
-		return "DNS error";
-	default:
-		return NULL;
-	}
-}
-
-/*
- * spf_run - evaluate one request without SPF_request_query_mailfrom (no loopback
- * free pass); returns our result and sets *reason when libspf2 gave an error.
- */
-static enum spf_result
-spf_run(struct spf_engine *e, SPF_request_t *req, const char **why)
-{
-	SPF_response_t *resp;
-	SPF_record_t *rec = NULL;
-	SPF_errcode_t err;
-	enum spf_result r;
-
-	*why = NULL;
-	resp = SPF_response_new(req);
-	if (resp == NULL) {
-		*why = "out of memory in libspf2";
-		return SPFR_TEMPERROR;
-	}
-	req->cur_dom = req->use_helo ? req->helo_dom : req->env_from_dp;
-	err = SPF_server_get_record(e->srv, req, resp, &rec);
-	if (err != SPF_E_SUCCESS) {
-		if (rec != NULL)
-			SPF_record_free(rec);
-	} else {
-		resp->spf_record_exp = rec;
-		err = SPF_record_interpret(rec, req, resp, 0);
-		resp->spf_record_exp = NULL;
-		SPF_record_free(rec);
-	}
-	switch (resp->result) {
-	case SPF_RESULT_PASS:
-		r = SPFR_PASS;
-		break;
-	case SPF_RESULT_FAIL:
-		r = SPFR_FAIL;
-		break;
-	case SPF_RESULT_SOFTFAIL:
-		r = SPFR_SOFTFAIL;
-		break;
-	case SPF_RESULT_NEUTRAL:
-		r = SPFR_NEUTRAL;
-		break;
-	case SPF_RESULT_NONE:
-		r = SPFR_NONE;
-		break;
-	case SPF_RESULT_TEMPERROR:
-		r = SPFR_TEMPERROR;
-		*why = "DNS error";
-		break;
-	case SPF_RESULT_PERMERROR:
-		r = SPFR_PERMERROR;
-		if (resp->err == SPF_E_DNS_ERROR) {
-			r = SPFR_TEMPERROR;	/* NO_RECOVERY: RFC 7208 4.4 */
-			*why = "DNS error";
-		} else
-			*why = permerror_reason(resp->err);
-		break;
-	default:	/* SPF_RESULT_INVALID */
-		if (resp->err == SPF_E_DNS_ERROR || err == SPF_E_DNS_ERROR) {
-			r = SPFR_TEMPERROR;
-			*why = "DNS error";
-		} else if (err == SPF_E_NO_MEMORY) {
-			r = SPFR_TEMPERROR;
-			*why = "out of memory in libspf2";
-		} else {
-			r = SPFR_PERMERROR;
-			*why = "SPF record has a syntax error";
-		}
-		break;
-	}
-	if (r == SPFR_PERMERROR && *why == NULL)
-		*why = "SPF record has a syntax error";
-	SPF_response_free(resp);
-	return r;
-}
-
-/* result_reason - the reason text for a result that libspf2 decided */
-static void
-result_reason(struct spf_outcome *o, const char *why)
-{
-	struct buf b;
-
-	buf_init(&b);
-	switch (o->result) {
-	case SPFR_PASS:
-		buf_printf(&b, "%s is permitted by %s", o->ip, o->domain);
-		break;
-	case SPFR_FAIL:
-		buf_printf(&b, "%s is not permitted by %s", o->ip, o->domain);
-		break;
-	case SPFR_SOFTFAIL:
-		buf_printf(&b, "%s is not permitted by %s (softfail)", o->ip, o->domain);
-		break;
-	case SPFR_NEUTRAL:
-		buf_printf(&b, "%s makes no assertion about %s", o->domain, o->ip);
-		break;
-	case SPFR_NONE:
-		buf_printf(&b, "%s has no SPF record", o->domain);
-		break;
-	case SPFR_TEMPERROR:
-		buf_printf(&b, "%s checking the SPF record of %s",
-		    why ? why : "temporary error", o->domain);
-		break;
-	case SPFR_PERMERROR:
-		buf_printf(&b, "%s", why ? why : "SPF record has a syntax error");
-		break;
-	}
-	free(o->reason);
-	o->reason = buf_steal(&b);
-}
-
-/* parse_ip - literal IPv4 or IPv6 (IPv4-mapped IPv6 as IPv4) */
-static int
-parse_ip(const char *ip, struct in_addr *v4, struct in6_addr *v6)
-{
-	if (ip == NULL)
-		return 0;
-	if (inet_pton(AF_INET, ip, v4) == 1)
-		return AF_INET;
-	if (inet_pton(AF_INET6, ip, v6) == 1) {
-		if (IN6_IS_ADDR_V4MAPPED(v6)) {
-			memcpy(&v4->s_addr, &v6->s6_addr[12], 4);
-			return AF_INET;
-		}
-		return AF_INET6;
-	}
-	return 0;
-}
-
-/* spf_check - evaluate one identity (see spf.h) */
-void
-spf_check(struct spf_engine *e, struct dns_session *s, const char *ip,
-    const char *helo, const char *mailfrom, bool helo_identity,
-    struct spf_outcome *out)
-{
-	struct in_addr v4;
-	struct in6_addr v6;
-	char ipbuf[INET6_ADDRSTRLEN], *from, *at, *dom = NULL;
-	int af;
-	size_t n;
-	SPF_request_t *req;
-	struct spf_eval ev;
-	struct spf_eval *saved_ev;
-	struct dns_session *saved_dns;
-	const char *why = NULL;
-
-	memset(out, 0, sizeof(*out));
-	if (helo == NULL)
-		helo = "";
-	if (mailfrom == NULL)
-		mailfrom = "";
-	out->helo = xstrdup(helo);
-
-	/* the identity */
-	from = xstrdup(mailfrom);
-	str_trim(from);
-	n = strlen(from);
-	if (n >= 2 && from[0] == '<' && from[n - 1] == '>') {
-		memmove(from, from + 1, n - 2);
-		from[n - 2] = '\0';
-		str_trim(from);
-	}
-	if (helo_identity || from[0] == '\0') {
-		out->helo_identity = true;
-		dom = lower_dup(helo);
-		free(from);
-		from = NULL;
-		{
-			struct buf b;
-
-			buf_init(&b);
-			buf_printf(&b, "postmaster@%s", helo);
-			out->sender = buf_steal(&b);
-		}
-	} else {
-		at = strrchr(from, '@');
-		if (at == NULL || at == from) {
-			struct buf b;
-
-			buf_init(&b);
-			buf_printf(&b, "postmaster@%s", at ? at + 1 : from);
-			out->sender = buf_steal(&b);
-		} else
-			out->sender = xstrdup(from);
-		dom = lower_dup(strrchr(out->sender, '@') + 1);
-		free(from);
-		from = NULL;
-	}
-	out->domain = dom;
-
-	af = parse_ip(ip, &v4, &v6);
-	if (af == 0) {
-		out->ip = xstrdup(ip ? ip : "");
-		out->result = SPFR_PERMERROR;
-		set_str(&out->reason, "client address is not an IP address");
-		return;
-	}
-	inet_ntop(af, af == AF_INET ? (void *)&v4 : (void *)&v6, ipbuf, sizeof(ipbuf));
-	out->ip = xstrdup(ipbuf);
-
-	if (!spf_domain_ok(dom)) {
-		out->result = SPFR_NONE;
-		set_str(&out->reason, out->helo_identity ?
-		    "HELO name is not a domain name" : "sender domain is malformed");
-		return;
-	}
-	if (s == NULL) {
-		out->result = SPFR_TEMPERROR;
-		set_str(&out->reason, "no DNS session");
-		return;
-	}
-
-	req = SPF_request_new(e->srv);
-	if (req == NULL) {
-		out->result = SPFR_TEMPERROR;
-		set_str(&out->reason, "out of memory in libspf2");
-		return;
-	}
-	if (af == AF_INET)
-		SPF_request_set_ipv4(req, v4);
-	else
-		SPF_request_set_ipv6(req, v6);
-	if (helo[0] != '\0')
-		SPF_request_set_helo_dom(req, out->helo_identity ? dom : helo);
-	if (SPF_request_set_env_from(req, out->sender) != 0 ||
-	    req->env_from_dp == NULL) {
-		SPF_request_free(req);
-		out->result = SPFR_TEMPERROR;
-		set_str(&out->reason, "out of memory in libspf2");
-		return;
-	}
-	/* libspf2 splits at the last '@' too: make sure it checks our domain */
-	free(req->env_from_dp);
-	req->env_from_dp = strdup(dom);
-	if (req->env_from_dp == NULL) {
-		SPF_request_free(req);
-		out->result = SPFR_TEMPERROR;
-		set_str(&out->reason, "out of memory in libspf2");
-		return;
-	}
-
-	s->spf_terms = s->spf_void = s->spf_queries = 0;
-	s->spf_limit_hit = s->spf_void_hit = s->spf_hostile = false;
-	memset(&ev, 0, sizeof(ev));
-	ev.s = s;
-	saved_ev = spf_cur;
-	saved_dns = dns_cur;
-	spf_cur = &ev;
-	dns_cur = s;
-	out->result = spf_run(e, req, &why);
-	spf_cur = saved_ev;
-	dns_cur = saved_dns;
-	SPF_request_free(req);
-
-	if (s->spf_hostile) {
-		out->result = SPFR_PERMERROR;
-		why = "hostile SPF record (a term longer than 511 bytes)";
-	} else if (s->spf_limit_hit) {
-		out->result = SPFR_PERMERROR;
-		why = "DNS lookup limit of 10 exceeded";
-	} else if (s->spf_void_hit) {
-		out->result = SPFR_PERMERROR;
-		why = "more than 2 void lookups";
-	} else if (ev.deadline || (out->result == SPFR_TEMPERROR &&
-	    dns_session_expired(s))) {
-		out->result = SPFR_TEMPERROR;
-		why = "time limit reached";
-	}
-	result_reason(out, why);
-}
-
-/* spf_outcome_clear - free and zero */
-void
-spf_outcome_clear(struct spf_outcome *o)
-{
-	if (o == NULL)
-		return;
-	free(o->domain);
-	free(o->sender);
-	free(o->helo);
-	free(o->ip);
-	free(o->reason);
-	memset(o, 0, sizeof(*o));
-}
-
-/* spf_result_name - RFC 7208 result names */
+/* spf_result_name - RFC 8601 / 7208 result word */
 const char *
 spf_result_name(enum spf_result r)
 {
@@ -812,132 +891,579 @@ spf_result_name(enum spf_result r)
 	case SPFR_PERMERROR:
 		return "permerror";
 	}
-	return "permerror";
+	return "none";
 }
 
-#define RSPF_MAXVAL	100	/* output bytes per attacker value */
-
-/* is_atext - RFC 5322 atext */
-static bool
-is_atext(unsigned char c)
+/* spf_outcome_clear - free an outcome's strings */
+void
+spf_outcome_clear(struct spf_outcome *o)
 {
-	return isascii(c) && (isalnum(c) || strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+	if (o == NULL)
+		return;
+	free(o->domain);
+	free(o->sender);
+	free(o->helo);
+	free(o->ip);
+	free(o->reason);
+	memset(o, 0, sizeof *o);
 }
 
-/* add_value - a dot-atom as is, anything else as a sanitised quoted-string */
+/* check_domain - a checked identity's domain in A-label form; NULL or why not */
+static const char *
+check_domain(const char *in, char *out, size_t outlen)
+{
+	char *ace = NULL;
+	const char *p, *last;
+	size_t len;
+	bool ascii = true, numeric = true;
+
+	if (in[0] == '\0')
+		return "is empty";
+	if (in[0] == '[')
+		return "is an address literal, not a domain name";
+	for (p = in; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			ascii = false;
+	if (!ascii) {
+		if (idn2_lookup_u8((const uint8_t *)in, (uint8_t **)&ace,
+		    IDN2_NONTRANSITIONAL) != IDN2_OK || ace == NULL) {
+			free(ace);
+			return "is not a valid internationalized domain name";
+		}
+		in = ace;
+	}
+	for (p = in; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+		    *p == '@') {
+			free(ace);
+			return "contains characters not allowed in a domain name";
+		}
+	if (dns_name_normalize(in, out, outlen) < 0) {
+		free(ace);
+		return "is not a valid domain name (empty label, label over 63 "
+		    "bytes or name over 253)";
+	}
+	free(ace);
+	if ((last = strrchr(out, '.')) == NULL)
+		return "is not a fully qualified domain name";
+	for (p = last + 1; *p != '\0'; p++)
+		if (!isdigit((unsigned char)*p))
+			numeric = false;
+	len = strlen(last + 1);
+	if (numeric && len > 0)
+		return "is not a domain name (numeric top label)";
+	return NULL;
+}
+
+/* strip_path - the mailbox of a reverse-path: no <>, no source route */
+static char *
+strip_path(const char *in)
+{
+	size_t len = strlen(in);
+	const char *p = in, *colon;
+
+	if (len >= 2 && in[0] == '<' && in[len - 1] == '>') {
+		p = in + 1;
+		len -= 2;
+	}
+	if (len > 0 && p[0] == '@' && (colon = memchr(p, ':', len)) != NULL) {
+		len -= (size_t)(colon + 1 - p);
+		p = colon + 1;
+	}
+	return xstrndup(p, len);
+}
+
+/* set_reason - the outcome's reason, printf-style */
+static void PRINTF_LIKE(2, 3)
+set_reason(struct spf_outcome *o, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	free(o->reason);
+	o->reason = buf_steal(&b);
+}
+
+/* safe_name - a name for a reason text: sanitised and bounded */
+static const char *
+safe_name(struct buf *b, const char *name)
+{
+	buf_reset(b);
+	str_sanitize(b, name != NULL ? name : "", 120);
+	return buf_str(b);
+}
+
+/* first_error - the first error code libspf2 recorded other than "not SPF" */
+static SPF_errcode_t
+first_error(SPF_response_t *resp)
+{
+	int i, n = SPF_response_messages(resp);
+
+	for (i = 0; i < n; i++) {
+		SPF_error_t *e = SPF_response_message(resp, i);
+
+		if (SPF_error_errorp(e) && SPF_error_code(e) != SPF_E_NOT_SPF)
+			return SPF_error_code(e);
+	}
+	return SPF_E_SUCCESS;
+}
+
+/* permerror_reason - what a libspf2 permerror was about */
 static void
-add_value(struct buf *b, const char *v)
+permerror_reason(struct spf_outcome *o, const struct spf_eval *ev,
+    SPF_errcode_t err, SPF_response_t *resp, struct buf *nb)
 {
-	const unsigned char *p;
-	bool atom = v[0] != '\0' && v[0] != '.';
-	size_t out = 0;
+	SPF_errcode_t detail;
 
-	for (p = (const unsigned char *)v; *p != '\0'; p++)
-		if (!is_atext(*p) && !(*p == '.' && p[1] != '.' && p[1] != '\0'))
-			atom = false;
-	if (atom && strlen(v) <= RSPF_MAXVAL) {
-		buf_adds(b, v);
+	switch (err) {
+	case SPF_E_MULTIPLE_RECORDS:
+		set_reason(o, "more than one SPF record");
+		return;
+	case SPF_E_BIG_DNS:
+		set_reason(o, "DNS lookup limit of %d exceeded", SPF_MAX_TERMS);
+		return;
+	case SPF_E_RECURSIVE:
+		set_reason(o, "include or redirect loop");
+		return;
+	case SPF_E_INCLUDE_RETURNED_NONE:
+		set_reason(o, "included domain has no SPF record");
+		return;
+	default:
+		break;
+	}
+	if ((err == SPF_E_NOT_SPF || err == SPF_E_SUCCESS) && ev->nospf_name[0] != '\0') {
+		set_reason(o, "include or redirect target %s has no SPF record",
+		    safe_name(nb, ev->nospf_name));
 		return;
 	}
-	buf_addc(b, '"');
-	for (p = (const unsigned char *)v; *p != '\0' && out < RSPF_MAXVAL; p++) {
-		if (*p == '"' || *p == '\\') {
-			buf_addc(b, '\\');
-			buf_addc(b, *p);
-			out += 2;
-		} else if (*p < 0x20 || *p >= 0x7f) {
-			buf_printf(b, "\\\\x%02X", *p);
-			out += 5;
-		} else {
-			buf_addc(b, *p);
-			out++;
-		}
-	}
-	buf_addc(b, '"');
+	detail = first_error(resp);
+	if (detail == SPF_E_SUCCESS)
+		detail = err;
+	if (detail == SPF_E_SUCCESS || detail == SPF_E_NOT_SPF)
+		set_reason(o, "SPF record has a syntax error");
+	else
+		set_reason(o, "SPF record has a syntax error: %s", SPF_strerror(detail));
 }
 
-/* add_comment_text - text inside a comment: ( ) \ quoted, controls and 8-bit as \xHH */
+/* map_result - our result and reason from libspf2's response and our own rules */
 static void
-add_comment_text(struct buf *b, const char *v)
+map_result(struct spf_outcome *o, const struct spf_eval *ev, SPF_response_t *resp,
+    SPF_errcode_t err)
 {
-	const unsigned char *p;
-	size_t out = 0;
+	struct buf nb;
+	SPF_result_t r;
 
-	for (p = (const unsigned char *)v; *p != '\0' && out < RSPF_MAXVAL; p++) {
-		if (*p == '(' || *p == ')' || *p == '\\' || *p == '"') {
-			buf_addc(b, '\\');
-			buf_addc(b, *p);
-			out += 2;
-		} else if (*p < 0x20 || *p >= 0x7f) {
-			buf_printf(b, "\\\\x%02X", *p);
-			out += 5;
-		} else {
-			buf_addc(b, *p);
-			out++;
+	buf_init(&nb);
+	switch (ev->why) {
+	case ABORT_TERMS:
+		o->result = SPFR_PERMERROR;
+		set_reason(o, "DNS lookup limit of %d exceeded", SPF_MAX_TERMS);
+		goto out;
+	case ABORT_VOID:
+		o->result = SPFR_PERMERROR;
+		set_reason(o, "%d void lookups exceeded (last: %s)", SPF_MAX_VOID,
+		    safe_name(&nb, ev->why_name));
+		goto out;
+	case ABORT_MX:
+		o->result = SPFR_PERMERROR;
+		set_reason(o, "%s has more than %d MX records", safe_name(&nb, ev->why_name),
+		    SPF_MAX_NAMES);
+		goto out;
+	case ABORT_QUERIES:
+		o->result = SPFR_PERMERROR;
+		set_reason(o, "more than %d DNS queries", SPF_MAX_QUERIES);
+		goto out;
+	case ABORT_HOSTILE:
+		o->result = SPFR_PERMERROR;
+		set_reason(o, "hostile SPF record at %s (term over %d bytes)",
+		    safe_name(&nb, ev->why_name), SPF_MAX_TERM_LEN);
+		goto out;
+	case ABORT_SYNTAX:
+		o->result = SPFR_PERMERROR;
+		set_reason(o, "SPF record of %s has a syntax error: %s",
+		    safe_name(&nb, ev->why_name), ev->why_detail);
+		goto out;
+	case ABORT_NONE:
+		break;
+	}
+	r = resp != NULL ? SPF_response_result(resp) : SPF_RESULT_TEMPERROR;
+	switch (r) {
+	case SPF_RESULT_PASS:
+		o->result = SPFR_PASS;
+		set_reason(o, "%s is permitted by %s", o->ip, safe_name(&nb, o->domain));
+		break;
+	case SPF_RESULT_FAIL:
+		o->result = SPFR_FAIL;
+		set_reason(o, "%s is not permitted by %s", o->ip, safe_name(&nb, o->domain));
+		break;
+	case SPF_RESULT_SOFTFAIL:
+		o->result = SPFR_SOFTFAIL;
+		set_reason(o, "%s is probably not permitted by %s", o->ip,
+		    safe_name(&nb, o->domain));
+		break;
+	case SPF_RESULT_NEUTRAL:
+		o->result = SPFR_NEUTRAL;
+		set_reason(o, "%s makes no assertion about %s", safe_name(&nb, o->domain),
+		    o->ip);
+		break;
+	case SPF_RESULT_NONE:
+		o->result = SPFR_NONE;
+		set_reason(o, "%s has no SPF record", safe_name(&nb, o->domain));
+		break;
+	case SPF_RESULT_TEMPERROR:
+		o->result = SPFR_TEMPERROR;
+		break;
+	case SPF_RESULT_PERMERROR:
+		o->result = SPFR_PERMERROR;
+		if (resp != NULL && SPF_response_errcode(resp) != SPF_E_SUCCESS)
+			err = SPF_response_errcode(resp);
+		permerror_reason(o, ev, err, resp, &nb);
+		break;
+	default:		/* SPF_RESULT_INVALID */
+		if (err == SPF_E_DNS_ERROR || ev->tempfail_name[0] != '\0')
+			o->result = SPFR_TEMPERROR;
+		else {
+			o->result = SPFR_PERMERROR;
+			permerror_reason(o, ev, err, resp, &nb);
 		}
+		break;
+	}
+	if (o->result == SPFR_TEMPERROR) {
+		if (ev->s != NULL && dns_session_expired(ev->s))
+			set_reason(o, "SPF evaluation ran out of time (DNS deadline)");
+		else if (ev->tempfail_name[0] != '\0')
+			set_reason(o, "DNS lookup of %s failed temporarily",
+			    safe_name(&nb, ev->tempfail_name));
+		else
+			set_reason(o, "temporary error evaluating SPF for %s",
+			    safe_name(&nb, o->domain));
+	}
+out:
+	buf_free(&nb);
+}
+
+/* evaluate - check_host() through libspf2, without its loopback free pass */
+static void
+evaluate(struct spf_engine *e, SPF_request_t *req, struct spf_eval *ev,
+    struct spf_outcome *o)
+{
+	SPF_response_t *resp;
+	SPF_record_t *rec = NULL;
+	SPF_errcode_t err;
+	struct dns_session *saved_dns = dns_cur;
+	struct spf_eval *saved_eval = eval_cur;
+
+	if ((resp = SPF_response_new(req)) == NULL) {
+		o->result = SPFR_TEMPERROR;
+		set_reason(o, "out of memory evaluating SPF");
+		return;
+	}
+	dns_cur = ev->s;
+	eval_cur = ev;
+	req->cur_dom = req->use_helo ? req->helo_dom : req->env_from_dp;
+	err = SPF_server_get_record(e->srv, req, resp, &rec);
+	if (err == SPF_E_SUCCESS && rec != NULL) {
+		resp->spf_record_exp = rec;
+		err = SPF_record_interpret(rec, req, resp, 0);
+	}
+	if (rec != NULL)
+		SPF_record_free(rec);
+	dns_cur = saved_dns;
+	eval_cur = saved_eval;
+	map_result(o, ev, resp, err);
+	SPF_response_free(resp);
+}
+
+/* outcome_none - result none with a reason about the identity */
+static void
+outcome_none(struct spf_outcome *o, const char *what, const char *name,
+    const char *why)
+{
+	struct buf nb;
+
+	buf_init(&nb);
+	o->result = SPFR_NONE;
+	set_reason(o, "%s \"%s\" %s", what, safe_name(&nb, name), why);
+	buf_free(&nb);
+}
+
+/* spf_check - evaluate one identity (see spf.h) */
+void
+spf_check(struct spf_engine *e, struct dns_session *s, const char *ip,
+    const char *helo, const char *mailfrom, bool helo_identity,
+    struct spf_outcome *out)
+{
+	struct spf_eval *ev;
+	SPF_request_t *req;
+	struct in_addr a4 = { 0 };
+	struct in6_addr a6 = IN6ADDR_ANY_INIT;
+	char ipbuf[INET6_ADDRSTRLEN], dom[256], helodom[256];
+	char *from, *at, *local;
+	const char *why, *raw_dom;
+	bool null_sender, helo_ok;
+
+	memset(out, 0, sizeof *out);
+	if (ip == NULL)
+		ip = "";
+	if (helo == NULL)
+		helo = "";
+	if (mailfrom == NULL)
+		mailfrom = "";
+	out->helo = xstrdup(helo);
+	from = helo_identity ? xstrdup("") : strip_path(mailfrom);
+	null_sender = from[0] == '\0';
+	out->helo_identity = helo_identity || null_sender;
+	out->null_sender = !helo_identity && null_sender;
+	if (s != NULL) {
+		s->spf_terms = s->spf_void = s->spf_queries = 0;
+		s->spf_limit_hit = s->spf_void_hit = s->spf_hostile = false;
+	}
+
+	/* the client address */
+	ev = xcalloc(1, sizeof *ev);
+	ev->s = s;
+	if (inet_pton(AF_INET, ip, &a4) == 1) {
+		ev->family = AF_INET;
+		inet_ntop(AF_INET, &a4, ipbuf, sizeof ipbuf);
+	} else if (inet_pton(AF_INET6, ip, &a6) == 1) {
+		inet_ntop(AF_INET6, &a6, ipbuf, sizeof ipbuf);
+		if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+			ev->family = AF_INET;	/* RFC 7208 5/9/2 */
+			memcpy(&a4, &a6.s6_addr[12], 4);
+		} else
+			ev->family = AF_INET6;
+	} else {
+		struct buf nb;
+
+		buf_init(&nb);
+		str_sanitize(&nb, ip, 64);
+		out->ip = buf_steal(&nb);
+		ev->family = 0;
+	}
+	if (ev->family != 0)
+		out->ip = xstrdup(ipbuf);
+	ev->ip4 = a4;
+	ev->ip6 = a6;
+	snprintf(ev->marker, sizeof ev->marker, "mailauth-any-%08x%08x",
+	    arc4random(), arc4random());
+
+	/* the identity */
+	helo_ok = check_domain(helo, helodom, sizeof helodom) == NULL;
+	if (out->helo_identity) {
+		out->domain = xstrdup(helo_ok ? helodom : helo);
+		str_lower(out->domain);
+		out->sender = xmalloc(strlen(out->domain) + sizeof "postmaster@");
+		sprintf(out->sender, "postmaster@%s", out->domain);
+		local = xstrdup("postmaster");
+		raw_dom = helo;
+	} else {
+		at = strrchr(from, '@');
+		raw_dom = at != NULL ? at + 1 : "";
+		local = at != NULL && at != from ? xstrndup(from, (size_t)(at - from)) :
+		    xstrdup("postmaster");
+		out->domain = xstrdup(raw_dom);
+		str_lower(out->domain);
+		out->sender = xmalloc(strlen(local) + strlen(out->domain) + 2);
+		sprintf(out->sender, "%s@%s", local, out->domain);
+	}
+	if (ev->family == 0) {
+		outcome_none(out, "client address", ip, "is not an IP address");
+		goto done;
+	}
+	if (s == NULL) {
+		out->result = SPFR_TEMPERROR;
+		set_reason(out, "no DNS session");
+		goto done;
+	}
+	if (out->helo_identity && !helo_ok) {
+		why = check_domain(helo, helodom, sizeof helodom);
+		outcome_none(out, "HELO name", helo, why);
+		goto done;
+	}
+	if (!out->helo_identity) {
+		if (strlen(from) > SPF_MAX_MAILFROM) {
+			outcome_none(out, "MAIL FROM", "...", "is too long");
+			goto done;
+		}
+		if (strchr(from, '@') == NULL) {
+			outcome_none(out, "MAIL FROM", from, "has no domain");
+			goto done;
+		}
+		if ((why = check_domain(raw_dom, dom, sizeof dom)) != NULL) {
+			outcome_none(out, "MAIL FROM domain", raw_dom, why);
+			goto done;
+		}
+		free(out->domain);
+		out->domain = xstrdup(dom);
+		free(out->sender);
+		out->sender = xmalloc(strlen(local) + strlen(dom) + 2);
+		sprintf(out->sender, "%s@%s", local, dom);
+	}
+
+	/* libspf2: every argument validated, none NULL */
+	if ((req = SPF_request_new(e->srv)) == NULL) {
+		out->result = SPFR_TEMPERROR;
+		set_reason(out, "out of memory evaluating SPF");
+		goto done;
+	}
+	if (ev->family == AF_INET)
+		SPF_request_set_ipv4(req, a4);
+	else
+		SPF_request_set_ipv6(req, a6);
+	/* helo_dom is only used for %{h}: the HELO as given, or "unknown" */
+	SPF_request_set_helo_dom(req, helo[0] != '\0' ? (helo_ok ? helodom : helo) :
+	    "unknown");
+	if (SPF_request_set_env_from(req, out->sender) != SPF_E_SUCCESS ||
+	    req->env_from_dp == NULL) {
+		SPF_request_free(req);
+		out->result = SPFR_TEMPERROR;
+		set_reason(out, "out of memory evaluating SPF");
+		goto done;
+	}
+	req->use_helo = 0;	/* cur_dom = the domain of sender, set just above */
+	evaluate(e, req, ev, out);
+	SPF_request_free(req);
+done:
+	free(local);
+	free(from);
+	free(ev);
+}
+
+/* put_quoted - an RFC 5322 quoted-string of attacker text, at most max bytes out */
+static void
+put_quoted(struct buf *out, const char *s, size_t max)
+{
+	size_t start = out->len;
+
+	buf_addc(out, '"');
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (out->len - start > max) {
+			buf_adds(out, "...");
+			break;
+		}
+		if (c == '"')
+			buf_adds(out, "\\\"");
+		else if (c == '\\' || c < 0x20 || c > 0x7e)
+			buf_printf(out, "\\\\x%02X", c);
+		else
+			buf_addc(out, (char)c);
+	}
+	buf_addc(out, '"');
+}
+
+/* is_dot_atom - whether a value can go unquoted (RFC 5322 dot-atom-text) */
+static bool
+is_dot_atom(const char *s)
+{
+	bool dot = true;
+
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s == '.') {
+			if (dot)
+				return false;
+			dot = true;
+			continue;
+		}
+		dot = false;
+		if (!isalnum((unsigned char)*s) && strchr("!#$%&'*+-/=?^_`{|}~", *s) == NULL)
+			return false;
+	}
+	return !dot;
+}
+
+/* put_value - a key=value value: dot-atom when possible, else quoted */
+static void
+put_value(struct buf *out, const char *s, size_t max)
+{
+	if (strlen(s) <= max && is_dot_atom(s))
+		buf_adds(out, s);
+	else
+		put_quoted(out, s, max);
+}
+
+/* put_comment - attacker text inside a comment: no parens, quotes, CTLs or 8-bit */
+static void
+put_comment(struct buf *out, const char *s, size_t max)
+{
+	size_t start = out->len;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (out->len - start > max) {
+			buf_adds(out, "...");
+			break;
+		}
+		if (c == '(' || c == ')' || c == '"')
+			buf_printf(out, "\\%c", c);
+		else if (c == '\\' || c < 0x20 || c > 0x7e)
+			buf_printf(out, "\\\\x%02X", c);
+		else
+			buf_addc(out, (char)c);
 	}
 }
 
-/* spf_received_header - Received-SPF value (RFC 7208 9.1), one line */
+/* spf_received_header - the value of a Received-SPF field (RFC 7208 9.1), one line */
 void
 spf_received_header(const struct spf_outcome *o, const char *receiver,
     struct buf *out)
 {
-	const char *ip = o->ip ? o->ip : "";
-	const char *sender = o->sender ? o->sender : "";
-	const char *dom = o->domain ? o->domain : "";
-	struct in_addr a4;
-	struct in6_addr a6;
+	const char *ip = o->ip != NULL ? o->ip : "";
+	const char *sender = o->sender != NULL ? o->sender : "";
 
-	if (receiver == NULL || *receiver == '\0')
-		receiver = "localhost";
+	if (receiver == NULL)
+		receiver = "";
 	buf_adds(out, spf_result_name(o->result));
 	buf_adds(out, " (");
-	add_comment_text(out, receiver);
+	put_comment(out, receiver, 100);
 	buf_adds(out, ": ");
 	switch (o->result) {
 	case SPFR_PASS:
 		buf_adds(out, "domain of ");
-		add_comment_text(out, sender);
+		put_comment(out, sender, 180);
 		buf_adds(out, " designates ");
-		add_comment_text(out, ip);
+		put_comment(out, ip, 50);
 		buf_adds(out, " as permitted sender");
 		break;
 	case SPFR_FAIL:
-	case SPFR_SOFTFAIL:
 		buf_adds(out, "domain of ");
-		add_comment_text(out, sender);
+		put_comment(out, sender, 180);
 		buf_adds(out, " does not designate ");
-		add_comment_text(out, ip);
+		put_comment(out, ip, 50);
+		buf_adds(out, " as permitted sender");
+		break;
+	case SPFR_SOFTFAIL:
+		buf_adds(out, "domain of transitioning ");
+		put_comment(out, sender, 180);
+		buf_adds(out, " does not designate ");
+		put_comment(out, ip, 50);
 		buf_adds(out, " as permitted sender");
 		break;
 	case SPFR_NEUTRAL:
-		add_comment_text(out, ip);
+		put_comment(out, ip, 50);
 		buf_adds(out, " is neither permitted nor denied by domain of ");
-		add_comment_text(out, sender);
-		break;
-	case SPFR_NONE:
-		buf_adds(out, "domain of ");
-		add_comment_text(out, sender);
-		buf_adds(out, " does not provide an SPF record");
+		put_comment(out, sender, 180);
 		break;
 	default:
-		add_comment_text(out, o->reason ? o->reason : "error");
-		buf_adds(out, " for ");
-		add_comment_text(out, dom);
+		put_comment(out, o->reason != NULL ? o->reason : "", 150);
 		break;
 	}
 	buf_adds(out, ") client-ip=");
-	if (inet_pton(AF_INET, ip, &a4) == 1 || inet_pton(AF_INET6, ip, &a6) == 1)
-		buf_adds(out, ip);	/* normalised by spf_check */
-	else
-		add_value(out, ip);
+	put_value(out, ip, 50);
 	buf_adds(out, "; envelope-from=");
-	add_value(out, sender);
+	put_quoted(out, sender, 180);
 	buf_adds(out, "; helo=");
-	add_value(out, o->helo ? o->helo : "");
+	put_value(out, o->helo != NULL ? o->helo : "", 100);
 	buf_adds(out, "; receiver=");
-	add_value(out, receiver);
+	put_value(out, receiver, 100);
 	buf_adds(out, "; identity=");
-	buf_adds(out, o->helo_identity ? "helo" : "mailfrom");
+	buf_adds(out, o->helo_identity && !o->null_sender ? "helo" : "mailfrom");
 }

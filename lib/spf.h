@@ -46,6 +46,7 @@ enum spf_result {
 struct spf_outcome {
 	enum spf_result result;
 	bool helo_identity;	/* identity=helo (or null sender's postmaster@helo) */
+	bool null_sender;	/* MAIL FROM:<> checked as postmaster@helo */
 	char *domain;		/* domain checked (lowercase) */
 	char *sender;		/* the checked address: user@domain or postmaster@helo */
 	char *helo;

@@ -1,30 +1,31 @@
 /*
- * spf_suite.c - the OpenSPF conformance suites (RFC 7208, and RFC 4408 where still
- * valid) run through lib/spf as the milter runs it
- * SYNOPSIS
- *	TESTDATA=t/testdata ./t/spf_suite
- * DESCRIPTION
- *	Reads $TESTDATA/openspf-rfc7208/rfc7208-tests.yml and rfc4408-tests.yml with
- *	libyaml. Each YAML document is one scenario: its zonedata becomes a zone
- *	resolver (dns_zone_add_line, every token quoted with \DDD escapes), each test
- *	one spf_check() of the MAIL FROM identity (an empty mailfrom is the null
- *	sender, which checks postmaster@HELO). Suite conventions: an SPF-type record is
- *	served as TXT only when its name has no TXT record (Debian's libspf2 queries
- *	TXT only); TIMEOUT makes every query of that name time out (instantly, via
- *	MAILAUTH_ZONE_TIMEOUT_INSTANT). Explanations are not compared: lib/spf never
- *	fetches them (see spf.c).
+ * spf_suite.c - lib/spf against the OpenSPF conformance suites (RFC 7208 and 4408)
  *
- *	One TAP line per test, "FILE:scenario/test: got X, accept [..]". Known
- *	deviations are listed in the tables below with their reason and reported with
- *	todo(); in rfc4408-tests.yml, tests whose expectation RFC 7208 changed are
- *	judged by the RFC 7208 result given in the table.
+ * $TESTDATA/openspf-rfc7208/rfc7208-tests.yml and rfc4408-tests.yml (pyspf's copy)
+ * are multi-document YAML files: each document is a scenario with "tests" (name ->
+ * helo, host, mailfrom, result: one word or a list of acceptable words, optional
+ * explanation) and "zonedata" (domain -> list of one-key maps TXT/SPF/A/AAAA/MX/
+ * PTR/CNAME, or the bare word TIMEOUT). Each scenario becomes one zone resolver
+ * (dns_zone_new + dns_zone_add_line, every string escaped), following the
+ * conventions of the suite's reference driver (pyspf testspf.py):
+ *   - SPF-type records are served as TXT only when the name has no TXT entry at
+ *     all ("TXT: NONE" is such an entry and serves nothing);
+ *   - TIMEOUT: types with records listed before it answer; every other type at
+ *     that name times out; records after it are never served (SPF-derived TXT
+ *     records count as listed last);
+ *   - an empty SPF list (no strings) is served as one empty string.
+ * Every test runs through spf_check() as the milter runs it: the MAIL FROM identity,
+ * or, when mailfrom is empty, the null sender (postmaster@HELO). One TAP line per
+ * test. We do not evaluate exp= (lib/spf.c), so "explanation" is not compared.
+ * Deliberate deviations are listed below with their reason and reported as TODO
+ * (an unexpected pass of a TODO line fails the run), never skipped.
  */
 #include "autoconf.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 #include <yaml.h>
 
 #include "dns.h"
@@ -32,411 +33,431 @@
 #include "tap.h"
 #include "util.h"
 
-/* A known deviation of ours from the suite's expectation. */
 struct deviation {
-	const char *file;	/* "rfc7208" or "rfc4408" */
 	const char *test;
 	const char *reason;
 };
 
-static const struct deviation deviations[] = {
-	{ NULL, NULL, NULL }
+/* RFC 7208 suite: where we knowingly differ (none at the moment) */
+static const struct deviation dev7208[] = {
+	{ NULL, NULL },
 };
 
-/* An RFC 4408 expectation that RFC 7208 changed: judged by the new one. */
-struct changed {
-	const char *test;
-	const char *results;	/* accepted results, space separated */
-	const char *reason;
+/* RFC 4408 suite: expectations that RFC 7208 changed. None at the moment: pyspf's
+ * copy already lists the RFC 7208 answer beside the RFC 4408 one wherever they
+ * differ (e.g. result: [permerror, ...]), and the whole file passes. */
+static const struct deviation dev4408[] = {
+	{ NULL, NULL },
 };
 
-static const struct changed changed4408[] = {
-	{ NULL, NULL, NULL }
+struct counts {
+	int pass, fail, todo;
 };
 
-struct totals {
-	int run, passed, todo;
-};
-
-/* scalar - the text of a scalar node, or NULL */
+/* node_str - a scalar node's text (may hold NUL: see *len), or NULL */
 static const char *
-scalar(yaml_node_t *n)
+node_str(yaml_document_t *doc, yaml_node_t *n, size_t *len)
 {
+	(void)doc;
 	if (n == NULL || n->type != YAML_SCALAR_NODE)
 		return NULL;
+	if (len != NULL)
+		*len = n->data.scalar.length;
 	return (const char *)n->data.scalar.value;
 }
 
-/* map_get - the value node of key in a mapping node */
+/* map_get - the value of key in a mapping node, or NULL */
 static yaml_node_t *
-map_get(yaml_document_t *d, yaml_node_t *map, const char *key)
+map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
 {
 	yaml_node_pair_t *p;
 
 	if (map == NULL || map->type != YAML_MAPPING_NODE)
 		return NULL;
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		const char *k = scalar(yaml_document_get_node(d, p->key));
+		const char *k = node_str(doc, yaml_document_get_node(doc, p->key), NULL);
 
 		if (k != NULL && strcmp(k, key) == 0)
-			return yaml_document_get_node(d, p->value);
+			return yaml_document_get_node(doc, p->value);
 	}
 	return NULL;
 }
 
-/* add_quoted - a zone token: quoted, with \" \\ and \DDD escapes */
+/* esc_word - a zone word (owner or host name) with unusual bytes as \DDD */
 static void
-add_quoted(struct buf *b, const char *s, size_t len)
+esc_word(struct buf *b, const char *s, size_t len)
 {
 	size_t i;
 
-	buf_addc(b, ' ');
+	if (len == 0) {
+		buf_adds(b, ".");	/* the root: MX 0 "" is a null MX */
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (isalnum(c) || strchr("-._*:/%+=~", c) != NULL)
+			buf_addc(b, (char)c);
+		else
+			buf_printf(b, "\\%03u", c);
+	}
+}
+
+/* esc_string - a quoted zone character-string, every odd byte as \DDD */
+static void
+esc_string(struct buf *b, const char *s, size_t len)
+{
+	size_t i;
+
 	buf_addc(b, '"');
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f)
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
 			buf_printf(b, "\\%03u", c);
 		else
-			buf_addc(b, c);
+			buf_addc(b, (char)c);
 	}
 	buf_addc(b, '"');
 }
 
-/* add_word - a zone name: an unquoted word, special bytes as \DDD */
+/* add_line - one zone line; a failure is a test failure */
 static void
-add_word(struct buf *b, const char *s)
-{
-	const unsigned char *p;
-
-	buf_addc(b, ' ');
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p <= ' ' || *p >= 0x7f || *p == '"' || *p == '\\' || *p == ';' ||
-		    *p == '#')
-			buf_printf(b, "\\%03u", *p);
-		else
-			buf_addc(b, *p);
-	}
-}
-
-/* has_type - whether the records of a name include one of this type */
-static bool
-has_type(yaml_document_t *d, yaml_node_t *recs, const char *type)
-{
-	yaml_node_item_t *it;
-
-	if (recs == NULL || recs->type != YAML_SEQUENCE_NODE)
-		return false;
-	for (it = recs->data.sequence.items.start; it < recs->data.sequence.items.top; it++)
-		if (map_get(d, yaml_document_get_node(d, *it), type) != NULL)
-			return true;
-	return false;
-}
-
-/* real_type - whether a name has a record of this type (TXT "NONE" is none) */
-static bool
-real_type(yaml_document_t *d, yaml_node_t *recs, const char *type)
-{
-	yaml_node_item_t *it;
-
-	for (it = recs->data.sequence.items.start; it < recs->data.sequence.items.top; it++) {
-		yaml_node_t *v = map_get(d, yaml_document_get_node(d, *it), type);
-
-		if (v != NULL && !(scalar(v) != NULL && strcmp(scalar(v), "NONE") == 0))
-			return true;
-		if (strcmp(type, "TXT") == 0 && v == NULL &&
-		    map_get(d, yaml_document_get_node(d, *it), "SPF") != NULL &&
-		    !has_type(d, recs, "TXT"))
-			return true;	/* SPF served as TXT */
-	}
-	return false;
-}
-
-static void zone_line(struct dns_resolver *r, const char *line);
-
-/*
- * timeout_name - TIMEOUT in the suite: the queries of that name that find no
- * record time out (a name with no record at all: every query)
- */
-static void
-timeout_name(struct dns_resolver *r, yaml_document_t *d, yaml_node_t *recs,
-    const char *name, const char *fault)
-{
-	static const char *const types[] = { "TXT", "A", "AAAA", "MX", "PTR" };
-	struct buf line;
-	size_t i;
-	bool any = false;
-
-	buf_init(&line);
-	for (i = 0; i < NELEM(types); i++)
-		if (real_type(d, recs, types[i]))
-			any = true;
-	if (!any) {
-		add_word(&line, name);
-		buf_printf(&line, " %s", fault);
-		zone_line(r, buf_str(&line));
-	} else
-		for (i = 0; i < NELEM(types); i++) {
-			if (real_type(d, recs, types[i]))
-				continue;
-			buf_reset(&line);
-			add_word(&line, name);
-			buf_printf(&line, " %s %s", types[i], fault);
-			zone_line(r, buf_str(&line));
-		}
-	buf_free(&line);
-}
-
-/* zone_line - add one line, reporting failures as test failures */
-static void
-zone_line(struct dns_resolver *r, const char *line)
+add_line(struct dns_resolver *z, const struct buf *line, const char *where)
 {
 	struct buf err;
 
 	buf_init(&err);
-	if (dns_zone_add_line(r, line, &err) != 0)
-		ok(0, "zone line %s: %s", line, buf_str(&err));
+	if (dns_zone_add_line(z, buf_str(line), &err) < 0)
+		ok(0, "%s: zone line %s: %s", where, buf_str(line), buf_str(&err));
 	buf_free(&err);
 }
 
-/* load_zone - the zonedata mapping of one scenario as a zone resolver */
-static struct dns_resolver *
-load_zone(yaml_document_t *d, yaml_node_t *zd)
-{
-	struct dns_resolver *r = dns_zone_new();
-	yaml_node_pair_t *p;
-	struct buf line;
-
-	buf_init(&line);
-	if (zd == NULL || zd->type != YAML_MAPPING_NODE)
-		return r;
-	for (p = zd->data.mapping.pairs.start; p < zd->data.mapping.pairs.top; p++) {
-		const char *name = scalar(yaml_document_get_node(d, p->key));
-		yaml_node_t *recs = yaml_document_get_node(d, p->value);
-		bool has_txt = has_type(d, recs, "TXT");
-		yaml_node_item_t *it;
-
-		if (name == NULL || recs == NULL || recs->type != YAML_SEQUENCE_NODE)
-			continue;
-		for (it = recs->data.sequence.items.start;
-		    it < recs->data.sequence.items.top; it++) {
-			yaml_node_t *rec = yaml_document_get_node(d, *it);
-			yaml_node_pair_t *rp;
-
-			buf_reset(&line);
-			if (scalar(rec) != NULL) {	/* TIMEOUT */
-				timeout_name(r, d, recs, name, scalar(rec));
-				continue;
-			}
-			if (rec == NULL || rec->type != YAML_MAPPING_NODE)
-				continue;
-			for (rp = rec->data.mapping.pairs.start;
-			    rp < rec->data.mapping.pairs.top; rp++) {
-				const char *type = scalar(yaml_document_get_node(d, rp->key));
-				yaml_node_t *v = yaml_document_get_node(d, rp->value);
-
-				if (type == NULL || v == NULL)
-					continue;
-				buf_reset(&line);
-				add_word(&line, name);
-				if (strcmp(type, "SPF") == 0 || strcmp(type, "TXT") == 0) {
-					if (strcmp(type, "SPF") == 0 && has_txt)
-						continue;
-					if (strcmp(type, "TXT") == 0 && scalar(v) != NULL &&
-					    strcmp(scalar(v), "NONE") == 0)
-						continue;	/* no TXT record (it times out) */
-					buf_adds(&line, " TXT");
-					if (scalar(v) != NULL)
-						add_quoted(&line, (const char *)v->data.scalar.value,
-						    v->data.scalar.length);
-					else if (v->type == YAML_SEQUENCE_NODE) {
-						yaml_node_item_t *s;
-
-						if (v->data.sequence.items.start ==
-						    v->data.sequence.items.top)
-							add_quoted(&line, "", 0);	/* [ ]: one empty string */
-						for (s = v->data.sequence.items.start;
-						    s < v->data.sequence.items.top; s++) {
-							yaml_node_t *sn = yaml_document_get_node(d, *s);
-
-							if (scalar(sn) != NULL)
-								add_quoted(&line,
-								    (const char *)sn->data.scalar.value,
-								    sn->data.scalar.length);
-						}
-					}
-				} else if (strcmp(type, "MX") == 0 && v->type == YAML_SEQUENCE_NODE &&
-				    v->data.sequence.items.top - v->data.sequence.items.start == 2) {
-					const char *pref = scalar(yaml_document_get_node(d,
-					    v->data.sequence.items.start[0]));
-					const char *host = scalar(yaml_document_get_node(d,
-					    v->data.sequence.items.start[1]));
-
-					if (pref == NULL || host == NULL)
-						continue;
-					buf_printf(&line, " MX %s", pref);
-					add_word(&line, *host != '\0' ? host : ".");
-				} else if (scalar(v) != NULL) {
-					buf_printf(&line, " %s", type);
-					if (strcmp(type, "A") == 0 || strcmp(type, "AAAA") == 0)
-						buf_printf(&line, " %s", scalar(v));
-					else
-						add_word(&line, scalar(v));
-				} else {
-					ok(0, "zone %s: unknown record form %s", name, type);
-					continue;
-				}
-				zone_line(r, buf_str(&line));
-			}
-		}
-	}
-	buf_free(&line);
-	return r;
-}
-
-/* result_list - the accepted results as "a b c" */
+/* add_txt - a TXT line from a scalar or a list of strings */
 static void
-result_list(yaml_document_t *d, yaml_node_t *res, struct buf *out)
+add_txt(struct dns_resolver *z, yaml_document_t *doc, const char *owner,
+    size_t olen, yaml_node_t *v, const char *where)
 {
+	struct buf line;
+	const char *s;
+	size_t len;
 	yaml_node_item_t *it;
 
-	if (scalar(res) != NULL) {
-		buf_adds(out, scalar(res));
-		return;
+	buf_init(&line);
+	esc_word(&line, owner, olen);
+	buf_adds(&line, " TXT");
+	if ((s = node_str(doc, v, &len)) != NULL) {
+		buf_addc(&line, ' ');
+		esc_string(&line, s, len);
+	} else if (v != NULL && v->type == YAML_SEQUENCE_NODE) {
+		if (v->data.sequence.items.start == v->data.sequence.items.top)
+			buf_adds(&line, " \"\"");	/* no strings: one empty one */
+		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+		    it++) {
+			s = node_str(doc, yaml_document_get_node(doc, *it), &len);
+			buf_addc(&line, ' ');
+			esc_string(&line, s != NULL ? s : "", s != NULL ? len : 0);
+		}
 	}
-	if (res == NULL || res->type != YAML_SEQUENCE_NODE)
-		return;
-	for (it = res->data.sequence.items.start; it < res->data.sequence.items.top; it++) {
-		const char *s = scalar(yaml_document_get_node(d, *it));
-
-		if (s == NULL)
-			continue;
-		if (out->len > 0)
-			buf_addc(out, ' ');
-		buf_adds(out, s);
-	}
+	add_line(z, &line, where);
+	buf_free(&line);
 }
 
-/* word_in - whether w is one of the space-separated words of list */
-static bool
-word_in(const char *w, const char *list)
-{
-	size_t n = strlen(w);
-	const char *p = list;
-
-	while ((p = strstr(p, w)) != NULL) {
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-			return true;
-		p += n;
-	}
-	return false;
-}
-
-/* run_scenario - one YAML document */
+/* add_simple - A/AAAA/PTR/CNAME lines from a scalar or a list */
 static void
-run_scenario(struct spf_engine *e, const char *file, yaml_document_t *d,
-    struct totals *t)
+add_simple(struct dns_resolver *z, yaml_document_t *doc, const char *owner,
+    size_t olen, const char *type, yaml_node_t *v, const char *where)
 {
-	yaml_node_t *root = yaml_document_get_root_node(d);
-	yaml_node_t *tests = map_get(d, root, "tests");
-	const char *desc = scalar(map_get(d, root, "description"));
-	struct dns_resolver *r;
+	yaml_node_item_t *it;
+	struct buf line;
+	const char *s;
+	size_t len;
+
+	if (v != NULL && v->type == YAML_SEQUENCE_NODE) {
+		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+		    it++)
+			add_simple(z, doc, owner, olen, type,
+			    yaml_document_get_node(doc, *it), where);
+		return;
+	}
+	if ((s = node_str(doc, v, &len)) == NULL)
+		return;
+	buf_init(&line);
+	esc_word(&line, owner, olen);
+	buf_printf(&line, " %s ", type);
+	if (strcmp(type, "A") == 0 || strcmp(type, "AAAA") == 0)
+		buf_add(&line, s, len);
+	else
+		esc_word(&line, s, len);
+	add_line(z, &line, where);
+	buf_free(&line);
+}
+
+/* add_mx - "MX: [pref, host]" */
+static void
+add_mx(struct dns_resolver *z, yaml_document_t *doc, const char *owner, size_t olen,
+    yaml_node_t *v, const char *where)
+{
+	struct buf line;
+	const char *pref, *host;
+	size_t plen, hlen;
+
+	if (v == NULL || v->type != YAML_SEQUENCE_NODE ||
+	    v->data.sequence.items.top - v->data.sequence.items.start != 2) {
+		ok(0, "%s: MX entry of %s is not [pref, host]", where, owner);
+		return;
+	}
+	pref = node_str(doc, yaml_document_get_node(doc, v->data.sequence.items.start[0]),
+	    &plen);
+	host = node_str(doc, yaml_document_get_node(doc, v->data.sequence.items.start[1]),
+	    &hlen);
+	if (pref == NULL || host == NULL)
+		return;
+	buf_init(&line);
+	esc_word(&line, owner, olen);
+	buf_adds(&line, " MX ");
+	buf_add(&line, pref, plen);
+	buf_addc(&line, ' ');
+	esc_word(&line, host, hlen);
+	add_line(z, &line, where);
+	buf_free(&line);
+}
+
+/* entry_kv - the single key and value of a zone entry map; NULL key for scalars */
+static const char *
+entry_kv(yaml_document_t *doc, yaml_node_t *e, yaml_node_t **val)
+{
 	yaml_node_pair_t *p;
 
-	if (tests == NULL || tests->type != YAML_MAPPING_NODE)
-		return;
-	r = load_zone(d, map_get(d, root, "zonedata"));
-	for (p = tests->data.mapping.pairs.start; p < tests->data.mapping.pairs.top; p++) {
-		const char *name = scalar(yaml_document_get_node(d, p->key));
-		yaml_node_t *tc = yaml_document_get_node(d, p->value);
-		const char *helo = scalar(map_get(d, tc, "helo"));
-		const char *host = scalar(map_get(d, tc, "host"));
-		const char *mailfrom = scalar(map_get(d, tc, "mailfrom"));
-		const struct deviation *dev = NULL;
-		const char *why_changed = NULL;
-		struct dns_session s;
-		struct spf_outcome o;
-		struct buf want;
-		const char *got;
-		size_t i;
-
-		if (name == NULL)
-			continue;
-		buf_init(&want);
-		result_list(d, map_get(d, tc, "result"), &want);
-		if (strcmp(file, "rfc4408") == 0)
-			for (i = 0; changed4408[i].test != NULL; i++)
-				if (strcmp(changed4408[i].test, name) == 0) {
-					buf_reset(&want);
-					buf_adds(&want, changed4408[i].results);
-					why_changed = changed4408[i].reason;
-				}
-		for (i = 0; deviations[i].test != NULL; i++)
-			if (strcmp(deviations[i].file, file) == 0 &&
-			    strcmp(deviations[i].test, name) == 0)
-				dev = &deviations[i];
-
-		dns_session_init(&s, r, 1000);
-		spf_check(e, &s, host ? host : "", helo ? helo : "",
-		    mailfrom ? mailfrom : "", false, &o);
-		got = spf_result_name(o.result);
-		t->run++;
-		if (dev != NULL) {
-			t->todo++;
-			todo(word_in(got, buf_str(&want)), dev->reason,
-			    "%s:%s/%s: got %s, accept [%s]", file, desc ? desc : "?", name,
-			    got, buf_str(&want));
-		} else if (ok(word_in(got, buf_str(&want)),
-		    "%s:%s/%s: got %s, accept [%s]%s%s", file, desc ? desc : "?", name,
-		    got, buf_str(&want), why_changed ? " (RFC 7208: " : "",
-		    why_changed ? why_changed : "")) {
-			t->passed++;
-		} else
-			diag("  reason: %s; queries %u, terms %u, void %u",
-			    o.reason ? o.reason : "", s.queries, s.spf_terms, s.spf_void);
-		spf_outcome_clear(&o);
-		buf_free(&want);
-	}
-	dns_resolver_free(r);
+	*val = NULL;
+	if (e == NULL || e->type != YAML_MAPPING_NODE ||
+	    e->data.mapping.pairs.start == e->data.mapping.pairs.top)
+		return NULL;
+	p = e->data.mapping.pairs.start;
+	*val = yaml_document_get_node(doc, p->value);
+	return node_str(doc, yaml_document_get_node(doc, p->key), NULL);
 }
 
-/* run_file - every document of one suite file */
+/* add_name - every record of one owner name, with the suite's conventions */
 static void
-run_file(struct spf_engine *e, const char *file, const char *path)
+add_name(struct dns_resolver *z, yaml_document_t *doc, const char *owner,
+    size_t olen, yaml_node_t *list, const char *where)
 {
-	FILE *f = fopen(path, "rb");
-	yaml_parser_t parser;
-	yaml_document_t d;
-	struct totals t = { 0, 0, 0 };
+	static const char *const types[] = { "A", "AAAA", "MX", "PTR", "TXT", "CNAME" };
+	bool has_txt = false, served[NELEM(types)] = { false };
+	long timeout_at = -1, i, n;
+	yaml_node_item_t *it;
+	struct buf line;
+	size_t k;
 
-	if (f == NULL) {
+	if (list == NULL || list->type != YAML_SEQUENCE_NODE)
+		return;
+	n = list->data.sequence.items.top - list->data.sequence.items.start;
+	for (i = 0; i < n; i++) {
+		yaml_node_t *e = yaml_document_get_node(doc,
+		    list->data.sequence.items.start[i]), *v;
+		const char *key = entry_kv(doc, e, &v);
+		const char *s = node_str(doc, e, NULL);
+
+		if (key != NULL && strcmp(key, "TXT") == 0)
+			has_txt = true;
+		if (s != NULL && strcmp(s, "TIMEOUT") == 0 && timeout_at < 0)
+			timeout_at = i;
+	}
+	for (i = 0; i < n && (timeout_at < 0 || i < timeout_at); i++) {
+		yaml_node_t *e = yaml_document_get_node(doc,
+		    list->data.sequence.items.start[i]), *v;
+		const char *key = entry_kv(doc, e, &v), *s;
+
+		if (key == NULL)
+			continue;
+		s = node_str(doc, v, NULL);
+		if (s != NULL && strcmp(s, "NONE") == 0)
+			continue;
+		if (s != NULL && strcmp(s, "TIMEOUT") == 0) {
+			buf_init(&line);
+			esc_word(&line, owner, olen);
+			buf_printf(&line, " %s TIMEOUT", strcmp(key, "SPF") == 0 ? "TXT" : key);
+			add_line(z, &line, where);
+			buf_free(&line);
+			continue;
+		}
+		if (strcmp(key, "SPF") == 0) {
+			if (!has_txt && timeout_at < 0)
+				add_txt(z, doc, owner, olen, v, where);
+			continue;
+		}
+		for (k = 0; k < NELEM(types); k++)
+			if (strcmp(key, types[k]) == 0)
+				served[k] = true;
+		if (strcmp(key, "TXT") == 0)
+			add_txt(z, doc, owner, olen, v, where);
+		else if (strcmp(key, "MX") == 0)
+			add_mx(z, doc, owner, olen, v, where);
+		else if (strcmp(key, "A") == 0 || strcmp(key, "AAAA") == 0 ||
+		    strcmp(key, "PTR") == 0 || strcmp(key, "CNAME") == 0)
+			add_simple(z, doc, owner, olen, key, v, where);
+		else
+			ok(0, "%s: unknown zone entry type %s at %s", where, key, owner);
+	}
+	if (timeout_at < 0)
+		return;
+	for (k = 0; k < NELEM(types); k++) {
+		if (served[k])
+			continue;
+		buf_init(&line);
+		esc_word(&line, owner, olen);
+		buf_printf(&line, " %s TIMEOUT", types[k]);
+		add_line(z, &line, where);
+		buf_free(&line);
+	}
+	(void)it;
+}
+
+/* build_zone - the scenario's resolver */
+static struct dns_resolver *
+build_zone(yaml_document_t *doc, yaml_node_t *zonedata, const char *where)
+{
+	struct dns_resolver *z = dns_zone_new();
+	yaml_node_pair_t *p;
+
+	if (zonedata == NULL || zonedata->type != YAML_MAPPING_NODE)
+		return z;
+	for (p = zonedata->data.mapping.pairs.start; p < zonedata->data.mapping.pairs.top;
+	    p++) {
+		size_t olen;
+		const char *owner = node_str(doc, yaml_document_get_node(doc, p->key),
+		    &olen);
+
+		if (owner != NULL)
+			add_name(z, doc, owner, olen, yaml_document_get_node(doc, p->value),
+			    where);
+	}
+	return z;
+}
+
+/* deviation_for - the documented deviation of a test, or NULL */
+static const char *
+deviation_for(const struct deviation *dev, const char *name)
+{
+	for (; dev->test != NULL; dev++)
+		if (strcmp(dev->test, name) == 0)
+			return dev->reason;
+	return NULL;
+}
+
+/* run_test - one test case, one TAP line */
+static void
+run_test(struct spf_engine *e, struct dns_resolver *z, yaml_document_t *doc,
+    const char *scenario, const char *name, yaml_node_t *t,
+    const struct deviation *dev, struct counts *c)
+{
+	const char *helo = node_str(doc, map_get(doc, t, "helo"), NULL);
+	const char *host = node_str(doc, map_get(doc, t, "host"), NULL);
+	const char *from = node_str(doc, map_get(doc, t, "mailfrom"), NULL);
+	yaml_node_t *res = map_get(doc, t, "result");
+	struct spf_outcome o;
+	struct dns_session s;
+	struct buf accept;
+	const char *got, *why;
+	bool good = false;
+
+	buf_init(&accept);
+	dns_session_init(&s, z, 1000);
+	spf_check(e, &s, host != NULL ? host : "", helo != NULL ? helo : "",
+	    from != NULL ? from : "", false, &o);
+	got = spf_result_name(o.result);
+	if (res != NULL && res->type == YAML_SEQUENCE_NODE) {
+		yaml_node_item_t *it;
+
+		for (it = res->data.sequence.items.start; it < res->data.sequence.items.top;
+		    it++) {
+			const char *w = node_str(doc, yaml_document_get_node(doc, *it), NULL);
+
+			if (w == NULL)
+				continue;
+			buf_printf(&accept, "%s%s", accept.len ? ", " : "", w);
+			if (strcmp(w, got) == 0)
+				good = true;
+		}
+	} else if (node_str(doc, res, NULL) != NULL) {
+		buf_adds(&accept, node_str(doc, res, NULL));
+		good = strcmp(node_str(doc, res, NULL), got) == 0;
+	}
+	if ((why = deviation_for(dev, name)) != NULL) {
+		todo(good, why, "%s/%s: got %s, accept [%s]", scenario, name, got,
+		    buf_str(&accept));
+		c->todo++;
+	} else {
+		ok(good, "%s/%s: got %s, accept [%s]", scenario, name, got,
+		    buf_str(&accept));
+		if (good)
+			c->pass++;
+		else
+			c->fail++;
+	}
+	if (!good)
+		diag("    reason: %s; %u queries, %u terms, %u void", o.reason != NULL ?
+		    o.reason : "", s.queries, s.spf_terms, s.spf_void);
+	spf_outcome_clear(&o);
+	buf_free(&accept);
+}
+
+/* run_file - every scenario of one suite file */
+static void
+run_file(struct spf_engine *e, const char *file, const struct deviation *dev,
+    struct counts *c)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	FILE *fp;
+	const char *path = tap_path("TESTDATA", file);
+	int ndoc = 0;
+
+	if ((fp = fopen(path, "rb")) == NULL) {
 		ok(0, "open %s", path);
 		return;
 	}
 	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, f);
+	yaml_parser_set_input_file(&parser, fp);
 	for (;;) {
-		yaml_node_t *root;
+		yaml_node_t *root, *tests;
+		yaml_node_pair_t *p;
+		struct dns_resolver *z;
+		const char *scenario;
 
-		if (!yaml_parser_load(&parser, &d)) {
-			ok(0, "%s: YAML error: %s (line %lu)", path,
-			    parser.problem ? parser.problem : "?",
+		if (!yaml_parser_load(&parser, &doc)) {
+			ok(0, "%s: YAML error: %s (line %lu)", file,
+			    parser.problem != NULL ? parser.problem : "?",
 			    (unsigned long)parser.problem_mark.line + 1);
 			break;
 		}
-		root = yaml_document_get_root_node(&d);
-		if (root == NULL) {
-			yaml_document_delete(&d);
+		if ((root = yaml_document_get_root_node(&doc)) == NULL) {
+			yaml_document_delete(&doc);
 			break;
 		}
-		run_scenario(e, file, &d, &t);
-		yaml_document_delete(&d);
+		ndoc++;
+		scenario = node_str(&doc, map_get(&doc, root, "description"), NULL);
+		if (scenario == NULL)
+			scenario = "?";
+		z = build_zone(&doc, map_get(&doc, root, "zonedata"), scenario);
+		tests = map_get(&doc, root, "tests");
+		if (tests != NULL && tests->type == YAML_MAPPING_NODE)
+			for (p = tests->data.mapping.pairs.start;
+			    p < tests->data.mapping.pairs.top; p++) {
+				const char *name = node_str(&doc,
+				    yaml_document_get_node(&doc, p->key), NULL);
+
+				if (name != NULL)
+					run_test(e, z, &doc, scenario, name,
+					    yaml_document_get_node(&doc, p->value), dev, c);
+			}
+		dns_resolver_free(z);
+		yaml_document_delete(&doc);
 	}
 	yaml_parser_delete(&parser);
-	fclose(f);
-	ok(t.run > 50, "%s: %d tests run", file, t.run);
-	diag("%s: %d tests, %d passed, %d known deviations (TODO)", file, t.run,
-	    t.passed, t.todo);
+	fclose(fp);
+	ok(ndoc > 0, "%s: %d scenarios read", file, ndoc);
 }
 
 int
@@ -444,14 +465,20 @@ main(void)
 {
 	struct spf_engine *e;
 	struct buf err;
+	struct counts c7208 = { 0, 0, 0 }, c4408 = { 0, 0, 0 };
 
 	setenv("MAILAUTH_ZONE_TIMEOUT_INSTANT", "1", 1);
 	buf_init(&err);
-	e = spf_engine_new("receiver.example", &err);
-	if (e == NULL)
+	if ((e = spf_engine_new("receiver.example", &err)) == NULL)
 		bail("spf_engine_new: %s", buf_str(&err));
-	run_file(e, "rfc7208", tap_path("TESTDATA", "openspf-rfc7208/rfc7208-tests.yml"));
-	run_file(e, "rfc4408", tap_path("TESTDATA", "openspf-rfc7208/rfc4408-tests.yml"));
+	plan(0);
+	run_file(e, "openspf-rfc7208/rfc7208-tests.yml", dev7208, &c7208);
+	run_file(e, "openspf-rfc7208/rfc4408-tests.yml", dev4408, &c4408);
+	diag("RFC 7208 suite: %d pass, %d fail, %d documented deviations (TODO)",
+	    c7208.pass, c7208.fail, c7208.todo);
+	diag("RFC 4408 suite: %d pass, %d fail, %d changed by RFC 7208 (TODO)",
+	    c4408.pass, c4408.fail, c4408.todo);
+	diag("exp= is not evaluated (lib/spf.c), so explanations are not compared");
 	spf_engine_free(e);
 	buf_free(&err);
 	return done_testing();
