@@ -517,6 +517,7 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 		size_t n = m->nfrom < MAX_FROM_KEPT ? m->nfrom : MAX_FROM_KEPT;
 
 		memset(&din, 0, sizeof din);
+		din.cfg = m->cfg;
 		din.ip = m->ip;
 		din.from_values = (const char *const *)m->from_values;
 		din.nfrom = n;
