@@ -5,6 +5,10 @@
 # mailauth as its milter, swaks is the SMTP client. Every scenario is asserted on
 # what Postfix did: the delivered file, the SMTP reply, the hold queue.
 #
+# The DMARC SERVFAIL case: _dmarc.broken.example is a local zone of type "refuse";
+# unbound answers REFUSED, and libunbound, which forwards to it, reports that as
+# rcode SERVFAIL (no other forwarder to try): DNS_TEMPFAIL, dmarc=temperror, 451 4.7.5.
+#
 # Runs as root only. The script re-executes itself under unshare: private network
 # (only lo), mount and PID namespaces, so nothing of the host is touched, the fixed
 # ports cannot clash, the work directory is a tmpfs, and every process left behind
@@ -148,6 +152,8 @@ has() {
 
 mount -t tmpfs -o mode=0755 mailauth-e2e "$T" || bail "cannot mount a tmpfs on $T"
 ip link set lo up || bail "cannot bring up lo"
+# a syslog socket is a file, not part of the network namespace: hide the host's
+[ -e /dev/log ] && mount --bind /dev/null /dev/log
 mkdir -p "$PFC" "$T/pf/spool" "$T/pf/lib" "$OUT" "$T/data" || bail "mkdir"
 chown postfix "$T/pf/lib"	# data_directory: master.lock, caches
 chmod 1777 "$OUT"	# the pipe transport writes as nobody
