@@ -1267,8 +1267,11 @@ spf_check(struct spf_engine *e, struct dns_session *s, const char *ip,
 		    xstrdup("postmaster");
 		out->domain = xstrdup(raw_dom);
 		str_lower(out->domain);
-		out->sender = xmalloc(strlen(local) + strlen(out->domain) + 2);
-		sprintf(out->sender, "%s@%s", local, out->domain);
+		if (at != NULL) {
+			out->sender = xmalloc(strlen(local) + strlen(out->domain) + 2);
+			sprintf(out->sender, "%s@%s", local, out->domain);
+		} else
+			out->sender = xstrdup(from);	/* no domain: as given */
 	}
 	if (ev->family == 0) {
 		outcome_none(out, "client address", ip, "is not an IP address");
@@ -1389,9 +1392,11 @@ put_value(struct buf *out, const char *s, size_t max)
 		put_quoted(out, s, max);
 }
 
-/* put_comment - attacker text inside a comment: no parens, quotes, CTLs or 8-bit */
+/* put_comment - text inside a comment: parens and quotes as quoted-pairs, CTLs and
+ * 8-bit as \xHH; a backslash is "\\" in our own (already sanitised) reasons and
+ * \x5C in raw network text, so a decoded \xHH is never ambiguous there */
 static void
-put_comment(struct buf *out, const char *s, size_t max)
+put_comment(struct buf *out, const char *s, size_t max, bool sanitised)
 {
 	size_t start = out->len;
 
@@ -1402,7 +1407,7 @@ put_comment(struct buf *out, const char *s, size_t max)
 			buf_adds(out, "...");
 			break;
 		}
-		if (c == '(' || c == ')' || c == '"')
+		if (c == '(' || c == ')' || c == '"' || (c == '\\' && sanitised))
 			buf_printf(out, "\\%c", c);
 		else if (c == '\\' || c < 0x20 || c > 0x7e)
 			buf_printf(out, "\\\\x%02X", c);
@@ -1423,37 +1428,37 @@ spf_received_header(const struct spf_outcome *o, const char *receiver,
 		receiver = "";
 	buf_adds(out, spf_result_name(o->result));
 	buf_adds(out, " (");
-	put_comment(out, receiver, 100);
+	put_comment(out, receiver, 100, false);
 	buf_adds(out, ": ");
 	switch (o->result) {
 	case SPFR_PASS:
 		buf_adds(out, "domain of ");
-		put_comment(out, sender, 180);
+		put_comment(out, sender, 180, false);
 		buf_adds(out, " designates ");
-		put_comment(out, ip, 50);
+		put_comment(out, ip, 50, false);
 		buf_adds(out, " as permitted sender");
 		break;
 	case SPFR_FAIL:
 		buf_adds(out, "domain of ");
-		put_comment(out, sender, 180);
+		put_comment(out, sender, 180, false);
 		buf_adds(out, " does not designate ");
-		put_comment(out, ip, 50);
+		put_comment(out, ip, 50, false);
 		buf_adds(out, " as permitted sender");
 		break;
 	case SPFR_SOFTFAIL:
 		buf_adds(out, "domain of transitioning ");
-		put_comment(out, sender, 180);
+		put_comment(out, sender, 180, false);
 		buf_adds(out, " does not designate ");
-		put_comment(out, ip, 50);
+		put_comment(out, ip, 50, false);
 		buf_adds(out, " as permitted sender");
 		break;
 	case SPFR_NEUTRAL:
-		put_comment(out, ip, 50);
+		put_comment(out, ip, 50, false);
 		buf_adds(out, " is neither permitted nor denied by domain of ");
-		put_comment(out, sender, 180);
+		put_comment(out, sender, 180, false);
 		break;
 	default:
-		put_comment(out, o->reason != NULL ? o->reason : "", 150);
+		put_comment(out, o->reason != NULL ? o->reason : "", 150, true);
 		break;
 	}
 	buf_adds(out, ") client-ip=");
