@@ -42,19 +42,33 @@
  *	  PTR answers are cut to 10 names (4.6.4: ignore the rest); errors looking
  *	  up the address of a PTR name skip that name (5.5). A hard cap of
  *	  SPF_MAX_QUERIES backend queries per evaluation backs up the
- *	  classification.
- *	- CVE-2023-42118: a TXT answer is only handed over with its v=spf1 strings.
- *	  A v=spf1 record with a term longer than 511 bytes (or over 8 KB in all) is
- *	  never handed over: the evaluation ends as permerror "hostile SPF record".
- *	  A v=spf1 record with a byte outside printable ASCII is a syntax error
- *	  (RFC 7208 3.1, 4.6.1) and ends the evaluation as permerror too. Other TXT
- *	  strings are dropped (NODATA when nothing is left), so no exp= candidate
- *	  ever reaches libspf2's macro compiler.
- *	- exp=: not evaluated. Our layer's get_exp hook answers a fixed text without
- *	  DNS, so explanation records are never fetched or compiled (they are
- *	  attacker text bound for an SMTP reply, and libspf2 mangles them). A %{p}
- *	  in an exp= domain-spec is still expanded by libspf2 (one PTR lookup,
- *	  counted as a term). The server's default explanation is our own fixed text.
+ *	  classification, whose one blind spot is an "a"/"exists" term asking for
+ *	  exactly the next MX name right after an include's "-mx" matched early
+ *	  (counted as that MX lookup: at most one term per preceding mx term).
+ *	  More than 10 MX names is permerror before any address lookup (4.6.4
+ *	  "MUST produce a permerror"; the suite's mx-limit test wants it too).
+ *	- Records: libspf2 1.2.10 accepts much that RFC 7208 forbids (bad
+ *	  toplabels, empty domain-specs, invalid macros, exp= or redirect= twice,
+ *	  CIDR with leading zeros, ...) and refuses some that it allows (/0,
+ *	  modifier names with '.', '-' or '_'), and evaluates redirect= where it
+ *	  stands. So the layer checks every v=spf1 record against the ABNF of RFC
+ *	  7208 section 12 (spf_record_rewrite() in spf_record.c: a syntax error ends the evaluation as
+ *	  permerror) and hands libspf2 an equivalent record it evaluates right:
+ *	  unknown modifiers and exp= left out, redirect= last and dropped when the
+ *	  record has "all" (6.1), ip4:/ip6: with /0 as two /1 halves, a and mx with
+ *	  /0 for the client's family carried by a per-evaluation random marker
+ *	  label, which the layer strips and answers with the client's own address
+ *	  for each record found (that is what /0 means).
+ *	- CVE-2023-42118: only v=spf1 strings of a TXT answer reach libspf2 (other
+ *	  strings are dropped; NODATA when none is left). A v=spf1 record with a
+ *	  term longer than 511 bytes (before or after the rewrite) or over 8 KB in
+ *	  all ends the evaluation as permerror "hostile SPF record"; so does a byte
+ *	  outside printable ASCII, as a syntax error (RFC 7208 3.1, 4.6.1). Two
+ *	  v=spf1 records reach libspf2 as two bare "v=spf1" (multiple records).
+ *	- exp=: not evaluated (it is attacker text bound for an SMTP reply, and
+ *	  libspf2 mangles it): the rewrite leaves it out, the server's default
+ *	  explanation is a fixed text without macros, and the layer's get_exp hook
+ *	  answers a fixed text without DNS should libspf2 ever ask.
  *	- Results (section 3.3): INVALID + DNS error -> temperror, INVALID + other
  *	  -> permerror; reasons are ours, in plain English.
  * DIAGNOSTICS
@@ -234,359 +248,6 @@ check_record(const char *p, size_t len)
 	return bad ? ABORT_SYNTAX : ABORT_NONE;
 }
 
-/* is_alnum - ASCII letter or digit */
-static bool
-is_alnum(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* macro_string - RFC 7208 7.1 macro-string; true if valid. *ends_macro: the
- * string ends with a macro-expand. Letters c, r and t only when exp_text. */
-static bool
-macro_string(const char *p, size_t len, bool exp_text, bool *ends_macro)
-{
-	size_t i = 0;
-
-	*ends_macro = false;
-	while (i < len) {
-		unsigned char c = (unsigned char)p[i];
-
-		*ends_macro = false;
-		if (c != '%') {
-			if (c < 0x21 || c > 0x7e)
-				return false;
-			i++;
-			continue;
-		}
-		if (i + 1 >= len)
-			return false;
-		c = (unsigned char)p[i + 1];
-		if (c == '%' || c == '_' || c == '-') {
-			i += 2;
-			*ends_macro = true;
-			continue;
-		}
-		if (c != '{' || i + 2 >= len)
-			return false;
-		c = (unsigned char)tolower((unsigned char)p[i + 2]);
-		if (strchr("slodiphv", c) == NULL && !(exp_text && strchr("crt", c) != NULL))
-			return false;
-		i += 3;
-		if (i < len && isdigit((unsigned char)p[i])) {
-			unsigned long v = 0;
-
-			while (i < len && isdigit((unsigned char)p[i])) {
-				v = v * 10 + (unsigned long)(p[i] - '0');
-				if (v > 128)
-					return false;
-				i++;
-			}
-			if (v == 0)
-				return false;	/* 7.1: a DIGIT transformer is nonzero */
-		}
-		if (i < len && (p[i] == 'r' || p[i] == 'R'))
-			i++;
-		while (i < len && strchr(".-+,/_=", p[i]) != NULL)
-			i++;
-		if (i >= len || p[i] != '}')
-			return false;
-		i++;
-		*ends_macro = true;
-	}
-	return true;
-}
-
-/* toplabel - RFC 7208 toplabel: alphanumeric, not all digits, dashes inside */
-static bool
-toplabel(const char *p, size_t len)
-{
-	size_t i;
-	bool alpha = false, dash = false;
-
-	if (len == 0 || !is_alnum((unsigned char)p[0]) ||
-	    !is_alnum((unsigned char)p[len - 1]))
-		return false;
-	for (i = 0; i < len; i++) {
-		if (p[i] == '-')
-			dash = true;
-		else if (!is_alnum((unsigned char)p[i]))
-			return false;
-		else if (!isdigit((unsigned char)p[i]))
-			alpha = true;
-	}
-	return alpha || dash;
-}
-
-/* domain_spec - RFC 7208 domain-spec = macro-string domain-end */
-static bool
-domain_spec(const char *p, size_t len)
-{
-	bool ends_macro;
-	const char *dot;
-
-	if (len == 0 || !macro_string(p, len, false, &ends_macro))
-		return false;
-	if (ends_macro)
-		return true;
-	if (p[len - 1] == '.')
-		len--;
-	if (len == 0 || (dot = memrchr(p, '.', len)) == NULL)
-		return false;
-	return toplabel(dot + 1, len - (size_t)(dot + 1 - p));
-}
-
-/* cidr_len - "/N" digits (no leading zero, at most max); value or -1 */
-static int
-cidr_len(const char *p, size_t len, int max)
-{
-	int v = 0;
-	size_t i;
-
-	if (len == 0 || len > 3 || (p[0] == '0' && len > 1))
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)p[i]))
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v > max ? -1 : v;
-}
-
-/* trailing_digits - how many digits end p[0..len) */
-static size_t
-trailing_digits(const char *p, size_t len)
-{
-	size_t n = 0;
-
-	while (n < len && isdigit((unsigned char)p[len - 1 - n]))
-		n++;
-	return n;
-}
-
-/* dual_cidr - strip a dual-cidr-length from the end of p; false if malformed */
-static bool
-dual_cidr(const char *p, size_t *len, int *c4, int *c6)
-{
-	size_t n;
-
-	*c4 = *c6 = -1;
-	n = trailing_digits(p, *len);
-	if (n > 0 && *len >= n + 2 && p[*len - n - 1] == '/' && p[*len - n - 2] == '/') {
-		if ((*c6 = cidr_len(p + *len - n, n, 128)) < 0)
-			return false;
-		*len -= n + 2;
-		n = trailing_digits(p, *len);
-	}
-	if (n > 0 && *len >= n + 1 && p[*len - n - 1] == '/' &&
-	    (*len < n + 2 || p[*len - n - 2] != '/')) {
-		if ((*c4 = cidr_len(p + *len - n, n, 32)) < 0)
-			return false;
-		*len -= n + 1;
-	}
-	return true;
-}
-
-/* ip4_network - RFC 7208 ip4-network: four qnums, no leading zeros */
-static bool
-ip4_network(const char *p, size_t len)
-{
-	size_t i = 0;
-	int part;
-
-	for (part = 0; part < 4; part++) {
-		size_t start = i;
-		int v = 0;
-
-		while (i < len && isdigit((unsigned char)p[i]))
-			v = v * 10 + (p[i++] - '0');
-		if (i == start || i - start > 3 || (p[start] == '0' && i - start > 1) ||
-		    v > 255)
-			return false;
-		if (part < 3) {
-			if (i >= len || p[i] != '.')
-				return false;
-			i++;
-		}
-	}
-	return i == len;
-}
-
-/* ip6_network - an RFC 4291 text address */
-static bool
-ip6_network(const char *p, size_t len)
-{
-	char tmp[INET6_ADDRSTRLEN + 8];
-	struct in6_addr a6;
-
-	if (len == 0 || len >= sizeof tmp)
-		return false;
-	memcpy(tmp, p, len);
-	tmp[len] = '\0';
-	return inet_pton(AF_INET6, tmp, &a6) == 1;
-}
-
-/* rec_term - check one term; append its libspf2 form to out ("" for modifiers
- * kept aside); NULL or the syntax error */
-static const char *
-rec_term(const char *t, size_t len, int family, const char *marker, struct buf *out,
-    struct buf *redirect, bool *has_all, bool *seen_exp)
-{
-	const char *q = t, *name, *rest;
-	size_t nlen, rlen, i;
-	int c4 = -1, c6 = -1, c;
-
-	/* modifier: name "=" ..., no qualifier */
-	if (isalpha((unsigned char)t[0])) {
-		for (i = 1; i < len && (is_alnum((unsigned char)t[i]) ||
-		    strchr("-_.", t[i]) != NULL); i++)
-			;
-		if (i < len && t[i] == '=') {
-			bool ends;
-
-			rest = t + i + 1;
-			rlen = len - i - 1;
-			if (i == 8 && strncasecmp(t, "redirect", 8) == 0) {
-				if (redirect->len > 0)
-					return "redirect= appears twice";
-				if (!domain_spec(rest, rlen))
-					return "redirect= has an invalid domain-spec";
-				buf_add(redirect, rest, rlen);
-				return NULL;
-			}
-			if (i == 3 && strncasecmp(t, "exp", 3) == 0) {
-				if (*seen_exp)
-					return "exp= appears twice";
-				*seen_exp = true;
-				if (!domain_spec(rest, rlen))
-					return "exp= has an invalid domain-spec";
-				return NULL;	/* explanations are not evaluated */
-			}
-			if (!macro_string(rest, rlen, true, &ends))
-				return "a modifier has an invalid macro-string";
-			return NULL;		/* unknown modifiers have no effect */
-		}
-	}
-	if (strchr("+-?~", q[0]) != NULL)
-		q++;
-	name = q;
-	for (nlen = 0; q + nlen < t + len && isalnum((unsigned char)q[nlen]); nlen++)
-		;
-	rest = q + nlen;
-	rlen = len - (size_t)(rest - t);
-	if (rlen > 0 && rest[0] != ':' && rest[0] != '/')
-		return "unknown mechanism";
-#define IS(w) (nlen == sizeof(w) - 1 && strncasecmp(name, w, nlen) == 0)
-	if (IS("all")) {
-		if (rlen != 0)
-			return "\"all\" takes no argument";
-		*has_all = true;
-	} else if (IS("include") || IS("exists")) {
-		if (rlen < 1 || rest[0] != ':' || !domain_spec(rest + 1, rlen - 1))
-			return IS("include") ? "include: needs a valid domain-spec" :
-			    "exists: needs a valid domain-spec";
-	} else if (IS("ptr")) {
-		if (rlen > 0 && (rest[0] != ':' || !domain_spec(rest + 1, rlen - 1)))
-			return "ptr: has an invalid domain-spec";
-	} else if (IS("a") || IS("mx")) {
-		if (!dual_cidr(rest, &rlen, &c4, &c6))
-			return "invalid CIDR length";
-		if (rlen > 0 && (rest[0] != ':' || !domain_spec(rest + 1, rlen - 1)))
-			return IS("a") ? "a: has an invalid domain-spec" :
-			    "mx: has an invalid domain-spec";
-		if ((family == AF_INET ? c4 : c6) == 0) {
-			/* /0: any address matches; libspf2 refuses /0, so the name
-			 * carries our marker and the layer answers the client's
-			 * own address for each record found */
-			buf_addc(out, ' ');
-			buf_add(out, t, (size_t)(name - t) + nlen);
-			buf_addc(out, ':');
-			if (rlen > 1) {
-				size_t dl = rlen - 1;
-
-				if (rest[dl] == '.')
-					dl--;
-				buf_add(out, rest + 1, dl);
-			} else
-				buf_adds(out, "%{d}");
-			buf_printf(out, ".%s", marker);
-			return NULL;
-		}
-		if (c4 == 0 || c6 == 0) {
-			/* /0 for the other family only: irrelevant here, but libspf2
-			 * refuses it; keep the client family's length alone */
-			c = family == AF_INET ? c4 : c6;
-			buf_addc(out, ' ');
-			buf_add(out, t, (size_t)(rest - t) + rlen);
-			if (c > 0)
-				buf_printf(out, "%s%d", family == AF_INET ? "/" : "//", c);
-			return NULL;
-		}
-	} else if (IS("ip4") || IS("ip6")) {
-		bool v4 = IS("ip4");
-		const char *slash;
-		size_t nl;
-
-		if (rlen < 2 || rest[0] != ':')
-			return v4 ? "ip4: needs an address" : "ip6: needs an address";
-		slash = memrchr(rest + 1, '/', rlen - 1);
-		nl = slash != NULL ? (size_t)(slash - rest - 1) : rlen - 1;
-		if (v4 ? !ip4_network(rest + 1, nl) : !ip6_network(rest + 1, nl))
-			return v4 ? "invalid IPv4 network" : "invalid IPv6 network";
-		if (slash != NULL &&
-		    (c = cidr_len(slash + 1, rlen - 1 - nl - 1, v4 ? 32 : 128)) < 0)
-			return "invalid CIDR length";
-		if (slash != NULL && c == 0) {
-			/* /0 matches every address of the family; libspf2 refuses /0 */
-			size_t ql = (size_t)(q - t);
-
-			buf_printf(out, " %.*s%s %.*s%s", (int)ql, t,
-			    v4 ? "ip4:0.0.0.0/1" : "ip6:::/1", (int)ql, t,
-			    v4 ? "ip4:128.0.0.0/1" : "ip6:8000::/1");
-			return NULL;
-		}
-	} else
-		return "unknown mechanism";
-#undef IS
-	buf_addc(out, ' ');
-	buf_add(out, t, len);
-	return NULL;
-}
-
-/* rec_rewrite - check a v=spf1 record against RFC 7208 section 12 and write the
- * equivalent record libspf2 evaluates right: no exp= or unknown modifiers,
- * redirect= last (and dropped beside "all", 6.1), /0 made expressible. NULL on
- * success, or the syntax error. */
-static const char *
-rec_rewrite(const char *rec, size_t len, int family, const char *marker,
-    struct buf *out)
-{
-	struct buf redirect;
-	const char *p = rec + 6, *end = rec + len, *why = NULL;
-	bool has_all = false, seen_exp = false;
-
-	buf_init(&redirect);
-	buf_adds(out, "v=spf1");
-	while (p < end && why == NULL) {
-		const char *t;
-
-		while (p < end && *p == ' ')
-			p++;
-		if (p >= end)
-			break;
-		for (t = p; p < end && *p != ' '; p++)
-			;
-		why = rec_term(t, (size_t)(p - t), family, marker, out, &redirect,
-		    &has_all, &seen_exp);
-	}
-	if (why == NULL && redirect.len > 0 && !has_all) {
-		buf_adds(out, " redirect=");
-		buf_add(out, redirect.data, redirect.len);
-	}
-	buf_free(&redirect);
-	return why;
-}
-
 /* txt_answer - the v=spf1 records of a TXT answer, checked and rewritten */
 static SPF_dns_rr_t *
 txt_answer(struct spf_eval *ev, SPF_dns_server_t *layer, const char *domain,
@@ -620,7 +281,7 @@ txt_answer(struct spf_eval *ev, SPF_dns_server_t *layer, const char *domain,
 	if (nspf > 1) {
 		/* libspf2 reports multiple records; it needs nothing of them */
 		buf_adds(&rec, "v=spf1");
-	} else if ((why = rec_rewrite(a->rr[idx].u.txt.data, a->rr[idx].u.txt.len,
+	} else if ((why = spf_record_rewrite(a->rr[idx].u.txt.data, a->rr[idx].u.txt.len,
 	    ev->family, ev->marker, &rec)) != NULL) {
 		snprintf(ev->why_detail, sizeof ev->why_detail, "%s", why);
 		buf_free(&rec);

@@ -10,6 +10,8 @@
  *	const char *spf_result_name(enum spf_result r);
  *	void spf_received_header(const struct spf_outcome *o, const char *receiver,
  *	    struct buf *out);
+ *	const char *spf_record_rewrite(const char *rec, size_t len, int family,
+ *	    const char *marker, struct buf *out);
  * DESCRIPTION
  *	One spf_engine (one shared SPF_server_t on a custom DNS layer over lib/dns) per
  *	process, created before threads start; spf_check() is thread-safe and evaluates
@@ -24,6 +26,9 @@
  *	postmaster can act on, and for Received-SPF the identity, envelope-from, helo and
  *	client-ip. spf_received_header() writes the value of a Received-SPF field (RFC
  *	7208 section 9.1, without the field name, one line, attacker text sanitised).
+ *	null_sender marks a MAIL FROM:<> check (helo_identity is then true as well;
+ *	Received-SPF says identity=mailfrom, RFC 7208 2.4). Every SPF counter in s is
+ *	reset at the start of each spf_check(). exp= explanations are not evaluated.
  */
 #ifndef MAILAUTH_SPF_H
 #define MAILAUTH_SPF_H
@@ -65,5 +70,12 @@ void spf_outcome_clear(struct spf_outcome *o);
 const char *spf_result_name(enum spf_result r);
 void spf_received_header(const struct spf_outcome *o, const char *receiver,
     struct buf *out);
+
+/* spf_record.c (used by spf.c's DNS layer; public for tests): check a v=spf1
+ * record against RFC 7208 section 12 and append to out the equivalent record
+ * libspf2 evaluates right for a client of this address family; NULL when valid,
+ * else the syntax error. */
+const char *spf_record_rewrite(const char *rec, size_t len, int family,
+    const char *marker, struct buf *out);
 
 #endif

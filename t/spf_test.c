@@ -10,6 +10,8 @@
  */
 #include "autoconf.h"
 
+#include <sys/socket.h>
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +142,86 @@ static const struct lcase limit_cases[] = {
 	  "SERVFAIL inside include" },
 	{ "192.0.2.1", "u@afail.example", TEMP, 2, "failed temporarily", "SERVFAIL for a:" },
 };
+
+struct rcase {
+	const char *rec;
+	int family;
+	const char *want;	/* record handed to libspf2; NULL: syntax error */
+};
+
+/* RFC 7208 section 12 syntax, and the equivalent records libspf2 is given */
+static const struct rcase record_cases[] = {
+	{ "v=spf1", AF_INET, "v=spf1" },
+	{ "v=spf1 ip4:192.0.2.0/24 -all", AF_INET, "v=spf1 ip4:192.0.2.0/24 -all" },
+	{ "V=SPF1   A:Example.COM/24//64  ~ALL  ", AF_INET,
+	  "v=spf1 A:Example.COM/24//64 ~ALL" },
+	{ "v=spf1 redirect=_spf.example.com ip4:192.0.2.1", AF_INET,
+	  "v=spf1 ip4:192.0.2.1 redirect=_spf.example.com" },
+	{ "v=spf1 redirect=_spf.example.com -all", AF_INET, "v=spf1 -all" },
+	{ "v=spf1 -all exp=explain.%{d} moo.cow-far_out=man:dog/cat", AF_INET,
+	  "v=spf1 -all" },
+	{ "v=spf1 ip4:0.0.0.0/0 ?ip6:::/0", AF_INET,
+	  "v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 ?ip6:::/1 ?ip6:8000::/1" },
+	{ "v=spf1 -a/0 mx:mx.example.com//0", AF_INET,
+	  "v=spf1 -a:%{d}.MARK mx:mx.example.com" },
+	{ "v=spf1 -a/0 mx:mx.example.com.//0", AF_INET6,
+	  "v=spf1 -a mx:mx.example.com.MARK" },
+	{ "v=spf1 a:%{l1r-}.%{d2}.x.example exists:%{ir}.%{v}._spf.%{D} ptr:%{h}", AF_INET,
+	  "v=spf1 a:%{l1r-}.%{d2}.x.example exists:%{ir}.%{v}._spf.%{D} ptr:%{h}" },
+	{ "v=spf1 a:foo:bar/baz.example.com include:foo.xn--zckzah", AF_INET,
+	  "v=spf1 a:foo:bar/baz.example.com include:foo.xn--zckzah" },
+	/* syntax errors (each a permerror) */
+	{ "v=spf1 ip4:192.0.2.300", AF_INET, NULL },
+	{ "v=spf1 ip4:192.0.02.1", AF_INET, NULL },
+	{ "v=spf1 ip4:192.0.2.1/032", AF_INET, NULL },
+	{ "v=spf1 ip4:192.0.2.1/33", AF_INET, NULL },
+	{ "v=spf1 ip4:192.0.2.1//32", AF_INET, NULL },
+	{ "v=spf1 ip6:2001:db8::/129", AF_INET, NULL },
+	{ "v=spf1 ip6::CAFE::BABE", AF_INET, NULL },
+	{ "v=spf1 a:example.com/24/64", AF_INET, NULL },
+	{ "v=spf1 a:111.222.33.44", AF_INET, NULL },
+	{ "v=spf1 a:museum.", AF_INET, NULL },
+	{ "v=spf1 a:example.-com", AF_INET, NULL },
+	{ "v=spf1 a:", AF_INET, NULL },
+	{ "v=spf1 include", AF_INET, NULL },
+	{ "v=spf1 include:example.com/24", AF_INET, NULL },
+	{ "v=spf1 exists:%{a}.example.com", AF_INET, NULL },
+	{ "v=spf1 exists:%{d0}.example.com", AF_INET, NULL },
+	{ "v=spf1 exists:%{r}.example.com", AF_INET, NULL },
+	{ "v=spf1 exists:%(ir).example.com", AF_INET, NULL },
+	{ "v=spf1 ptr/24", AF_INET, NULL },
+	{ "v=spf1 -all.", AF_INET, NULL },
+	{ "v=spf1 redirect:example.com", AF_INET, NULL },
+	{ "v=spf1 redirect=a.example redirect=b.example", AF_INET, NULL },
+	{ "v=spf1 exp=a.example exp=b.example -all", AF_INET, NULL },
+	{ "v=spf1 exp= -all", AF_INET, NULL },
+	{ "v=spf1 1up=foo", AF_INET, NULL },
+	{ "v=spf1 foo=%abc", AF_INET, NULL },
+	{ "v=spf1 -redirect=example.com", AF_INET, NULL },
+	{ "v=spf1 frobnicate", AF_INET, NULL },
+};
+
+/* test_records - spf_record_rewrite() on its own */
+static void
+test_records(void)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(record_cases); i++) {
+		const struct rcase *c = &record_cases[i];
+		struct buf out;
+		const char *why;
+
+		buf_init(&out);
+		why = spf_record_rewrite(c->rec, strlen(c->rec), c->family, "MARK", &out);
+		if (c->want == NULL)
+			ok(why != NULL, "syntax error: [%s] (%s)", c->rec, why ? why : "accepted");
+		else if (ok(why == NULL, "valid: [%s]%s%s", c->rec, why ? ": " : "",
+		    why ? why : ""))
+			is_string(c->want, buf_str(&out), "  handed to libspf2 as [%s]", c->want);
+		buf_free(&out);
+	}
+}
 
 /* open_zone - a zone from $TDATA/spf; bails out when it does not load */
 static struct dns_resolver *
@@ -550,6 +632,7 @@ main(void)
 	basic = open_zone("basic.zone");
 	limits = open_zone("limits.zone");
 
+	test_records();
 	test_basic(e, basic);
 	test_outcome_fields(e, basic);
 	test_limits(e, limits);
