@@ -17,7 +17,7 @@
 #define LOG_LINE_MAX 4096
 
 static int log_to_stderr = 1;
-static int log_max_level = LOG_INFO;
+static _Atomic int log_max_level = LOG_INFO;	/* set by the reload thread */
 static const char *log_ident = "mailauth";
 static log_capture_fn *log_capture;
 static void *log_capture_arg;

@@ -454,8 +454,11 @@ summary_line(const struct msg *m, const struct dkv_result *const *dk, size_t ndk
 		    dk[i]->selector != NULL ? dk[i]->selector : "");
 	log_value(&b, "dkim", ndk ? buf_str(&dkl) : "none");
 	log_value(&b, "dmarc", dm != NULL ? dmarc_result_name(dm->result) : "none");
-	if (dm != NULL && dm->result != DMR_NONE && !dm->bad_from)
-		log_value(&b, "policy", dmarc_policy_name(dm->disposition));
+	if (dm != NULL && (dm->result == DMR_PASS || dm->result == DMR_FAIL)) {
+		/* the published policy that applies (p, sp or np), then what was done */
+		log_value(&b, "policy", dmarc_policy_name(dm->applied));
+		log_value(&b, "dis", dmarc_policy_name(dm->disposition));
+	}
 	log_value(&b, "action", cfg_action_name(pd->action));
 	if (pd->would_action != pd->action)
 		log_value(&b, "would", cfg_action_name(pd->would_action));
