@@ -118,7 +118,7 @@ enum spf_abort {
 	ABORT_MX,		/* more than 10 MX names */
 	ABORT_QUERIES,		/* backstop */
 	ABORT_HOSTILE,		/* CVE-2023-42118 filter */
-	ABORT_SYNTAX,		/* v=spf1 record with non-printable/8-bit bytes */
+	ABORT_SYNTAX,		/* v=spf1 record not per RFC 7208 section 12 */
 };
 
 struct spf_engine {
@@ -213,7 +213,7 @@ eval_abort(struct spf_eval *ev, enum spf_abort why, SPF_dns_server_t *layer,
 		ev->s->spf_limit_hit = true;
 	else if (why == ABORT_VOID)
 		ev->s->spf_void_hit = true;
-	else
+	else if (why == ABORT_HOSTILE)
 		ev->s->spf_hostile = true;
 	return rr_status(layer, domain, type, TRY_AGAIN);
 }
@@ -393,7 +393,7 @@ layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 		norm[0] = '\0';
 	else if ((mlen = strlen(ev->marker)) > 0 && (nlen = strlen(norm)) > mlen + 1 &&
 	    norm[nlen - mlen - 1] == '.' && strcmp(norm + nlen - mlen, ev->marker) == 0) {
-		norm[nlen - mlen - 1] = '\0';	/* a/mx with CIDR /0 (rec_term) */
+		norm[nlen - mlen - 1] = '\0';	/* a/mx with CIDR /0 (spf_record.c) */
 		any = true;
 	}
 
