@@ -141,6 +141,12 @@ static const struct lcase limit_cases[] = {
 	{ "192.0.2.1", "u@incfail.example", TEMP, 2, "failed temporarily",
 	  "SERVFAIL inside include" },
 	{ "192.0.2.1", "u@afail.example", TEMP, 2, "failed temporarily", "SERVFAIL for a:" },
+	{ "192.0.2.1", "u@mxterms.example", PASS, 31, NULL,
+	  "10 mx terms with 2 names each: 20 address lookups are not terms" },
+	{ "192.0.2.1", "u@mxa10.example", PASS, 21, NULL,
+	  "5 x (mx, a for its first name): 10 terms" },
+	{ "192.0.2.1", "u@mxa11.example", PERM, 21, "DNS lookup limit of 10",
+	  "the same + a for the second MX name: 11 terms" },
 };
 
 struct rcase {
