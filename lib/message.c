@@ -220,7 +220,6 @@ msg_clear_message(struct msg *m)
 	m->nheaders = 0;
 	m->internal_error = false;
 	m->error_what = NULL;
-	m->qid[0] = '\0';
 	dns_session_init(&m->dns, m->e->dns, m->cfg->dns_timeout * 1000);
 }
 
@@ -228,6 +227,13 @@ void
 msg_reset(struct msg *m)
 {
 	msg_clear_message(m);
+	m->qid[0] = '\0';
+}
+
+const char *
+msg_qid(const struct msg *m)
+{
+	return m->qid;
 }
 
 void

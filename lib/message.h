@@ -14,6 +14,8 @@
  *	bool msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
  *	    struct msg_verdict *v);
  *	void msg_set_qid(struct msg *m, const char *qid);
+const char *msg_qid(const struct msg *m);
+ *	const char *msg_qid(const struct msg *m);
  *	void msg_header(struct msg *m, const char *name, const char *value);
  *	void msg_eoh(struct msg *m);
  *	bool msg_wants_body(const struct msg *m);
@@ -28,7 +30,8 @@
  *	(resolver, SPF/DKIM/DMARC engines, PSL, host lists, authserv-id); a msg pins one
  *	engine from connect to close. A msg lives for one SMTP connection: msg_reset()
  *	after each message (eom or abort) keeps the connection data (ip, helo) and drops
- *	the rest. ip NULL means unknown (then SPF is temperror-free "none" and the client
+ *	the rest, including the queue id (msg_set_qid keeps only [A-Za-z0-9]; msg_qid
+ *	reads it back, "" until set). ip NULL means unknown (then SPF is temperror-free "none" and the client
  *	is not internal). mailfrom may keep its angle brackets; "<>" or "" is the null
  *	sender. msg_envfrom() returns true, with v filled, when the message must be
  *	refused already at MAIL FROM (SPFRejectAtMailFrom). msg_eom() always fills v:
@@ -81,6 +84,7 @@ void msg_helo(struct msg *m, const char *helo);
 bool msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
     struct msg_verdict *v);
 void msg_set_qid(struct msg *m, const char *qid);
+const char *msg_qid(const struct msg *m);
 void msg_header(struct msg *m, const char *name, const char *value);
 void msg_eoh(struct msg *m);
 bool msg_wants_body(const struct msg *m);

@@ -58,7 +58,6 @@ struct mlt_conn {
 	struct msg *m;			/* NULL until connect */
 	bool leadspc;			/* SMFIP_HDR_LEADSPC negotiated */
 	bool can_skip;			/* SMFIP_SKIP negotiated */
-	char qid[64];			/* for our own log lines */
 };
 
 static char macros_connect[] = "{client_addr} {client_name} j _";
@@ -85,23 +84,21 @@ conn_get(SMFICTX *ctx)
 	return smfi_getpriv(ctx);
 }
 
-/* conn_take_qid - remember the MTA's queue id (macro i) and hand it to the engine */
+/* conn_take_qid - hand the MTA's queue id (macro i) to the engine */
 static void
 conn_take_qid(SMFICTX *ctx, struct mlt_conn *c)
 {
 	const char *qid = smfi_getsymval(ctx, macros_qid);
-	size_t j = 0;
 
-	if (qid == NULL || c->m == NULL)
-		return;
-	msg_set_qid(c->m, qid);
-	/* same alphabet as msg_set_qid: nothing from the MTA goes raw into a log */
-	for (size_t i = 0; qid[i] != '\0' && j < sizeof c->qid - 1; i++)
-		if ((qid[i] >= 'A' && qid[i] <= 'Z') || (qid[i] >= 'a' && qid[i] <= 'z') ||
-		    (qid[i] >= '0' && qid[i] <= '9'))
-			c->qid[j++] = qid[i];
-	if (j > 0)
-		c->qid[j] = '\0';
+	if (qid != NULL && c->m != NULL)
+		msg_set_qid(c->m, qid);
+}
+
+/* conn_qid - the queue id for our own log lines (NULL: none yet) */
+static const char *
+conn_qid(const struct mlt_conn *c)
+{
+	return c != NULL && c->m != NULL ? msg_qid(c->m) : NULL;
 }
 
 /* text_clean - one line of text for the MTA: no CR/LF or controls, '%' doubled if asked */
@@ -164,7 +161,7 @@ set_reply(SMFICTX *ctx, const struct mlt_conn *c, bool temporary, const char *co
 	strlcpy(codebuf, code, sizeof codebuf);
 	strlcpy(xbuf, xcode, sizeof xbuf);
 	if (smfi_setreply(ctx, codebuf, xbuf, esc) != MI_SUCCESS)
-		log_qid(LOG_WARNING, c != NULL ? c->qid : NULL,
+		log_qid(LOG_WARNING, conn_qid(c),
 		    "smfi_setreply failed: the MTA answers with its generic %s reply",
 		    temporary ? "temporary" : "permanent");
 }
@@ -177,7 +174,7 @@ internal_error(SMFICTX *ctx, struct mlt_conn *c, const char *what)
 	    mlt_engine_acquire();
 	enum action a = e != NULL ? engine_config(e)->internal_error_action :
 	    ACTION_TEMPFAIL;
-	const char *qid = c != NULL ? c->qid : NULL;
+	const char *qid = conn_qid(c);
 
 	engine_unref(e);
 	switch (a) {
@@ -296,7 +293,6 @@ mlt_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 	if (c->e == NULL && (c->e = mlt_engine_acquire()) == NULL)
 		return internal_error(ctx, c, "no engine at connect");
 	c->m = msg_new(c->e);
-	c->qid[0] = '\0';
 	msg_connect(c->m, addr_literal(hostaddr, ip, sizeof ip), hostname);
 	return SMFIS_CONTINUE;
 }
@@ -324,7 +320,6 @@ mlt_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL)
 		return internal_error(ctx, conn_get(ctx),
 		    "no connection context at MAIL FROM");
-	c->qid[0] = '\0';
 	conn_take_qid(ctx, c);		/* Sendmail has it here; Postfix only later */
 	memset(&v, 0, sizeof v);
 	if (msg_envfrom(c->m, argv != NULL && argv[0] != NULL ? argv[0] : "",
