@@ -774,20 +774,6 @@ domain_nonexistent(struct dns_session *s, const char *domain)
 	return st == DNS_NXDOMAIN;
 }
 
-/* set_reason - replace out->reason */
-static void PRINTF_LIKE(2, 3)
-set_reason(struct dmarc_outcome *out, const char *fmt, ...)
-{
-	struct buf b;
-	va_list ap;
-
-	buf_init(&b);
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	free(out->reason);
-	out->reason = buf_steal(&b);
-}
 
 /* compute_alignment - SPF (MAIL FROM) and DKIM alignment, temperror hints */
 static void
@@ -861,11 +847,11 @@ dmarc_check(struct dmarc_engine *e, struct dns_session *s,
 
 	lk = lookup_record(s, from, &rec);
 	if (lk == LK_TEMP) {
-		set_reason(out, "DNS failure looking up _dmarc.%s", from);
+		str_set_printf(&out->reason, "DNS failure looking up _dmarc.%s", from);
 		goto temperror;
 	}
 	if (lk == LK_SEVERAL) {
-		set_reason(out, "several DMARC records at _dmarc.%s", from);
+		str_set_printf(&out->reason, "several DMARC records at _dmarc.%s", from);
 		goto none;
 	}
 	if (lk == LK_FOUND)
@@ -873,11 +859,11 @@ dmarc_check(struct dmarc_engine *e, struct dns_session *s,
 	else if (have_org) {
 		lk = lookup_record(s, org, &rec);
 		if (lk == LK_TEMP) {
-			set_reason(out, "DNS failure looking up _dmarc.%s", org);
+			str_set_printf(&out->reason, "DNS failure looking up _dmarc.%s", org);
 			goto temperror;
 		}
 		if (lk == LK_SEVERAL) {
-			set_reason(out, "several DMARC records at _dmarc.%s", org);
+			str_set_printf(&out->reason, "several DMARC records at _dmarc.%s", org);
 			goto none;
 		}
 		if (lk == LK_FOUND) {
@@ -886,7 +872,7 @@ dmarc_check(struct dmarc_engine *e, struct dns_session *s,
 		}
 	}
 	if (lk != LK_FOUND) {
-		set_reason(out, "no DMARC record for %s", from);
+		str_set_printf(&out->reason, "no DMARC record for %s", from);
 		goto none;
 	}
 
@@ -898,7 +884,7 @@ dmarc_check(struct dmarc_engine *e, struct dns_session *s,
 	out->aspf = rec.aspf;
 	if (rec.p_bad || !rec.p_seen || rec.sp_bad) {
 		if (!rec.rua_valid) {
-			set_reason(out, rec.sp_bad ? "DMARC record at _dmarc.%s has an "
+			str_set_printf(&out->reason, rec.sp_bad ? "DMARC record at _dmarc.%s has an "
 			    "invalid sp= and no valid rua=" : "DMARC record at _dmarc.%s "
 			    "has no valid p= and no valid rua=", out->policy_domain);
 			goto none;
@@ -918,14 +904,14 @@ dmarc_check(struct dmarc_engine *e, struct dns_session *s,
 	if (out->spf_aligned || out->dkim_aligned) {
 		out->result = DMR_PASS;
 		out->disposition = DMP_NONE;
-		set_reason(out, out->spf_aligned && out->dkim_aligned ?
+		str_set_printf(&out->reason, out->spf_aligned && out->dkim_aligned ?
 		    "SPF and DKIM aligned with %s" : out->spf_aligned ?
 		    "SPF aligned with %s" : "DKIM aligned with %s", from);
 		return;
 	}
 	out->result = DMR_FAIL;
 	out->disposition = apply_pct(e, out);
-	set_reason(out, "SPF and DKIM not aligned with %s", from);
+	str_set_printf(&out->reason, "SPF and DKIM not aligned with %s", from);
 	return;
 
 none:

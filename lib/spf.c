@@ -634,20 +634,6 @@ strip_path(const char *in)
 	return xstrndup(p, len);
 }
 
-/* set_reason - the outcome's reason, printf-style */
-static void PRINTF_LIKE(2, 3)
-set_reason(struct spf_outcome *o, const char *fmt, ...)
-{
-	struct buf b;
-	va_list ap;
-
-	buf_init(&b);
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	free(o->reason);
-	o->reason = buf_steal(&b);
-}
 
 /* safe_name - a name for a reason text: sanitised and bounded */
 static const char *
@@ -682,22 +668,22 @@ permerror_reason(struct spf_outcome *o, const struct spf_eval *ev,
 
 	switch (err) {
 	case SPF_E_MULTIPLE_RECORDS:
-		set_reason(o, "more than one SPF record");
+		str_set_printf(&o->reason, "more than one SPF record");
 		return;
 	case SPF_E_BIG_DNS:
-		set_reason(o, "DNS lookup limit of %d exceeded", SPF_MAX_TERMS);
+		str_set_printf(&o->reason, "DNS lookup limit of %d exceeded", SPF_MAX_TERMS);
 		return;
 	case SPF_E_RECURSIVE:
-		set_reason(o, "include or redirect loop");
+		str_set_printf(&o->reason, "include or redirect loop");
 		return;
 	case SPF_E_INCLUDE_RETURNED_NONE:
-		set_reason(o, "included domain has no SPF record");
+		str_set_printf(&o->reason, "included domain has no SPF record");
 		return;
 	default:
 		break;
 	}
 	if ((err == SPF_E_NOT_SPF || err == SPF_E_SUCCESS) && ev->nospf_name[0] != '\0') {
-		set_reason(o, "include or redirect target %s has no SPF record",
+		str_set_printf(&o->reason, "include or redirect target %s has no SPF record",
 		    safe_name(nb, ev->nospf_name));
 		return;
 	}
@@ -705,9 +691,9 @@ permerror_reason(struct spf_outcome *o, const struct spf_eval *ev,
 	if (detail == SPF_E_SUCCESS)
 		detail = err;
 	if (detail == SPF_E_SUCCESS || detail == SPF_E_NOT_SPF)
-		set_reason(o, "SPF record has a syntax error");
+		str_set_printf(&o->reason, "SPF record has a syntax error");
 	else
-		set_reason(o, "SPF record has a syntax error: %s", SPF_strerror(detail));
+		str_set_printf(&o->reason, "SPF record has a syntax error: %s", SPF_strerror(detail));
 }
 
 /* map_result - our result and reason from libspf2's response and our own rules */
@@ -722,30 +708,30 @@ map_result(struct spf_outcome *o, const struct spf_eval *ev, SPF_response_t *res
 	switch (ev->why) {
 	case ABORT_TERMS:
 		o->result = SPFR_PERMERROR;
-		set_reason(o, "DNS lookup limit of %d exceeded", SPF_MAX_TERMS);
+		str_set_printf(&o->reason, "DNS lookup limit of %d exceeded", SPF_MAX_TERMS);
 		goto out;
 	case ABORT_VOID:
 		o->result = SPFR_PERMERROR;
-		set_reason(o, "%d void lookups exceeded (last: %s)", SPF_MAX_VOID,
+		str_set_printf(&o->reason, "%d void lookups exceeded (last: %s)", SPF_MAX_VOID,
 		    safe_name(&nb, ev->why_name));
 		goto out;
 	case ABORT_MX:
 		o->result = SPFR_PERMERROR;
-		set_reason(o, "%s has more than %d MX records", safe_name(&nb, ev->why_name),
+		str_set_printf(&o->reason, "%s has more than %d MX records", safe_name(&nb, ev->why_name),
 		    SPF_MAX_NAMES);
 		goto out;
 	case ABORT_QUERIES:
 		o->result = SPFR_PERMERROR;
-		set_reason(o, "more than %d DNS queries", SPF_MAX_QUERIES);
+		str_set_printf(&o->reason, "more than %d DNS queries", SPF_MAX_QUERIES);
 		goto out;
 	case ABORT_HOSTILE:
 		o->result = SPFR_PERMERROR;
-		set_reason(o, "hostile SPF record at %s (term over %d bytes)",
+		str_set_printf(&o->reason, "hostile SPF record at %s (term over %d bytes)",
 		    safe_name(&nb, ev->why_name), SPF_MAX_TERM_LEN);
 		goto out;
 	case ABORT_SYNTAX:
 		o->result = SPFR_PERMERROR;
-		set_reason(o, "SPF record of %s has a syntax error: %s",
+		str_set_printf(&o->reason, "SPF record of %s has a syntax error: %s",
 		    safe_name(&nb, ev->why_name), ev->why_detail);
 		goto out;
 	case ABORT_NONE:
@@ -755,25 +741,25 @@ map_result(struct spf_outcome *o, const struct spf_eval *ev, SPF_response_t *res
 	switch (r) {
 	case SPF_RESULT_PASS:
 		o->result = SPFR_PASS;
-		set_reason(o, "%s is permitted by %s", o->ip, safe_name(&nb, o->domain));
+		str_set_printf(&o->reason, "%s is permitted by %s", o->ip, safe_name(&nb, o->domain));
 		break;
 	case SPF_RESULT_FAIL:
 		o->result = SPFR_FAIL;
-		set_reason(o, "%s is not permitted by %s", o->ip, safe_name(&nb, o->domain));
+		str_set_printf(&o->reason, "%s is not permitted by %s", o->ip, safe_name(&nb, o->domain));
 		break;
 	case SPF_RESULT_SOFTFAIL:
 		o->result = SPFR_SOFTFAIL;
-		set_reason(o, "%s is probably not permitted by %s", o->ip,
+		str_set_printf(&o->reason, "%s is probably not permitted by %s", o->ip,
 		    safe_name(&nb, o->domain));
 		break;
 	case SPF_RESULT_NEUTRAL:
 		o->result = SPFR_NEUTRAL;
-		set_reason(o, "%s makes no assertion about %s", safe_name(&nb, o->domain),
+		str_set_printf(&o->reason, "%s makes no assertion about %s", safe_name(&nb, o->domain),
 		    o->ip);
 		break;
 	case SPF_RESULT_NONE:
 		o->result = SPFR_NONE;
-		set_reason(o, "%s has no SPF record", safe_name(&nb, o->domain));
+		str_set_printf(&o->reason, "%s has no SPF record", safe_name(&nb, o->domain));
 		break;
 	case SPF_RESULT_TEMPERROR:
 		o->result = SPFR_TEMPERROR;
@@ -795,12 +781,12 @@ map_result(struct spf_outcome *o, const struct spf_eval *ev, SPF_response_t *res
 	}
 	if (o->result == SPFR_TEMPERROR) {
 		if (ev->s != NULL && dns_session_expired(ev->s))
-			set_reason(o, "SPF evaluation ran out of time (DNS deadline)");
+			str_set_printf(&o->reason, "SPF evaluation ran out of time (DNS deadline)");
 		else if (ev->tempfail_name[0] != '\0')
-			set_reason(o, "DNS lookup of %s failed temporarily",
+			str_set_printf(&o->reason, "DNS lookup of %s failed temporarily",
 			    safe_name(&nb, ev->tempfail_name));
 		else
-			set_reason(o, "temporary error evaluating SPF for %s",
+			str_set_printf(&o->reason, "temporary error evaluating SPF for %s",
 			    safe_name(&nb, o->domain));
 	}
 out:
@@ -820,7 +806,7 @@ evaluate(struct spf_engine *e, SPF_request_t *req, struct spf_eval *ev,
 
 	if ((resp = SPF_response_new(req)) == NULL) {
 		o->result = SPFR_TEMPERROR;
-		set_reason(o, "out of memory evaluating SPF");
+		str_set_printf(&o->reason, "out of memory evaluating SPF");
 		return;
 	}
 	dns_cur = ev->s;
@@ -848,7 +834,7 @@ outcome_none(struct spf_outcome *o, const char *what, const char *name,
 
 	buf_init(&nb);
 	o->result = SPFR_NONE;
-	set_reason(o, "%s \"%s\" %s", what, safe_name(&nb, name), why);
+	str_set_printf(&o->reason, "%s \"%s\" %s", what, safe_name(&nb, name), why);
 	buf_free(&nb);
 }
 

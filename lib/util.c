@@ -238,3 +238,18 @@ str_sanitize(struct buf *out, const char *in, size_t max)
 	if (in[i] != '\0')
 		buf_adds(out, "...");
 }
+
+/* str_set_printf - replace an owned string with a formatted one */
+void
+str_set_printf(char **dst, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	free(*dst);
+	*dst = buf_steal(&b);
+}

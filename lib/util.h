@@ -11,13 +11,16 @@
  *	char *str_lower(char *s);  char *str_trim(char *s);
  *	int str_eq_nocase(const char *a, const char *b);
  *	void str_sanitize(struct buf *out, const char *in, size_t max);
+void str_set_printf(char **dst, const char *fmt, ...) PRINTF_LIKE(2, 3);
+ *	void str_set_printf(char **dst, const char *fmt, ...);
  * DESCRIPTION
  *	The x* allocators log and exit(EX_OSERR) when memory runs out: the MTA's
  *	milter_default_action then covers the dead milter. A struct buf always keeps its
  *	data NUL-terminated (data is NULL until the first append; use buf_str()).
  *	str_sanitize() appends in to out with every byte outside printable ASCII (and
  *	backslash) written as \xHH, stopping after max input bytes: for log lines and
- *	header comments built from attacker text.
+ *	header comments built from attacker text. str_set_printf() frees *dst and
+ *	replaces it with a newly formatted string.
  */
 #ifndef MAILAUTH_UTIL_H
 #define MAILAUTH_UTIL_H
@@ -65,5 +68,6 @@ char *str_trim(char *s);
 int str_eq_nocase(const char *a, const char *b);
 bool str_has_suffix_nocase(const char *s, const char *suffix);
 void str_sanitize(struct buf *out, const char *in, size_t max);
+void str_set_printf(char **dst, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 #endif
