@@ -926,7 +926,7 @@ spf_check(struct spf_engine *e, struct dns_session *s, const char *ip,
 	}
 	if (s == NULL) {
 		out->result = SPFR_TEMPERROR;
-		set_reason(out, "no DNS session");
+		str_set_printf(&out->reason, "no DNS session");
 		goto done;
 	}
 	if (out->helo_identity && !helo_ok) {
@@ -957,7 +957,7 @@ spf_check(struct spf_engine *e, struct dns_session *s, const char *ip,
 	/* libspf2: every argument validated, none NULL */
 	if ((req = SPF_request_new(e->srv)) == NULL) {
 		out->result = SPFR_TEMPERROR;
-		set_reason(out, "out of memory evaluating SPF");
+		str_set_printf(&out->reason, "out of memory evaluating SPF");
 		goto done;
 	}
 	if (ev->family == AF_INET)
@@ -971,7 +971,7 @@ spf_check(struct spf_engine *e, struct dns_session *s, const char *ip,
 	    req->env_from_dp == NULL) {
 		SPF_request_free(req);
 		out->result = SPFR_TEMPERROR;
-		set_reason(out, "out of memory evaluating SPF");
+		str_set_printf(&out->reason, "out of memory evaluating SPF");
 		goto done;
 	}
 	req->use_helo = 0;	/* cur_dom = the domain of sender, set just above */
