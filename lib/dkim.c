@@ -45,6 +45,12 @@
  *	  with the library's reason.
  *	- DNS: NXDOMAIN/NODATA/invalid name/REFUSED -> permerror "no key record";
  *	  TEMPFAIL -> temperror for that signature only (waitreply says DKIM_DNS_ERROR).
+ *	- DNSSEC: the library records a key's DNSSEC state (dkim_sig_getdnssec) only
+ *	  for replies, not for DKIM_DNS_ERROR. So a BOGUS key answer (lib/dns: TEMPFAIL,
+ *	  sec BOGUS) is handed over as an NXDOMAIN reply marked BOGUS: the library has
+ *	  no key to use and keeps the mark, and we report temperror "key failed DNSSEC
+ *	  validation". A key answer marked SECURE or INSECURE adds ", key DNSSEC-secure"
+ *	  or ", key DNSSEC-insecure" to the reason; UNKNOWN (no validation) adds nothing.
  *	- A body not ending in CRLF gets one at dkv_eom (RFC 6376 3.4.3/3.4.4); the
  *	  library would refuse the whole message.
  *	- A signature field with 8-bit or control bytes, or a tag named twice (RFC 6376
@@ -481,7 +487,11 @@ dkv_dns_start(void *srv, int type, unsigned char *qname, unsigned char *buf,
 	q->dnssec = map_sec(use->sec);
 	switch (use->status) {
 	case DNS_TEMPFAIL:
-		break;			/* -> DKIM_DNS_ERROR -> KEYFAIL, temperror */
+		/* bogus: a reply without a key, so that the library keeps the mark */
+		if (use->sec == DNSSEC_BOGUS &&
+		    nxdomain_reply(buf, buflen, type, &q->len) == 0)
+			q->status = DKIM_DNS_SUCCESS;
+		break;			/* else DKIM_DNS_ERROR -> KEYFAIL, temperror */
 	case DNS_PERMFAIL:
 		/* invalid name, REFUSED, oversized: no usable key -> NOKEY */
 		if (nxdomain_reply(buf, buflen, type, &q->len) == 0)
@@ -1032,6 +1042,44 @@ key_words(char *out, size_t len, const struct dkv_result *r)
 		snprintf(out, len, "%s", r->algorithm[0] ? r->algorithm : "unknown algorithm");
 }
 
+/* key_sec - the DNSSEC state the library kept for a signature's key answer */
+static enum dns_sec
+key_sec(DKIM_SIGINFO *sig)
+{
+	if (dkim_sig_getflags(sig) & DKIM_SIGFLAG_IGNORE)
+		return DNSSEC_UNKNOWN;	/* no lookup made */
+	switch (dkim_sig_getdnssec(sig)) {
+	case DKIM_DNSSEC_SECURE:
+		return DNSSEC_SECURE;
+	case DKIM_DNSSEC_INSECURE:
+		return DNSSEC_INSECURE;
+	case DKIM_DNSSEC_BOGUS:
+		return DNSSEC_BOGUS;
+	default:
+		return DNSSEC_UNKNOWN;
+	}
+}
+
+/* add_key_sec - ", key DNSSEC-secure|insecure" after the reason, when validated */
+static void
+add_key_sec(struct dkv_result *r)
+{
+	const char *w;
+	struct buf b;
+
+	if (r->key_sec == DNSSEC_SECURE)
+		w = "secure";
+	else if (r->key_sec == DNSSEC_INSECURE)
+		w = "insecure";
+	else
+		return;
+	buf_init(&b);
+	buf_printf(&b, "%s%skey DNSSEC-%s", r->reason != NULL ? r->reason : "",
+	    r->reason != NULL && r->reason[0] != '\0' ? ", " : "", w);
+	free(r->reason);
+	r->reason = buf_steal(&b);
+}
+
 /* classify - one library signature to our result */
 static void
 classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct rawsig *raw,
@@ -1046,6 +1094,10 @@ classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct rawsig *raw,
 
 	(void)dkim_sig_getsignalg(sig, &alg);
 	key_words(kw, sizeof kw, r);
+	if (r->key_sec == DNSSEC_BOGUS) {
+		set_result(r, DKIMR_TEMPERROR, "key failed DNSSEC validation");
+		return;
+	}
 	if (flags & DKIM_SIGFLAG_IGNORE) {
 		set_result(r, DKIMR_NEUTRAL, "not verified: over the limit of %u signatures",
 		    m->max_sigs);
@@ -1359,7 +1411,9 @@ dkv_eom(struct dkv_msg *m, struct dns_session *s)
 		const struct rawsig *raw = (unsigned)nsigs == nraw ? &m->raw[i] : NULL;
 
 		fill_ids(m, sigs[i], r);
+		r->key_sec = key_sec(sigs[i]);
 		classify(m, sigs[i], raw, r);
+		add_key_sec(r);
 	}
 	/* fields the library did not take: report them, never drop them */
 	for (unsigned i = (unsigned)nsigs; i < nraw; i++) {

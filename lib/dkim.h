@@ -32,6 +32,10 @@
  *	dkv_feed_raw() feeds a whole saved message (header fields, dkv_eoh, body; LF or
  *	CRLF line ends) for the self-test, tests and tools; from_domain NULL takes the
  *	domain after the last '@' of the first From field (crude). Call dkv_eom after.
+ *	With DNSSEC validation (lib/dns reports SECURE/INSECURE/BOGUS) the reason of a
+ *	signature whose key was fetched ends in ", key DNSSEC-secure" or ", key
+ *	DNSSEC-insecure"; a BOGUS key answer is temperror "key failed DNSSEC
+ *	validation". Without validation nothing is said.
  *	Decisions on sha1, small keys, l=, long lines, selection: see dkim.c.
  */
 #ifndef MAILAUTH_DKIM_H
@@ -64,6 +68,8 @@ struct dkv_result {
 	unsigned key_bits;	/* 0 when unknown or ed25519 */
 	bool body_length_limited;	/* l= leaves unsigned content */
 	bool testing;		/* key t=y */
+	enum dns_sec key_sec;	/* DNSSEC state of the key answer; UNKNOWN without
+				 * validation (no DNSTrustAnchorFile) or key lookup */
 	char *reason;		/* comment text, e.g. "2048-bit rsa-sha256" or "body hash mismatch" */
 };
 

@@ -36,6 +36,8 @@
  *	  NAME PTR host.example     NAME CNAME target.example
  *	  NAME SERVFAIL | TIMEOUT | NXDOMAIN | REFUSED     fault for every type at NAME
  *	  NAME TYPE SERVFAIL | TIMEOUT                     fault for one type
+ *	  NAME DNSSEC SECURE | INSECURE | BOGUS   validation state of NAME's answers
+ *	                                          (BOGUS: DNS_TEMPFAIL; default UNKNOWN)
  *	Absent names are NXDOMAIN; a name with other types only is NODATA. TIMEOUT waits
  *	for the query timeout (bounded by the deadline) and answers DNS_TEMPFAIL, unless
  *	the environment variable MAILAUTH_ZONE_TIMEOUT_INSTANT is set (tests). CNAMEs are

@@ -19,6 +19,10 @@
  *	fault wins over records; then a per-type fault; then CNAME is followed for other
  *	types. A CNAME chain longer than 8 hops (which includes every loop) is
  *	DNS_TEMPFAIL, what a recursive resolver reports (SERVFAIL) for it.
+ *	"NAME DNSSEC SECURE|INSECURE|BOGUS" (tests of DNSSEC reporting) marks the
+ *	answers for NAME (the last name of a CNAME chain) with that state; BOGUS makes
+ *	them DNS_TEMPFAIL without records, as a validating resolver answers. Unmarked
+ *	answers are DNSSEC_UNKNOWN (no validation).
  *
  *	Loading (dns_zone_new + dns_zone_add_line, or dns_zone_open) must finish before
  *	the resolver is shared; afterwards the table is only read, so queries from many
@@ -66,6 +70,7 @@ struct znode {
 	struct ztfault *tf;
 	size_t ntf;
 	enum zfault fault;
+	enum dns_sec sec;		/* "NAME DNSSEC SECURE|INSECURE|BOGUS" */
 	bool has_cname;
 };
 
@@ -428,6 +433,17 @@ parse_line(struct zone *z, const char *line)
 			zone_node(z, name)->fault = zfaults[k].fault;
 			goto out;
 		}
+	if (word_is(&t[i], "DNSSEC")) {
+		if (n - i == 2 && word_is(&t[i + 1], "SECURE"))
+			zone_node(z, name)->sec = DNSSEC_SECURE;
+		else if (n - i == 2 && word_is(&t[i + 1], "INSECURE"))
+			zone_node(z, name)->sec = DNSSEC_INSECURE;
+		else if (n - i == 2 && word_is(&t[i + 1], "BOGUS"))
+			zone_node(z, name)->sec = DNSSEC_BOGUS;
+		else
+			why = "DNSSEC takes SECURE, INSECURE or BOGUS";
+		goto out;
+	}
 	for (k = 0; k < NELEM(ztypes); k++)
 		if (word_is(&t[i], ztypes[k].name))
 			type = ztypes[k].type;
@@ -587,6 +603,11 @@ zone_query(void *be, const char *qname, int qtype, const struct timespec *deadli
 		name = n->rec[0].rr.u.host;
 	}
 	a = dns_answer_new(DNS_NODATA, qtype);
+	a->sec = n->sec;
+	if (n->sec == DNSSEC_BOGUS) {
+		a->status = DNS_TEMPFAIL;	/* what a validating resolver says */
+		return a;
+	}
 	for (i = 0; i < n->nrec; i++)
 		if (n->rec[i].type == qtype)
 			dns_rr_copy(dns_answer_add(a), &n->rec[i].rr, qtype);

@@ -123,6 +123,96 @@ static const struct single {
 	{ "dkim/lbody-exact.eml", 1, 0, DKIMR_PASS, "2048-bit rsa-sha256", "rsa2048", "rsa-sha256", 2048, 0, 0 },
 };
 
+/* DNSSEC reporting: the same fixtures with the zone backend's validation marks */
+static const char *const dnssec_marks[] = {
+	"rsa2048._domainkey.example.com DNSSEC SECURE",
+	"ed25519._domainkey.example.com DNSSEC INSECURE",
+	"rsa1024._domainkey.example.com DNSSEC BOGUS",
+	"testing._domainkey.example.com DNSSEC BOGUS",
+};
+
+static const struct dnssec_case {
+	const char *file;
+	size_t idx;
+	enum dkim_result want;
+	enum dns_sec sec;
+	const char *reason;	/* the whole reason */
+} dnssec_cases[] = {
+	{ "dkim/good-rsa2048.eml", 0, DKIMR_PASS, DNSSEC_SECURE,
+	  "2048-bit rsa-sha256, key DNSSEC-secure" },
+	{ "dkim/good-ed25519.eml", 0, DKIMR_PASS, DNSSEC_INSECURE,
+	  "ed25519-sha256, key DNSSEC-insecure" },
+	{ "dkim/good-rsa1024.eml", 0, DKIMR_TEMPERROR, DNSSEC_BOGUS,
+	  "key failed DNSSEC validation" },
+	{ "dkim/testkey.eml", 0, DKIMR_TEMPERROR, DNSSEC_BOGUS,
+	  "key failed DNSSEC validation" },
+	{ "dkim/body-altered.eml", 0, DKIMR_FAIL, DNSSEC_SECURE,
+	  "body hash mismatch, key DNSSEC-secure" },
+	{ "dkim/lbody.eml", 0, DKIMR_PASS, DNSSEC_SECURE,
+	  "2048-bit rsa-sha256, body length limit, key DNSSEC-secure" },
+	{ "dkim/dual.eml", 0, DKIMR_PASS, DNSSEC_SECURE,
+	  "2048-bit rsa-sha256, key DNSSEC-secure" },
+	{ "dkim/dual.eml", 1, DKIMR_PASS, DNSSEC_INSECURE,
+	  "ed25519-sha256, key DNSSEC-insecure" },
+	{ "dkim/servfail2.eml", 0, DKIMR_TEMPERROR, DNSSEC_UNKNOWN,
+	  "key lookup failed (DNS temporary error)" },
+	{ "dkim/servfail2.eml", 1, DKIMR_PASS, DNSSEC_SECURE,
+	  "2048-bit rsa-sha256, key DNSSEC-secure" },
+	/* revoked._domainkey.example.com is not marked: nothing said */
+	{ "dkim/revoked.eml", 0, DKIMR_PERMERROR, DNSSEC_UNKNOWN,
+	  "key revoked (empty p=)" },
+};
+
+/* test_dnssec - key DNSSEC state in the reason; bogus keys are temperror */
+static void
+test_dnssec(struct dkv_engine *e, const struct config *c)
+{
+	struct dns_resolver *plain = zone;
+	struct buf err;
+	size_t i;
+
+	buf_init(&err);
+	zone = dns_zone_open(tap_path("TDATA", "dkim/keys.zone"), &err);
+	if (zone == NULL)
+		bail("zone: %s", buf_str(&err));
+	for (i = 0; i < NELEM(dnssec_marks); i++)
+		if (dns_zone_add_line(zone, dnssec_marks[i], &err) < 0)
+			bail("zone line %s: %s", dnssec_marks[i], buf_str(&err));
+	ok(dns_zone_add_line(zone, "x.example DNSSEC MAYBE", &err) < 0,
+	    "zone: DNSSEC takes SECURE, INSECURE or BOGUS only");
+	for (i = 0; i < NELEM(dnssec_cases); i++) {
+		const struct dnssec_case *t = &dnssec_cases[i];
+		struct dns_session s;
+		struct dkv_msg *m = verify_file(e, c, t->file, &s);
+		const struct dkv_result *r = dkv_result(m, t->idx);
+
+		if (!ok(r != NULL, "dnssec %s[%zu]: a result", t->file, t->idx)) {
+			dkv_msg_free(m);
+			continue;
+		}
+		is_string(dkim_result_name(t->want), dkim_result_name(r->result),
+		    "dnssec %s[%zu]: %s", t->file, t->idx, dkim_result_name(t->want));
+		is_int(t->sec, r->key_sec, "dnssec %s[%zu]: key_sec", t->file, t->idx);
+		is_string(t->reason, r->reason, "dnssec %s[%zu]: reason", t->file, t->idx);
+		dkv_msg_free(m);
+	}
+	dns_resolver_free(zone);
+	zone = plain;
+	/* without validation marks the same keys say nothing about DNSSEC */
+	for (i = 0; i < NELEM(dnssec_cases); i++) {
+		struct dns_session s;
+		struct dkv_msg *m = verify_file(e, c, dnssec_cases[i].file, &s);
+		const struct dkv_result *r = dkv_result(m, dnssec_cases[i].idx);
+
+		ok(r != NULL && r->key_sec == DNSSEC_UNKNOWN &&
+		    strstr(r->reason, "DNSSEC") == NULL,
+		    "no validation %s[%zu]: nothing said (%s)", dnssec_cases[i].file,
+		    dnssec_cases[i].idx, r != NULL ? r->reason : "no result");
+		dkv_msg_free(m);
+	}
+	buf_free(&err);
+}
+
 /* check_single - one row of singles[] on engine e */
 static void
 check_single(struct dkv_engine *e, const struct config *c, const struct single *t)
@@ -631,6 +721,7 @@ main(void)
 	for (size_t i = 0; i < NELEM(singles); i++)
 		check_single(e, &c, &singles[i]);
 	test_identity(e, &c);
+	test_dnssec(e, &c);
 	test_policies(&c);
 	test_limit(e, &c);
 	test_too_many(e, &c);
