@@ -1,0 +1,391 @@
+/*
+ * hostile_test.c - hostile messages through the whole engine (lib/message.h)
+ *
+ * Each case runs in a child process with one engine on the zone of
+ * t/data/message/test.zone and a fixed envelope (192.0.2.1, HELO mx.example.com,
+ * MAIL FROM bounce@example.com, which SPF passes and aligns with From example.com):
+ * 10,000 header fields, a 1 MB field, 1,000 DKIM-Signature fields, NUL and 8-bit
+ * bytes, bare LF line ends, no body, no header/body separator, a 60 MB body line
+ * streamed in 64 KB chunks, 2,000 From fields, an empty message. The child reports
+ * the action, the SMTP code, whether an A-R value was made and what it says about
+ * DKIM, the number of summary log lines, and the growth of its peak RSS. The parent
+ * checks: a verdict (the one RFC 7489 and the defaults call for), exactly one
+ * summary line, and the peak RSS grew by less than a generous bound (no timing).
+ */
+#include "autoconf.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "message.h"
+#include "tap.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+#ifdef UNDER_ASAN
+/* ASan keeps freed memory in quarantine (256 MB by default), which would count as
+ * growth; a small quarantine still catches use-after-free of recent blocks */
+const char *__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	return "quarantine_size_mb=16";
+}
+#define RSS_BOUND_KB (56L * 1024)
+#else
+#define RSS_BOUND_KB (40L * 1024)
+#endif
+
+#define BODY_LINE_BYTES (60UL * 1024 * 1024)
+
+/* what a child reports through its pipe */
+struct report {
+	int action;
+	char code[4];
+	int summary_lines;
+	int has_log_line;
+	int has_authres;
+	char dkim[32];		/* "dkim=..." word of the A-R value, or "" */
+	long rss_growth_kb;
+};
+
+/* summary log lines seen in this process */
+struct capture {
+	int lines;
+};
+
+/* capture_line - count the summary lines (LOG_INFO with " action=") */
+static void
+capture_line(int pri, const char *line, void *arg)
+{
+	struct capture *c = arg;
+
+	if (pri == LOG_INFO && strstr(line, " action=") != NULL)
+		c->lines++;
+}
+
+/* feed_raw - a saved message of n bytes through msg_feed_file */
+static void
+feed_raw(struct msg *m, const char *p, size_t n)
+{
+	FILE *fp = n > 0 ? fmemopen((void *)p, n, "r") : fopen("/dev/null", "r");
+
+	if (fp == NULL || msg_feed_file(m, fp) != 0)
+		_exit(90);
+	fclose(fp);
+}
+
+/* body_line - a short CRLF body */
+static void
+body_line(struct msg *m)
+{
+	static const char b[] = "hello\r\n";
+
+	msg_body(m, (const unsigned char *)b, sizeof b - 1);
+}
+
+/* gen_many_fields - 10,000 header fields before From */
+static void
+gen_many_fields(struct msg *m)
+{
+	char name[32], value[64];
+
+	for (int i = 0; i < 10000; i++) {
+		snprintf(name, sizeof name, "X-Filler-%d", i);
+		snprintf(value, sizeof value, " value %d of ten thousand", i);
+		msg_header(m, name, value);
+	}
+	msg_header(m, "From", " <bounce@example.com>");
+	msg_eoh(m);
+	body_line(m);
+}
+
+/* gen_huge_field - one Subject field of 1 MB without folding */
+static void
+gen_huge_field(struct msg *m)
+{
+	size_t n = 1024 * 1024;
+	char *v = xmalloc(n + 2);
+
+	v[0] = ' ';
+	memset(v + 1, 'a', n);
+	v[n + 1] = '\0';
+	msg_header(m, "From", " <bounce@example.com>");
+	msg_header(m, "Subject", v);
+	free(v);
+	msg_eoh(m);
+	body_line(m);
+}
+
+/* gen_many_sigs - 1,000 DKIM-Signature fields */
+static void
+gen_many_sigs(struct msg *m)
+{
+	char v[256];
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(v, sizeof v, " v=1; a=rsa-sha256; c=relaxed/relaxed; "
+		    "d=example.com; s=s1; h=from; bh=%dAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=;"
+		    " b=%dBBBB", i, i);
+		msg_header(m, "DKIM-Signature", v);
+	}
+	msg_header(m, "From", " <bounce@example.com>");
+	msg_eoh(m);
+	body_line(m);
+}
+
+/* gen_nul_8bit - NUL and 8-bit bytes in header values and the body (raw) */
+static void
+gen_nul_8bit(struct msg *m)
+{
+	static const char raw[] =
+	    "From: J\xc3\xb6rg \xff\xfe <bounce@example.com>\r\n"
+	    "Subject: nul \0 here \x80\x81\xfe\xff\r\n"
+	    "X-\xff\xfe: \0\0\0\r\n"
+	    "\r\n"
+	    "body \0 with NUL\r\n\xff\xfe\xfd\x80\r\n\0\0\0\0\r\n";
+
+	feed_raw(m, raw, sizeof raw - 1);
+}
+
+/* gen_bare_lf - LF line ends only, bare CR inside */
+static void
+gen_bare_lf(struct msg *m)
+{
+	static const char raw[] =
+	    "From: <bounce@example.com>\n"
+	    "Subject: bare\n\tfolded\rcr\n"
+	    "\n"
+	    "line one\nline two\r\n.\n..\n";
+
+	feed_raw(m, raw, sizeof raw - 1);
+}
+
+/* gen_no_body - header, separator, nothing after */
+static void
+gen_no_body(struct msg *m)
+{
+	static const char raw[] = "From: <bounce@example.com>\r\nSubject: x\r\n\r\n";
+
+	feed_raw(m, raw, sizeof raw - 1);
+}
+
+/* gen_no_separator - header fields and end of input, no empty line */
+static void
+gen_no_separator(struct msg *m)
+{
+	static const char raw[] = "From: <bounce@example.com>\r\nSubject: x";
+
+	feed_raw(m, raw, sizeof raw - 1);
+}
+
+/* gen_long_line - one 60 MB body line, streamed in 64 KB chunks */
+static void
+gen_long_line(struct msg *m)
+{
+	static unsigned char chunk[65536];
+	size_t sent = 0;
+
+	memset(chunk, 'x', sizeof chunk);
+	msg_header(m, "DKIM-Signature", " v=1; a=rsa-sha256; c=relaxed/relaxed; "
+	    "d=example.com; s=s1; h=from; bh=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=; "
+	    "b=BBBB");
+	msg_header(m, "From", " <bounce@example.com>");
+	msg_eoh(m);
+	while (sent < BODY_LINE_BYTES) {
+		msg_body(m, chunk, sizeof chunk);
+		sent += sizeof chunk;
+	}
+	msg_body(m, (const unsigned char *)"\r\n", 2);
+}
+
+/* gen_many_from - 2,000 From fields */
+static void
+gen_many_from(struct msg *m)
+{
+	char v[64];
+
+	for (int i = 0; i < 2000; i++) {
+		snprintf(v, sizeof v, " <user%d@example.com>", i);
+		msg_header(m, "From", v);
+	}
+	msg_eoh(m);
+	body_line(m);
+}
+
+/* gen_empty - no bytes at all */
+static void
+gen_empty(struct msg *m)
+{
+	feed_raw(m, "", 0);
+}
+
+static const struct hcase {
+	const char *name;
+	void (*gen)(struct msg *m);
+	enum action want;	/* defaults: SPF pass aligned -> accept; bad From -> reject */
+	const char *code;
+	const char *dkim;	/* expected "dkim=" word in A-R, or NULL: not checked */
+} cases[] = {
+	{ "10,000 header fields", gen_many_fields, ACTION_ACCEPT, "", "dkim=none" },
+	{ "a 1 MB header field", gen_huge_field, ACTION_ACCEPT, "", "dkim=none" },
+	{ "1,000 DKIM-Signature fields", gen_many_sigs, ACTION_ACCEPT, "",
+	  "dkim=permerror" },
+	{ "NUL and 8-bit bytes", gen_nul_8bit, ACTION_ACCEPT, "", "dkim=none" },
+	{ "bare LF line ends", gen_bare_lf, ACTION_ACCEPT, "", "dkim=none" },
+	{ "missing body", gen_no_body, ACTION_ACCEPT, "", "dkim=none" },
+	{ "no header/body separator", gen_no_separator, ACTION_ACCEPT, "", "dkim=none" },
+	{ "a 60 MB body line", gen_long_line, ACTION_ACCEPT, "", NULL },
+	{ "2,000 From fields", gen_many_from, ACTION_REJECT, "550", NULL },
+	{ "an empty message", gen_empty, ACTION_REJECT, "550", NULL },
+};
+
+/* peak_rss_kb - this process's peak resident set */
+static long
+peak_rss_kb(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return -1;
+	return ru.ru_maxrss;
+}
+
+/* dkim_word - copy the "dkim=WORD" of an A-R value */
+static void
+dkim_word(const char *ar, char *out, size_t outlen)
+{
+	const char *p = ar != NULL ? strstr(ar, "dkim=") : NULL;
+	size_t n;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	n = strcspn(p, " ;\n\t(");
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+/* run_child - one case in this (child) process; writes the report to fd */
+static void
+run_child(struct engine *eng, const struct hcase *hc, int fd)
+{
+	struct capture cap = { 0 };
+	struct report r;
+	struct msg_verdict v;
+	struct msg *m;
+	long before;
+
+	memset(&r, 0, sizeof r);
+	log_set_capture(capture_line, &cap);
+	before = peak_rss_kb();
+	m = msg_new(eng);
+	memset(&v, 0, sizeof v);
+	msg_connect(m, "192.0.2.1", "client.example");
+	msg_helo(m, "mx.example.com");
+	if (msg_envfrom(m, "<bounce@example.com>", NULL, &v))
+		_exit(91);
+	msg_set_qid(m, "HOSTILE");
+	hc->gen(m);
+	msg_eom(m, &v);
+	r.rss_growth_kb = peak_rss_kb() - before;
+	r.action = (int)v.action;
+	snprintf(r.code, sizeof r.code, "%s", v.smtp_code);
+	r.summary_lines = cap.lines;
+	r.has_log_line = v.log_line != NULL;
+	r.has_authres = v.authres != NULL;
+	dkim_word(v.authres, r.dkim, sizeof r.dkim);
+	msg_verdict_clear(&v);
+	msg_free(m);
+	if (write(fd, &r, sizeof r) != (ssize_t)sizeof r)
+		_exit(92);
+}
+
+/* run_case - fork, run, check the report */
+static void
+run_case(struct engine *eng, const struct hcase *hc)
+{
+	int pfd[2], status;
+	struct report r;
+	ssize_t got;
+	pid_t pid;
+
+	fflush(stdout);
+	if (pipe(pfd) != 0 || (pid = fork()) < 0)
+		bail("pipe/fork failed");
+	if (pid == 0) {
+		close(pfd[0]);
+		run_child(eng, hc, pfd[1]);
+		close(pfd[1]);
+		/* no teardown in the child: the parent owns the engine */
+		_exit(0);
+	}
+	close(pfd[1]);
+	got = read(pfd[0], &r, sizeof r);
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		;
+	if (!ok(got == (ssize_t)sizeof r && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "%s: the engine ran to the end (status %d)", hc->name, status)) {
+		if (WIFSIGNALED(status))
+			diag("killed by signal %d", WTERMSIG(status));
+		return;
+	}
+	is_string(cfg_action_name(hc->want), cfg_action_name((enum action)r.action),
+	    "%s: action", hc->name);
+	is_string(hc->code, r.code, "%s: SMTP code", hc->name);
+	ok(r.has_log_line, "%s: the verdict has a log line", hc->name);
+	is_int(1, r.summary_lines, "%s: exactly one summary log line", hc->name);
+	if (hc->want == ACTION_ACCEPT)
+		ok(r.has_authres, "%s: an Authentication-Results value", hc->name);
+	if (hc->dkim != NULL)
+		is_string(hc->dkim, r.dkim, "%s: DKIM result", hc->name);
+	else if (r.dkim[0] != '\0')
+		diag("%s: %s", hc->name, r.dkim);
+	ok(r.rss_growth_kb >= 0 && r.rss_growth_kb < RSS_BOUND_KB,
+	    "%s: peak RSS grew %ld KB (bound %ld KB)", hc->name, r.rss_growth_kb,
+	    RSS_BOUND_KB);
+}
+
+int
+main(void)
+{
+	struct buf err;
+	struct config *cfg;
+	struct engine *eng;
+
+	log_open("hostile_test", LOG_MAIL, true);
+	log_set_level(LOG_ERR);
+	buf_init(&err);
+	if ((cfg = cfg_defaults()) == NULL)
+		bail("cfg_defaults failed");
+	cfg->dns_backend = DNS_BACKEND_ZONE;
+	free(cfg->dns_zone_file);
+	cfg->dns_zone_file = xstrdup(tap_path("TDATA", "message/test.zone"));
+	free(cfg->authserv_id);
+	cfg->authserv_id = xstrdup("mx.test.example");
+	if ((eng = engine_new(cfg, &err)) == NULL)
+		bail("engine_new: %s", buf_str(&err));
+	for (size_t i = 0; i < NELEM(cases); i++)
+		run_case(eng, &cases[i]);
+	engine_unref(eng);
+	cfg_unref(cfg);
+	buf_free(&err);
+	return done_testing();
+}
