@@ -1,21 +1,55 @@
 /*
  * authres.c - Authentication-Results (RFC 8601): our field, and forged ones
+ * SYNOPSIS
+ *	bool authres_claims_id(const char *value, const char *authserv_id);
+ *	int authres_servid(const char *value, char *out, size_t outlen);
+ *	void authres_build(struct buf *out, const char *authserv_id,
+ *	    const struct authres_input *in);
+ *	void authres_quote_value(struct buf *out, const char *s);
+ * DESCRIPTION
+ *	Recognising. The authserv-id is the first value after optional CFWS: a token
+ *	(RFC 2045) or a quoted-string. CFWS is blanks, CR and LF in any arrangement
+ *	(bare LF folding included) and comments, nested, with quoted-pairs. The token
+ *	ends at the first byte that is not a token character, so a forger's
+ *	"mx.example.net/evil", "mx.example.net@x", "mx.example.net\xff" or
+ *	"mx.example.net (unterminated" count as claiming mx.example.net, and so does a
+ *	field without any ';'. authres_servid() gives that RFC reading.
+ *	authres_claims_id() is deliberately wider: a field is ours when the RFC reading
+ *	or one of the sloppier readings others are known to use (comments that do not
+ *	nest; backslash not escaping inside comments; control and 8-bit bytes, such as
+ *	a UTF-8 no-break space, taken for blanks; any mix of these) finds our id, compared
+ *	case-insensitively with one trailing dot and surrounding blanks ignored. So
+ *	"(a(b) mx.example.net; dkim=pass", an unterminated comment by the RFC but our id
+ *	to a reader that does not nest comments, is ours too. Deleting one malformed
+ *	field too many is harmless; keeping one that a downstream reader takes for ours
+ *	is not (CVE-2020-12272 was such a parser disagreement in OpenDKIM/OpenDMARC).
+ *	A field whose first value is anything else ("evil mx.example.net") is not ours.
+ *	Values are C strings: whatever follows a NUL byte was never seen by the milter.
  *
- * Recognising: the authserv-id is the first value after optional CFWS. The token
- * ends at the first byte that is not an RFC 2045 token character, so a forger's
- * "mx.example.net/evil" or "mx.example.net@x" counts as claiming mx.example.net:
- * some reader would stop there, and deleting one field too many is harmless while
- * keeping a forged one is not (CVE-2020-12272 was such a parser disagreement).
- *
- * Building: one result per line, folded with LF + TAB (libmilter and Postfix turn
- * that into CRLF + TAB), lines longer than WRAP_AT characters broken before a
- * property with LF + TAB + two blanks (the shape of DESIGN.md). Network text is written as a token or dot-atom address when it is one,
- * else as a quoted-string; comments have '(' ')' '\\' escaped; control and 8-bit
- * bytes become '?'; values are cut at MAX_VALUE bytes so no line reaches 998.
+ *	Building. authres_build() writes "ID;" and one result per line, folded with
+ *	LF + TAB (libmilter and Postfix make that CRLF + TAB), results separated by
+ *	';', in this order: SPF MAIL FROM (smtp.mailfrom = the full checked address,
+ *	postmaster@HELO for the null sender), SPF HELO (smtp.helo), DKIM (one result
+ *	per signature, or "dkim=none" when DKIM was evaluated and found none), DMARC;
+ *	"ID; none" when nothing was evaluated. SPF shows its reason in a comment only
+ *	for temperror and permerror (the other reasons only repeat the result). DKIM
+ *	shows its reason. DMARC pass and fail show "(p=P sp=SP dis=D)": sp= is the
+ *	policy that applies to subdomains, i.e. p when no sp= was published, so the
+ *	shape never changes; "pct=N sampled out" is added when pct sampling downgraded
+ *	the disposition; other DMARC results show the reason. header.b is always a
+ *	quoted-string (base64 has '/', '+' and '=').
+ *	Network text (addresses, HELO, domains, selectors) is written by
+ *	authres_quote_value(): as is when it is a token or a local-part@domain with a
+ *	dot-atom local-part and an LDH domain, else as a quoted-string with '"' and
+ *	'\\' escaped. Reasons go into comments with '(' ')' '\\' escaped. Control and
+ *	8-bit bytes become '?' everywhere, so no CR or LF ever gets into the field.
+ *	A property that would take the line past WRAP_AT columns goes to a new line
+ *	(LF + TAB + two blanks, the DESIGN.md shape); values are cut at MAX_VALUE bytes
+ *	and comments at MAX_COMMENT bytes, marked "...", so even fully escaped ones
+ *	keep every line far below the 998-byte limit of RFC 5322.
  */
 #include "autoconf.h"
 
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -24,6 +58,12 @@
 #define MAX_VALUE	400	/* bytes of one network value written */
 #define MAX_COMMENT	200	/* bytes of one reason written */
 #define WRAP_AT		85	/* break before a property past this column (TAB counts 1) */
+#define ID_MAX		1024	/* authserv-id bytes compared */
+
+#define READ_NEST	0x01	/* comments nest */
+#define READ_QPAIR	0x02	/* backslash escapes inside comments */
+#define READ_JUNK	0x04	/* control and 8-bit bytes count as blanks */
+#define READ_RFC	(READ_NEST | READ_QPAIR)
 
 /* is_token_char - RFC 2045 token characters (no CTL, SPACE or tspecial) */
 static bool
@@ -34,20 +74,39 @@ is_token_char(unsigned char c)
 	return strchr("()<>@,;:\\\"/[]?=", c) == NULL;
 }
 
-/* skip_cfws - blanks, line breaks and (nested (comments)) */
+/* is_atext - RFC 5322 atext, ASCII only (no locale) */
+static bool
+is_atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/* is_ldh - letter, digit or hyphen */
+static bool
+is_ldh(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-';
+}
+
+/* skip_cfws - blanks, CR, LF and comments as the reading says */
 static const char *
-skip_cfws(const char *p)
+skip_cfws(const char *p, unsigned how)
 {
 	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' ||
+		    ((how & READ_JUNK) && *p != '\0' &&
+		    ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)))
 			p++;
 		if (*p != '(')
 			return p;
 		for (int depth = 0; *p != '\0'; p++) {
-			if (*p == '\\' && p[1] != '\0') {
+			if (*p == '\\' && (how & READ_QPAIR) && p[1] != '\0') {
 				p++;
 			} else if (*p == '(') {
-				depth++;
+				if (depth == 0 || (how & READ_NEST))
+					depth++;
 			} else if (*p == ')' && --depth == 0) {
 				p++;
 				break;
@@ -56,10 +115,11 @@ skip_cfws(const char *p)
 	}
 }
 
-int
-authres_servid(const char *value, char *out, size_t outlen)
+/* read_servid - the authserv-id under one reading into out; 0, or -1 if none */
+static int
+read_servid(const char *value, unsigned how, char *out, size_t outlen)
 {
-	const char *p = skip_cfws(value);
+	const char *p = skip_cfws(value, how);
 	size_t n = 0;
 
 	if (outlen == 0)
@@ -68,6 +128,8 @@ authres_servid(const char *value, char *out, size_t outlen)
 		for (p++; *p != '\0' && *p != '"'; p++) {
 			if (*p == '\\' && p[1] != '\0')
 				p++;
+			else if (*p == '\r' || *p == '\n')
+				continue;	/* folding inside the quoted-string */
 			if (n + 1 < outlen)
 				out[n++] = *p;
 		}
@@ -80,12 +142,29 @@ authres_servid(const char *value, char *out, size_t outlen)
 	return n > 0 ? 0 : -1;
 }
 
-/* same_id - case-insensitive, a final dot on either side ignored */
+/* authres_servid - the authserv-id of a field value (RFC reading) */
+int
+authres_servid(const char *value, char *out, size_t outlen)
+{
+	if (value == NULL || out == NULL)
+		return -1;
+	return read_servid(value, READ_RFC, out, outlen);
+}
+
+/* same_id - case-insensitive, blanks around and one final dot on either side ignored */
 static bool
 same_id(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b);
+	size_t la, lb;
 
+	a += strspn(a, " \t");
+	b += strspn(b, " \t");
+	la = strlen(a);
+	lb = strlen(b);
+	while (la > 0 && (a[la - 1] == ' ' || a[la - 1] == '\t'))
+		la--;
+	while (lb > 0 && (b[lb - 1] == ' ' || b[lb - 1] == '\t'))
+		lb--;
 	if (la > 0 && a[la - 1] == '.')
 		la--;
 	if (lb > 0 && b[lb - 1] == '.')
@@ -93,14 +172,23 @@ same_id(const char *a, const char *b)
 	return la == lb && la > 0 && strncasecmp(a, b, la) == 0;
 }
 
+/* authres_claims_id - whether any known reading of value finds authserv_id */
 bool
 authres_claims_id(const char *value, const char *authserv_id)
 {
-	char id[1024];
+	static const unsigned readings[] = {
+		READ_RFC, READ_QPAIR, READ_NEST, 0,
+		READ_JUNK | READ_RFC, READ_JUNK | READ_QPAIR, READ_JUNK | READ_NEST, READ_JUNK,
+	};
+	char id[ID_MAX];
 
 	if (value == NULL || authserv_id == NULL)
 		return false;
-	return authres_servid(value, id, sizeof id) == 0 && same_id(id, authserv_id);
+	for (size_t i = 0; i < NELEM(readings); i++)
+		if (read_servid(value, readings[i], id, sizeof id) == 0 &&
+		    same_id(id, authserv_id))
+			return true;
+	return false;
 }
 
 /* is_dot_atom - RFC 5322 dot-atom (atext runs separated by single dots) */
@@ -109,25 +197,44 @@ is_dot_atom(const char *s, size_t len)
 {
 	bool need = true;
 
-	if (len == 0)
-		return false;
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '.') {
+		if (s[i] == '.') {
 			if (need)
 				return false;
 			need = true;
-		} else if (isalnum(c) || strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL) {
+		} else if (is_atext((unsigned char)s[i])) {
 			need = false;
 		} else {
 			return false;
 		}
 	}
-	return !need;
+	return len > 0 && !need;
 }
 
-/* plain_value - writable without quotes: a token, or local@domain of dot-atoms */
+/* is_ldh_domain - labels of letters, digits and inner hyphens, one final dot allowed */
+static bool
+is_ldh_domain(const char *s, size_t len)
+{
+	size_t label = 0;
+
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if (is_ldh((unsigned char)s[i])) {
+			if (label++ == 0 && s[i] == '-')
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return label > 0 && s[len - 1] != '-';
+}
+
+/* plain_value - writable without quotes: a token, or [local]@domain */
 static bool
 plain_value(const char *s, size_t len)
 {
@@ -140,11 +247,8 @@ plain_value(const char *s, size_t len)
 				return false;
 		return len > 0;
 	}
-	if (memchr(at + 1, '@', len - (size_t)(at - s) - 1) != NULL)
-		return false;
 	return (at == s || is_dot_atom(s, (size_t)(at - s))) &&
-	    is_dot_atom(at + 1, len - (size_t)(at - s) - 1) &&
-	    strpbrk(at + 1, "/=?") == NULL;
+	    is_ldh_domain(at + 1, len - (size_t)(at - s) - 1);
 }
 
 /* add_escaped - len bytes of s: specials as quoted-pairs, control and 8-bit as '?' */
@@ -165,15 +269,18 @@ add_escaped(struct buf *out, const char *s, size_t len, const char *specials)
 	}
 }
 
-void
-authres_quote_value(struct buf *out, const char *s)
+/* quote_value - as authres_quote_value; tokens_only: no local@domain form */
+static void
+quote_value(struct buf *out, const char *s, bool tokens_only)
 {
-	size_t len = strlen(s);
-	bool cut = len > MAX_VALUE;
+	size_t len = strnlen(s, MAX_VALUE + 1);
+	bool cut = len > MAX_VALUE, plain;
 
 	if (cut)
 		len = MAX_VALUE;
-	if (!cut && plain_value(s, len)) {
+	plain = !cut && (tokens_only ? memchr(s, '@', len) == NULL : true) &&
+	    plain_value(s, len);
+	if (plain) {
 		buf_add(out, s, len);
 		return;
 	}
@@ -182,6 +289,13 @@ authres_quote_value(struct buf *out, const char *s)
 	if (cut)
 		buf_adds(out, "...");
 	buf_addc(out, '"');
+}
+
+/* authres_quote_value - s as an RFC 8601 pvalue: token, address or quoted-string */
+void
+authres_quote_value(struct buf *out, const char *s)
+{
+	quote_value(out, s != NULL ? s : "", false);
 }
 
 /* add_comment - " (text)" with the comment's specials escaped */
@@ -237,7 +351,7 @@ add_prop(struct arline *l, const char *name, const char *value, bool quote_alway
 	buf_free(&piece);
 }
 
-/* start_result - begin "\n\tmethod=result (comment)" */
+/* start_result - begin "method=result (comment)" */
 static void
 start_result(struct arline *l, const char *method, const char *result,
     const char *comment)
@@ -264,23 +378,60 @@ spf_comment(const struct spf_outcome *o)
 	return o->result == SPFR_TEMPERROR || o->result == SPFR_PERMERROR ? o->reason : NULL;
 }
 
+/* add_spf_mailfrom - the MAIL FROM result; the null sender is postmaster@HELO */
+static void
+add_spf_mailfrom(struct buf *out, struct arline *l, bool *first,
+    const struct spf_outcome *o)
+{
+	struct buf addr;
+
+	buf_init(&addr);
+	if (o->sender != NULL && *o->sender != '\0')
+		buf_adds(&addr, o->sender);
+	else if (o->helo != NULL && *o->helo != '\0')
+		buf_printf(&addr, "postmaster@%s", o->helo);
+	start_result(l, "spf", spf_result_name(o->result), spf_comment(o));
+	add_prop(l, "smtp.mailfrom", buf_str(&addr), false);
+	end_result(out, l, first);
+	buf_free(&addr);
+}
+
+/* add_dmarc - the DMARC result with its policy comment */
+static void
+add_dmarc(struct buf *out, struct arline *l, bool *first, const struct dmarc_outcome *d)
+{
+	struct buf c;
+
+	buf_init(&c);
+	if (d->result == DMR_PASS || d->result == DMR_FAIL) {
+		enum dmarc_policy sp = d->sp != DMP_UNSET ? d->sp : d->p;
+
+		buf_printf(&c, "p=%s sp=%s dis=%s", dmarc_policy_name(d->p),
+		    dmarc_policy_name(sp), d->result == DMR_PASS ? "none" :
+		    dmarc_policy_name(d->disposition));
+		if (d->sampled_out)
+			buf_printf(&c, " pct=%u sampled out", d->pct);
+	} else if (d->reason != NULL) {
+		buf_adds(&c, d->reason);
+	}
+	start_result(l, "dmarc", dmarc_result_name(d->result), buf_str(&c));
+	add_prop(l, "header.from", d->from_domain, false);
+	end_result(out, l, first);
+	buf_free(&c);
+}
+
+/* authres_build - the value of our one Authentication-Results field */
 void
 authres_build(struct buf *out, const char *authserv_id, const struct authres_input *in)
 {
 	struct arline l;
 	bool first = true;
-	const struct dmarc_outcome *d = in->dmarc;
 
 	buf_init(&l.text);
-	authres_quote_value(out, authserv_id);
+	quote_value(out, authserv_id != NULL ? authserv_id : "", true);
 	buf_addc(out, ';');
-	if (in->spf_mailfrom != NULL) {
-		const struct spf_outcome *o = in->spf_mailfrom;
-
-		start_result(&l, "spf", spf_result_name(o->result), spf_comment(o));
-		add_prop(&l, "smtp.mailfrom", o->sender, false);
-		end_result(out, &l, &first);
-	}
+	if (in->spf_mailfrom != NULL)
+		add_spf_mailfrom(out, &l, &first, in->spf_mailfrom);
 	if (in->spf_helo != NULL) {
 		const struct spf_outcome *o = in->spf_helo;
 
@@ -302,26 +453,8 @@ authres_build(struct buf *out, const char *authserv_id, const struct authres_inp
 		add_prop(&l, "header.b", r->b, true);
 		end_result(out, &l, &first);
 	}
-	if (d != NULL) {
-		struct buf c;
-
-		buf_init(&c);
-		if (d->result == DMR_PASS || d->result == DMR_FAIL) {
-			enum dmarc_policy sp = d->sp != DMP_UNSET ? d->sp : d->p;
-
-			buf_printf(&c, "p=%s sp=%s dis=%s", dmarc_policy_name(d->p),
-			    dmarc_policy_name(sp), d->result == DMR_PASS ? "none" :
-			    dmarc_policy_name(d->disposition));
-			if (d->sampled_out)
-				buf_printf(&c, " pct=%u sampled out", d->pct);
-		} else if (d->reason != NULL) {
-			buf_adds(&c, d->reason);
-		}
-		start_result(&l, "dmarc", dmarc_result_name(d->result), buf_str(&c));
-		add_prop(&l, "header.from", d->from_domain, false);
-		end_result(out, &l, &first);
-		buf_free(&c);
-	}
+	if (in->dmarc != NULL)
+		add_dmarc(out, &l, &first, in->dmarc);
 	if (first)
 		buf_adds(out, " none");
 	buf_free(&l.text);
