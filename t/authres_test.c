@@ -332,6 +332,10 @@ test_build_design(struct buf *b)
 
 	memset(&in, 0, sizeof in);
 	is_string("mx.example.net; none", build(b, "mx.example.net", &in), "nothing evaluated");
+	ok(authres_claims_id(build(b, "my server", &in), "my server") &&
+	    authres_claims_id(build(b, "a\\b\"c", &in), "a\\b\"c") &&
+	    !authres_claims_id(build(b, "my server", &in), "my"),
+	    "our own field with a quoted authserv-id is recognised as ours");
 	is_string("\"my server\"; none", build(b, "my server", &in),
 	    "authserv-id quoted when it is not a token");
 	is_string("\"postmaster@mx.example.net\"; none",
