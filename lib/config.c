@@ -73,7 +73,7 @@ static const struct cfg_option options[] = {
 	{ "LogLevel", CFG_LOGLEVEL, "info", 0, 0, NULL, OFF(log_level),
 	  "lowest level logged: err, warning, notice, info, debug" },
 	{ "AuthservID", CFG_STRING, "", 0, 0, NULL, OFF(authserv_id),
-	  "authserv-id in Authentication-Results (empty: the host name)" },
+	  "authserv-id in Authentication-Results (a host name; empty: this host's name)" },
 	{ "MilterTimeout", CFG_UINT, "300", 10, 7210, NULL, OFF(milter_timeout),
 	  "seconds to wait for the MTA on the milter connection" },
 	{ "InternalErrorAction", CFG_ENUM, "tempfail", 0, 0, action_t_a,
@@ -491,6 +491,12 @@ check_cross(struct config *c, const char *path, const unsigned *lineof,
 	    c->dns_backend == DNS_BACKEND_ZONE && c->dns_zone_file[0] == '\0')
 		cross_error(path, lineof, "DNSBackend", err, nerr,
 		    "zone needs DNSZoneFile");
+	if (!BAD("AuthservID") &&
+	    strspn(c->authserv_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-_") != strlen(c->authserv_id))
+		cross_error(path, lineof, "AuthservID", err, nerr,
+		    "\"%s\" is not a host name (letters, digits, '.', '-', '_')",
+		    c->authserv_id);
 	if (!BAD("Socket") && sockspec_parse(c->socket, &ss, &why) != 0)
 		cross_error(path, lineof, "Socket", err, nerr, "%s", buf_str(&why));
 	for (size_t k = 0; k < NELEM(nets); k++) {

@@ -74,6 +74,8 @@ static const struct {
 	{ "AuthservID \"\n", 1, "AuthservID: unterminated quoted value" },
 	{ "DNSBackend zone\n", 1, "DNSBackend: zone needs DNSZoneFile" },
 	{ "DNSZoneFile \"\"\nDNSBackend zone\n", 2, "DNSBackend: zone needs DNSZoneFile" },
+	{ "AuthservID \"mx example\"\n", 1, "AuthservID: \"mx example\" is not a host name (letters, digits, '.', '-', '_')" },
+	{ "\nAuthservID mx;evil\n", 2, "AuthservID: \"mx;evil\" is not a host name (letters, digits, '.', '-', '_')" },
 	{ "\n\nInternalHosts 10.0.0.0/33\n", 3, "InternalHosts: bad address or network \"10.0.0.0/33\"" },
 	{ "TagOnlyHosts 192.0.2.1 example.com\n", 1, "TagOnlyHosts: bad address or network \"example.com\"" },
 	{ "Frobnicate\n", 1, "unknown option \"Frobnicate\"" },
@@ -302,10 +304,10 @@ static const struct {
 	bool list;
 	const char *want;
 } strings[] = {
-	{ "AuthservID \"  mx.example  \"", OFF(authserv_id), false, "  mx.example  " },
+	{ "PidFile \"  /tmp/x.pid  \"", OFF(pidfile), false, "  /tmp/x.pid  " },
 	{ "AuthservID mx.example", OFF(authserv_id), false, "mx.example" },
 	{ "AuthservID \"\"", OFF(authserv_id), false, "" },
-	{ "AuthservID a\"b", OFF(authserv_id), false, "a\"b" },
+	{ "PidFile /tmp/a\"b", OFF(pidfile), false, "/tmp/a\"b" },
 	{ "PidFile \"\"", OFF(pidfile), false, "" },
 	{ "Socket unix:/run/m.sock\r", OFF(socket), false, "unix:/run/m.sock" },
 	{ "Socket inet6:8891@[::1]", OFF(socket), false, "inet6:8891@[::1]" },
