@@ -38,6 +38,8 @@ fi
 mkvar() {
 	sed -n "s/^$1 = //p" "$top_builddir/Makefile" | head -n 1
 }
+# the literal quotes of SYSCONFDIR are meant (a C string)
+# shellcheck disable=SC2089
 cppflags="-I$top_builddir -I$top_srcdir/lib -I$top_srcdir/t/fuzz -D_GNU_SOURCE
 	-DSYSCONFDIR=\"/etc\" $(mkvar MILTER_CFLAGS) $(mkvar OPENDKIM_CFLAGS)
 	$(mkvar LIBBSD_CFLAGS) $(mkvar CRYPTO_CFLAGS) $(mkvar IDN2_CFLAGS)"
@@ -65,7 +67,7 @@ objs=""
 libok=0
 for src in "$top_srcdir"/lib/*.c; do
 	obj="$work/$(basename "$src" .c).o"
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2090
 	if ! "$CLANG" $cflags -fsanitize=fuzzer-no-link $cppflags -c -o "$obj" "$src" \
 	    >>"$work/build.log" 2>&1; then
 		libok=1
@@ -79,7 +81,7 @@ fi
 mkdir -p "$top_builddir/t/fuzz-crashes"
 for t in $targets; do
 	exe="$work/fuzz_$t"
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2090
 	if [ $libok -ne 0 ] || ! "$CLANG" $cflags -fsanitize=fuzzer $cppflags -o "$exe" \
 	    "$top_srcdir/t/fuzz/fuzz_$t.c" $objs $libs >"$work/$t.build" 2>&1; then
 		sed 's/^/# /' "$work/$t.build"
