@@ -8,7 +8,9 @@
 # /etc/resolv.conf. unbound serves the test data on 127.0.0.1:5353
 # (t/e2e/isolation-unbound.conf.in, data from t/e2e/isodata.py), two zones of it
 # DNSSEC-signed. mailauth-verify (DNSBackend unbound, DNSForwarders 127.0.0.1@5353)
-# checks messages exercising SPF include, a, mx, ptr, exists, DKIM and DMARC. The
+# checks messages exercising SPF include, a, mx, ptr, exists, DKIM and DMARC, and
+# the daemon (through miltertest and t/e2e/verify.lua, when both are there) checks
+# some of them too, from its start to its stop. The
 # verdicts must be right (so DNS went through the forwarder) and the fake resolver
 # must have logged no query. Then the same with an empty /etc/resolv.conf (glibc
 # would then ask 127.0.0.1:53 too). A control query through the C library
@@ -52,7 +54,8 @@ if [ -z "${MAILAUTH_ISO_TMP:-}" ]; then
 	    skip_all "cannot create network, mount and PID namespaces here"
 	iso_tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailauth-iso.XXXXXX") || exit 1
 	MAILAUTH_ISO_TMP=$iso_tmp
-	export MAILAUTH_ISO_TMP top_srcdir top_builddir MAILAUTH_VERIFY SYS_PYTHON3 OPENSSL
+	export MAILAUTH_ISO_TMP top_srcdir top_builddir MAILAUTH_VERIFY SYS_PYTHON3 OPENSSL \
+	    MAILAUTH MILTERTEST
 	timeout -k 5 110 unshare -mnpf --mount-proc --kill-child /bin/sh "$0"
 	rc=$?
 	rmdir "$iso_tmp" 2>/dev/null || rm -rf "$iso_tmp"
@@ -218,12 +221,53 @@ all_cases ta
 check plain a 198.18.0.20 x@a.example "spf=pass smtp.mailfrom=x@a.example" "dmarc=pass"
 is "$(fake_queries)" "$base" "empty resolv.conf: the system resolver got no query"
 
+# 3. the daemon, from start-up (libmilter, the resolver) to its stop
+if [ -x "$MAILAUTH" ] && [ -n "${MILTERTEST:-}" ] && [ -x "$MILTERTEST" ]; then
+	{
+		cat "$T/ta.conf"
+		echo "Socket inet:8891@127.0.0.1"
+		echo 'UserID ""'
+		echo "PidFile $T/mailauth.pid"
+		echo "LogLevel debug"
+	} >"$T/daemon.conf"
+	base=$(fake_queries)
+	start_daemon "$T/mailauth.log" -c "$T/daemon.conf"
+	mailauth_pid=$daemon_pid
+	wait_listening "$T/mailauth.log" "$mailauth_pid"
+	tap_ok $? "daemon: mailauth listens on inet:8891@127.0.0.1" ||
+	    bail "mailauth did not start"
+	while read -r name ip from want; do
+		rm -f "$T/mt-$name" "$T/mt-$name.ar"
+		"$MILTERTEST" -D sock=inet:8891@127.0.0.1 -D msgfile="$T/data/$name.eml" \
+		    -D ip="$ip" -D helo=mx.inc.example -D mailfrom="<$from>" \
+		    -D qid="ISO$name" -D code= -D xcode= -D text= -D out="$T/mt-$name" \
+		    -s "$e2e/verify.lua" >"$T/mt-$name.log" 2>&1
+		tap_ok $? "daemon $name: miltertest ran the session" ||
+		    diag_file "$T/mt-$name.log"
+		is "$(sed -n 's/^action=//p' "$T/mt-$name" 2>/dev/null)" accept \
+		    "daemon $name: accept"
+		has "$(tr '\r\n\t' '   ' <"$T/mt-$name.ar" 2>/dev/null)" "$want" \
+		    "daemon $name: A-R has $want"
+	done <<EOF
+inc 198.18.0.10 x@inc.example dkim=pass (2048-bit rsa-sha256, key DNSSEC-insecure)
+ptr 198.18.0.40 x@ptr.example spf=pass smtp.mailfrom=x@ptr.example
+exists 198.18.0.50 x@exists.example spf=pass smtp.mailfrom=x@exists.example
+secure 198.18.0.60 x@secure.example dkim=pass (2048-bit rsa-sha256, key DNSSEC-secure)
+bogus 198.18.0.70 x@bogus.example dkim=temperror (key failed DNSSEC validation)
+EOF
+	stop_daemon "$mailauth_pid"
+	is "$exit_status" 0 "daemon: stops on SIGTERM with exit status 0"
+	is "$(fake_queries)" "$base" "daemon: the system resolver got no query"
+else
+	skip "daemon: mailauth or miltertest not there"
+fi
+
 kill -TERM "$unbound_pid"
 wait_exit "$unbound_pid"
 tap_ok $? "unbound stopped"
 
 if [ $tap_failed -ne 0 ] || [ -n "${E2E_VERBOSE:-}" ]; then
-	for f in "$FAKELOG" "$T/unbound.log" "$T"/ta-*.err; do
+	for f in "$FAKELOG" "$T/unbound.log" "$T"/ta-*.err "$T/mailauth.log"; do
 		diag "$f:"
 		diag_file "$f"
 	done
