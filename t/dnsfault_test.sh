@@ -135,6 +135,8 @@ for mode in servfail tc malformed garbage wrongid mixed; do
 	start_mailauth "$mode" "127.0.0.1@$fake_port"
 	send "$mode" tempfail 2 pass.eml bounce@example.com
 	finish "$mode"
+	grep -q "^$mode: [0-9]* queries" "$tmp/$mode.fake.log"
+	tap_ok $? "$mode: the queries reached fakedns.py"
 	kill -TERM "$fake_pid" 2>/dev/null
 	wait "$fake_pid" 2>/dev/null
 done

@@ -6,7 +6,8 @@
 -- the shell checks the verdict in the daemon's log (one line per queue id).
 dofile(mtdir .. "/common.lua")
 
-mt.set_timeout(60)
+-- a reply waited for longer than ten times EvaluationTimeout counts as a hang
+mt.set_timeout(20)
 local count = tonumber(n) or 3
 local conn = nil
 for i = 1, count do
