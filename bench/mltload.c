@@ -291,49 +291,20 @@ load_corpus(struct opts *o, char **args, int n)
 	free(files);
 }
 
-/* io_wait - poll for ev within the timeout; false on timeout or error */
-static bool
-io_wait(int fd, short ev, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = ev };
-
-	return poll(&pfd, 1, timeout_ms) == 1;
-}
-
-/* io_write - the whole buffer; 0 ok, -1 error, -2 timeout */
+/* io_full - read or write exactly n bytes; 0 ok, -1 error/EOF, -2 timeout */
 static int
-io_write(int fd, const void *p, size_t n, int tmo)
-{
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
-
-		if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (!io_wait(fd, POLLOUT, tmo))
-				return -2;
-			continue;
-		}
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* io_read - exactly n bytes; 0 ok, -1 error/EOF, -2 timeout */
-static int
-io_read(int fd, void *p, size_t n, int tmo)
+io_full(int fd, void *p, size_t n, bool wr, int tmo)
 {
 	char *c = p;
 
 	while (n > 0) {
+		struct pollfd pfd = { .fd = fd, .events = wr ? POLLOUT : POLLIN };
 		ssize_t r;
 
-		if (!io_wait(fd, POLLIN, tmo))
+		if (poll(&pfd, 1, tmo) != 1)
 			return -2;
-		r = recv(fd, c, n, 0);
+		r = wr ? send(fd, c, n, MSG_NOSIGNAL | MSG_DONTWAIT) :
+		    recv(fd, c, n, MSG_DONTWAIT);
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (r <= 0)
@@ -354,13 +325,13 @@ pkt_send(int fd, char cmd, const void *a, size_t na, const void *b, size_t nb, i
 
 	memcpy(hd, &len, 4);
 	hd[4] = (unsigned char)cmd;
-	if ((rc = io_write(fd, hd, 5, tmo)) != 0 ||
-	    (na > 0 && (rc = io_write(fd, a, na, tmo)) != 0))
+	if ((rc = io_full(fd, hd, 5, true, tmo)) != 0 ||
+	    (na > 0 && (rc = io_full(fd, (void *)a, na, true, tmo)) != 0))
 		return rc;
-	return nb > 0 ? io_write(fd, b, nb, tmo) : 0;
+	return nb > 0 ? io_full(fd, (void *)b, nb, true, tmo) : 0;
 }
 
-/* pkt_recv - one packet; *data malloc'd (caller frees); 0 ok, -1/-2 as io_read */
+/* pkt_recv - one packet; *data malloc'd (caller frees); 0 ok, -1/-2 as io_full */
 static int
 pkt_recv(int fd, char *cmd, char **data, size_t *n, int tmo)
 {
@@ -368,13 +339,13 @@ pkt_recv(int fd, char *cmd, char **data, size_t *n, int tmo)
 	int rc;
 
 	*data = NULL;
-	if ((rc = io_read(fd, &len, 4, tmo)) != 0)
+	if ((rc = io_full(fd, &len, 4, false, tmo)) != 0)
 		return rc;
 	len = ntohl(len);
 	if (len < 1 || len > MAX_PKT)
 		return -1;
 	*data = xmalloc(len);
-	if ((rc = io_read(fd, *data, len, tmo)) != 0)
+	if ((rc = io_full(fd, *data, len, false, tmo)) != 0)
 		return rc;
 	*cmd = (*data)[0];
 	*n = len - 1;
@@ -533,107 +504,83 @@ send_macros(struct mconn *c, int stage, char cmd, const struct cmsg *m,
 /* step result: continue, or a final verdict for this message */
 enum step { S_CONT, S_SKIP, S_FINAL };
 
-/* reply - read replies to one command until a final one; apply edits to hs */
+/* edit - apply one header edit (insert, add, change/delete) to hs; false if bad */
+static bool
+edit(char cmd, const char *d, size_t n, struct hdr **hs, size_t *nhs)
+{
+	uint32_t idx = 0, k = 0;
+	const char *name = d, *val;
+	size_t at;
+
+	if (cmd != SMFIR_ADDHEADER) {
+		if (n < 4)
+			return false;
+		memcpy(&idx, d, 4);
+		idx = ntohl(idx);
+		name += 4;
+	}
+	if (name >= d + n || (val = name + strnlen(name, n - (size_t)(name - d)) + 1) >= d + n)
+		return false;
+	if (cmd != SMFIR_CHGHEADER) {	/* insert at idx (0: top) or append */
+		at = cmd == SMFIR_ADDHEADER || idx > *nhs ? *nhs : idx;
+		*hs = realloc(*hs, (*nhs + 1) * sizeof **hs);
+		memmove(&(*hs)[at + 1], &(*hs)[at], (*nhs - at) * sizeof **hs);
+		(*hs)[at].name = strdup(name);
+		(*hs)[at].value = strdup(val);
+		++*nhs;
+		return true;
+	}
+	for (at = 0; at < *nhs; at++)	/* change the idx-th field of that name */
+		if (strcasecmp((*hs)[at].name, name) == 0 && ++k == idx)
+			break;
+	if (at == *nhs)
+		return true;
+	free((*hs)[at].value);
+	(*hs)[at].value = strdup(val);
+	if (*val == '\0') {		/* empty value: delete */
+		free((*hs)[at].name);
+		free((*hs)[at].value);
+		memmove(&(*hs)[at], &(*hs)[at + 1], (*nhs - at - 1) * sizeof **hs);
+		--*nhs;
+	}
+	return true;
+}
+
+/* reply - read replies to one command until a final one; edits (eom) go to hs */
 static int
 reply(struct mconn *c, bool eom, struct hdr **hs, size_t *nhs, int *v, int tmo)
 {
 	for (;;) {
 		char cmd, *d;
 		size_t n;
-		int rc = pkt_recv(c->fd, &cmd, &d, &n, tmo);
+		int rc = pkt_recv(c->fd, &cmd, &d, &n, tmo), res = rc;
 
-		if (rc != 0) {
-			free(d);
-			return rc;
-		}
-		switch (cmd) {
-		case SMFIR_CONTINUE:
-			free(d);
-			return S_CONT;
-		case SMFIR_SKIP:
-			free(d);
-			return S_SKIP;
-		case SMFIR_ACCEPT:
-			*v = *v == V_QUARANTINE ? V_QUARANTINE : V_ACCEPT;
-			free(d);
-			return S_FINAL;
-		case SMFIR_REJECT: case SMFIR_SHUTDOWN: case SMFIR_CONN_FAIL:
-			*v = V_REJECT;
-			free(d);
-			return S_FINAL;
-		case SMFIR_TEMPFAIL:
-			*v = V_TEMPFAIL;
-			free(d);
-			return S_FINAL;
-		case SMFIR_DISCARD:
-			*v = V_DISCARD;
-			free(d);
-			return S_FINAL;
-		case SMFIR_REPLYCODE:
-			*v = n > 0 && d[0] == '4' ? V_TEMPFAIL : V_REJECT;
-			free(d);
-			return S_FINAL;
-		case SMFIR_QUARANTINE:
-			*v = V_QUARANTINE;
-			break;
-		case SMFIR_INSHEADER: case SMFIR_ADDHEADER: case SMFIR_CHGHEADER: {
-			uint32_t idx = 0;
-			const char *p = d, *name, *val;
-
-			if (!eom || (cmd != SMFIR_ADDHEADER && n < 4)) {
-				free(d);
-				return -1;
+		if (rc == 0) {
+			res = S_FINAL;
+			switch (cmd) {
+			case SMFIR_CONTINUE: res = S_CONT; break;
+			case SMFIR_SKIP: res = S_SKIP; break;
+			case SMFIR_ACCEPT: *v = *v == V_QUARANTINE ? *v : V_ACCEPT; break;
+			case SMFIR_REJECT: case SMFIR_SHUTDOWN: case SMFIR_CONN_FAIL:
+				*v = V_REJECT; break;
+			case SMFIR_TEMPFAIL: *v = V_TEMPFAIL; break;
+			case SMFIR_DISCARD: *v = V_DISCARD; break;
+			case SMFIR_REPLYCODE: *v = n > 0 && d[0] == '4' ? V_TEMPFAIL : V_REJECT;
+				break;
+			case SMFIR_QUARANTINE: *v = V_QUARANTINE; res = eom ? 1000 : -1; break;
+			case SMFIR_INSHEADER: case SMFIR_ADDHEADER: case SMFIR_CHGHEADER:
+				res = eom && edit(cmd, d, n, hs, nhs) ? 1000 : -1;
+				break;
+			case SMFIR_PROGRESS: case SMFIR_ADDRCPT: case SMFIR_DELRCPT:
+			case SMFIR_ADDRCPT_PAR: case SMFIR_CHGFROM: case SMFIR_REPLBODY:
+				res = eom ? 1000 : -1;	/* allowed at end of message */
+				break;
+			default: res = -1; break;
 			}
-			if (cmd != SMFIR_ADDHEADER) {
-				memcpy(&idx, d, 4);
-				idx = ntohl(idx);
-				p += 4;
-			}
-			name = p;
-			val = name + strnlen(name, n - (size_t)(name - d)) + 1;
-			if (val >= d + n) {
-				free(d);
-				return -1;
-			}
-			if (hs != NULL && cmd == SMFIR_CHGHEADER) {
-				uint32_t k = 0;
-
-				for (size_t i = 0; i < *nhs; i++)
-					if (strcasecmp((*hs)[i].name, name) == 0 && ++k == idx) {
-						free((*hs)[i].value);
-						if (*val == '\0') {
-							free((*hs)[i].name);
-							memmove(&(*hs)[i], &(*hs)[i + 1],
-							    (*nhs - i - 1) * sizeof **hs);
-							--*nhs;
-						} else {
-							(*hs)[i].value = strdup(val);
-						}
-						break;
-					}
-			} else if (hs != NULL) {
-				size_t at = cmd == SMFIR_ADDHEADER || idx > *nhs ? *nhs : idx;
-
-				*hs = realloc(*hs, (*nhs + 1) * sizeof **hs);
-				memmove(&(*hs)[at + 1], &(*hs)[at], (*nhs - at) * sizeof **hs);
-				(*hs)[at].name = strdup(name);
-				(*hs)[at].value = strdup(val);
-				++*nhs;
-			}
-			break;
-		}
-		case SMFIR_PROGRESS: case SMFIR_ADDRCPT: case SMFIR_DELRCPT:
-		case SMFIR_ADDRCPT_PAR: case SMFIR_CHGFROM: case SMFIR_REPLBODY:
-			if (!eom) {
-				free(d);
-				return -1;
-			}
-			break;
-		default:
-			free(d);
-			return -1;
 		}
 		free(d);
+		if (res != 1000)		/* 1000: an edit, more replies follow */
+			return res;
 	}
 }
 
@@ -653,7 +600,8 @@ step(struct mconn *c, int stage, char cmd, uint32_t nobit, uint32_t nrbit,
 		return rc;
 	if (c->steps & nrbit)
 		return S_CONT;
-	return reply(c, false, NULL, NULL, v, tmo);
+	rc = reply(c, false, NULL, NULL, v, tmo);
+	return rc == S_SKIP && cmd != SMFIC_BODY ? -1 : rc;	/* skip: body only */
 }
 
 /* content - headers, EOH, body, EOM to one milter; edits applied to hs */
