@@ -9,7 +9,8 @@
  *	(libbsd pidfile_open: a second instance is refused), remove a stale UNIX socket
  *	(only a socket nobody answers on; never another kind of file), open the
  *	listening socket through libmilter (retried for about 3 s: a previous instance
- *	may still be shutting down), set the UNIX socket's mode, write the pid file,
+ *	may still be shutting down; a TCP one gets TCP_NODELAY, inherited by accepted
+ *	connections), set the UNIX socket's mode, write the pid file,
  *	drop privileges to UserID when started as root, then smfi_main().
  *	The daemon never forks: under systemd (Type=simple) or by hand it stays in the
  *	foreground; without -f it logs to syslog only.
