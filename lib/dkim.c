@@ -103,6 +103,7 @@ struct rawsig {
 	char *value;			/* field value, cut at DKV_MAX_RAW */
 	bool junk;			/* 8-bit or control bytes in the field */
 	bool dup;			/* a tag name repeated */
+	bool badqp;			/* i= or z= with an '=' not starting "=XX" */
 };
 
 struct dkv_msg {
@@ -732,6 +733,47 @@ tag_name(const char *p, const char **start)
 	return n;
 }
 
+/* qp_fix - turn every '=' in an i= or z= value that does not start "=XX" (two
+ * uppercase hex digits, RFC 6376 2.11) into '?'; true when it changed one.
+ * libopendkim's dkim_qp_decode() steps over the end of a value ending in "=" or
+ * "=X" and reads (and copies) past its buffer: found by t/fuzz/fuzz_dkim. */
+static bool
+qp_fix(char *v, size_t len)
+{
+	bool changed = false;
+	char *p = v, *end = v + len;
+
+	while (p < end) {
+		char *stop = memchr(p, ';', (size_t)(end - p));
+		char *q = p;
+
+		if (stop == NULL)
+			stop = end;
+		while (q < stop && isspace((unsigned char)*q))
+			q++;
+		if (q < stop && (*q == 'i' || *q == 'z')) {
+			q++;
+			while (q < stop && isspace((unsigned char)*q))
+				q++;
+			if (q < stop && *q == '=') {
+				for (char *x = q + 1; x < stop; x++) {
+					if (*x != '=')
+						continue;
+					if (x + 2 < stop && isxdigit((unsigned char)x[1]) &&
+					    isxdigit((unsigned char)x[2]) &&
+					    !islower((unsigned char)x[1]) &&
+					    !islower((unsigned char)x[2]))
+						continue;
+					*x = '?';
+					changed = true;
+				}
+			}
+		}
+		p = stop + 1;
+	}
+	return changed;
+}
+
 /* has_dup_tag - RFC 6376 3.2: a tag-list with a repeated tag name is invalid */
 static bool
 has_dup_tag(const char *v)
@@ -792,6 +834,8 @@ dkv_header(struct dkv_msg *m, const char *name, const char *value)
 			buf_addc(&f, '\r');
 		buf_addc(&f, *p);
 	}
+	if (is_sig && qp_fix(f.data + strlen(name) + 1, f.len - strlen(name) - 1))
+		m->raw[m->nfields - 1].badqp = true;
 	/* a failure concerns this field only: it is reported at dkv_eom */
 	(void)dkim_header(m->dkim, (unsigned char *)f.data, f.len);
 	buf_free(&f);
@@ -1105,6 +1149,10 @@ classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct rawsig *raw,
 	}
 	if (raw != NULL && raw->junk) {
 		set_result(r, DKIMR_PERMERROR, "8-bit or control bytes in the signature field");
+		return;
+	}
+	if (raw != NULL && raw->badqp) {
+		set_result(r, DKIMR_PERMERROR, "malformed quoted-printable in i= or z=");
 		return;
 	}
 	if (raw != NULL && raw->dup) {

@@ -6,7 +6,9 @@
  * MAIL FROM bounce@example.com, which SPF passes and aligns with From example.com):
  * 10,000 header fields, a 1 MB field, 1,000 DKIM-Signature fields, NUL and 8-bit
  * bytes, bare LF line ends, no body, no header/body separator, a 60 MB body line
- * streamed in 64 KB chunks, 2,000 From fields, an empty message. The child reports
+ * streamed in 64 KB chunks, 2,000 From fields, an empty message, and DKIM i= values
+ * ending in a broken quoted-printable escape (libopendkim read past them; found by
+ * t/fuzz/fuzz_dkim, the inputs are in t/fuzz/seeds/dkim/). The child reports
  * the action, the SMTP code, whether an A-R value was made and what it says about
  * DKIM, the number of summary log lines, and the growth of its peak RSS. The parent
  * checks: a verdict (the one RFC 7489 and the defaults call for), exactly one
@@ -60,6 +62,7 @@ struct report {
 	int has_log_line;
 	int has_authres;
 	char dkim[32];		/* "dkim=..." word of the A-R value, or "" */
+	int ar_has;		/* the A-R value contains the case's ar_has text */
 	long rss_growth_kb;
 };
 
@@ -227,6 +230,34 @@ gen_many_from(struct msg *m)
 	body_line(m);
 }
 
+/* gen_qp - a DKIM-Signature whose i= ends in the quoted-printable prefix qp */
+static void
+gen_qp(struct msg *m, const char *qp)
+{
+	char v[256];
+
+	snprintf(v, sizeof v, " v=1; a=rsa-sha256; d=example.com; s=s1; h=from;\n\t"
+	    "bh=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=; b=BBBB; i=@example.com%s", qp);
+	msg_header(m, "DKIM-Signature", v);
+	msg_header(m, "From", " <bounce@example.com>");
+	msg_eoh(m);
+	body_line(m);
+}
+
+/* gen_qp_end - i= ending in "=": libopendkim read past the value (fuzz_dkim) */
+static void
+gen_qp_end(struct msg *m)
+{
+	gen_qp(m, "=");
+}
+
+/* gen_qp_digit - i= ending in "=4" */
+static void
+gen_qp_digit(struct msg *m)
+{
+	gen_qp(m, "=4");
+}
+
 /* gen_empty - no bytes at all */
 static void
 gen_empty(struct msg *m)
@@ -240,18 +271,24 @@ static const struct hcase {
 	enum action want;	/* defaults: SPF pass aligned -> accept; bad From -> reject */
 	const char *code;
 	const char *dkim;	/* expected "dkim=" word in A-R, or NULL: not checked */
+	const char *ar_has;	/* text the A-R value must contain, or NULL */
 } cases[] = {
-	{ "10,000 header fields", gen_many_fields, ACTION_ACCEPT, "", "dkim=none" },
-	{ "a 1 MB header field", gen_huge_field, ACTION_ACCEPT, "", "dkim=none" },
+	{ "10,000 header fields", gen_many_fields, ACTION_ACCEPT, "", "dkim=none", NULL },
+	{ "a 1 MB header field", gen_huge_field, ACTION_ACCEPT, "", "dkim=none", NULL },
 	{ "1,000 DKIM-Signature fields", gen_many_sigs, ACTION_ACCEPT, "",
-	  "dkim=permerror" },
-	{ "NUL and 8-bit bytes", gen_nul_8bit, ACTION_ACCEPT, "", "dkim=none" },
-	{ "bare LF line ends", gen_bare_lf, ACTION_ACCEPT, "", "dkim=none" },
-	{ "missing body", gen_no_body, ACTION_ACCEPT, "", "dkim=none" },
-	{ "no header/body separator", gen_no_separator, ACTION_ACCEPT, "", "dkim=none" },
-	{ "a 60 MB body line", gen_long_line, ACTION_ACCEPT, "", NULL },
-	{ "2,000 From fields", gen_many_from, ACTION_REJECT, "550", NULL },
-	{ "an empty message", gen_empty, ACTION_REJECT, "550", NULL },
+	  "dkim=permerror", "too many signatures" },
+	{ "NUL and 8-bit bytes", gen_nul_8bit, ACTION_ACCEPT, "", "dkim=none", NULL },
+	{ "bare LF line ends", gen_bare_lf, ACTION_ACCEPT, "", "dkim=none", NULL },
+	{ "missing body", gen_no_body, ACTION_ACCEPT, "", "dkim=none", NULL },
+	{ "no header/body separator", gen_no_separator, ACTION_ACCEPT, "", "dkim=none",
+	  NULL },
+	{ "a 60 MB body line", gen_long_line, ACTION_ACCEPT, "", NULL, NULL },
+	{ "2,000 From fields", gen_many_from, ACTION_REJECT, "550", NULL, NULL },
+	{ "an empty message", gen_empty, ACTION_REJECT, "550", NULL, NULL },
+	{ "DKIM i= ending in '='", gen_qp_end, ACTION_ACCEPT, "", "dkim=permerror",
+	  "malformed quoted-printable" },
+	{ "DKIM i= ending in '=4'", gen_qp_digit, ACTION_ACCEPT, "", "dkim=permerror",
+	  "malformed quoted-printable" },
 };
 
 /* peak_rss_kb - this process's peak resident set */
@@ -311,6 +348,8 @@ run_child(struct engine *eng, const struct hcase *hc, int fd)
 	r.has_log_line = v.log_line != NULL;
 	r.has_authres = v.authres != NULL;
 	dkim_word(v.authres, r.dkim, sizeof r.dkim);
+	r.ar_has = hc->ar_has != NULL && v.authres != NULL &&
+	    strstr(v.authres, hc->ar_has) != NULL;
 	msg_verdict_clear(&v);
 	msg_free(m);
 	if (write(fd, &r, sizeof r) != (ssize_t)sizeof r)
@@ -358,6 +397,8 @@ run_case(struct engine *eng, const struct hcase *hc)
 		is_string(hc->dkim, r.dkim, "%s: DKIM result", hc->name);
 	else if (r.dkim[0] != '\0')
 		diag("%s: %s", hc->name, r.dkim);
+	if (hc->ar_has != NULL)
+		ok(r.ar_has, "%s: A-R says \"%s\"", hc->name, hc->ar_has);
 	ok(r.rss_growth_kb >= 0 && r.rss_growth_kb < RSS_BOUND_KB,
 	    "%s: peak RSS grew %ld KB (bound %ld KB)", hc->name, r.rss_growth_kb,
 	    RSS_BOUND_KB);
