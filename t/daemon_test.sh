@@ -8,7 +8,7 @@ if [ ! -x "$MAILAUTH" ]; then
 	echo "1..0 # SKIP $MAILAUTH not built"
 	exit 0
 fi
-tmp=$(make_tmp)
+make_tmp
 mtdir=$top_srcdir/t/milter
 
 # answers_as PORT ID - a milter session gets an A-R with this authserv-id

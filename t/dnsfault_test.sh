@@ -21,8 +21,7 @@ if ! "$SYS_PYTHON3" -c 'import socket' 2>/dev/null; then
 	echo "1..0 # SKIP no $SYS_PYTHON3"
 	exit 0
 fi
-tmp=$(make_tmp)
-lib_tmp=$tmp	# make_tmp ran in a subshell: let lib_cleanup remove it
+make_tmp
 fakedns=$top_srcdir/t/fuzz/fakedns.py
 # seconds a whole miltertest run may take before it counts as hung: far above the
 # 2 s per milter step the configuration allows

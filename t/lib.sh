@@ -94,11 +94,12 @@ lib_cleanup() {
 trap lib_cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
-# make_tmp - a private temporary directory, readable by an unprivileged daemon
+# make_tmp - a private temporary directory, readable by an unprivileged daemon;
+# sets tmp and lib_tmp (call it directly, not in $(...): lib_cleanup removes lib_tmp)
 make_tmp() {
 	lib_tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailauth-test.XXXXXX") || exit 1
 	chmod 0755 "$lib_tmp"
-	echo "$lib_tmp"
+	tmp=$lib_tmp
 }
 
 # free_port - a TCP port on 127.0.0.1 that nobody listens on right now

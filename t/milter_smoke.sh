@@ -14,7 +14,7 @@ if [ ! -x "$MAILAUTH" ]; then
 	echo "1..0 # SKIP $MAILAUTH not built"
 	exit 0
 fi
-tmp=$(make_tmp)
+make_tmp
 mtdir=$top_srcdir/t/milter
 data=$TDATA/milter
 conf=$tmp/mailauth.conf

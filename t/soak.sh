@@ -20,8 +20,7 @@ if [ ! -x "$MAILAUTH" ]; then
 	echo "1..0 # SKIP $MAILAUTH not built"
 	exit 0
 fi
-tmp=$(make_tmp)
-lib_tmp=$tmp	# make_tmp ran in a subshell: let lib_cleanup remove it
+make_tmp
 if [ ! -x "$MLTLOAD" ]; then
 	MLTLOAD=$tmp/mltload
 	if ! ${CC:-cc} -std=gnu11 -O2 -pthread -o "$MLTLOAD" \

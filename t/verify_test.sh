@@ -16,7 +16,7 @@ if [ ! -x "$MAILAUTH_VERIFY" ]; then
 fi
 data=$TDATA/message
 zone=$data/test.zone
-tmp=$(make_tmp)
+make_tmp
 conf=$tmp/mailauth.conf
 cat >"$conf" <<EOF
 # written by verify_test.sh: used by mailauth-verify and by the daemon
