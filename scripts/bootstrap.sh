@@ -18,7 +18,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 	libmilter-dev libssl-dev libopendkim-dev libspf2-dev libopendmarc-dev
 	libbsd-dev libunbound-dev libidn2-dev libyaml-dev
 	publicsuffix dns-root-data miltertest
-	postfix swaks unbound python3-dkim python3-nacl
+	postfix swaks unbound python3-dkim python3-nacl python3-dnspython
+	python3-cryptography iproute2 openssl
 	clang libclang-rt-14-dev"
 
 need_root() {
