@@ -286,6 +286,18 @@ strip_brackets(const char *s)
 	return xstrndup(s, len);
 }
 
+/* spf_outcome_copy - a deep copy of an SPF outcome */
+static void
+spf_outcome_copy(struct spf_outcome *dst, const struct spf_outcome *src)
+{
+	*dst = *src;
+	dst->domain = src->domain != NULL ? xstrdup(src->domain) : NULL;
+	dst->sender = src->sender != NULL ? xstrdup(src->sender) : NULL;
+	dst->helo = src->helo != NULL ? xstrdup(src->helo) : NULL;
+	dst->ip = src->ip != NULL ? xstrdup(src->ip) : NULL;
+	dst->reason = src->reason != NULL ? xstrdup(src->reason) : NULL;
+}
+
 /* msg_envfrom - start a message: SPF for HELO and MAIL FROM */
 bool
 msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
@@ -303,8 +315,14 @@ msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
 		spf_check(m->e->spf, &m->dns, m->ip, m->helo, "", true, &m->spf_helo);
 		m->spf_helo_done = true;
 	}
-	spf_check(m->e->spf, &m->dns, m->ip, m->helo != NULL ? m->helo : "",
-	    m->mailfrom, false, &m->spf_mail);
+	if (m->mailfrom[0] == '\0' && m->spf_helo_done) {
+		/* MAIL FROM:<> checks postmaster@HELO: the HELO result, no more DNS */
+		spf_outcome_copy(&m->spf_mail, &m->spf_helo);
+		m->spf_mail.null_sender = true;
+	} else {
+		spf_check(m->e->spf, &m->dns, m->ip, m->helo != NULL ? m->helo : "",
+		    m->mailfrom, false, &m->spf_mail);
+	}
 	m->spf_done = true;
 	if (m->cfg->spf_reject_at_mailfrom && m->spf_mail.result == SPFR_FAIL &&
 	    !m->cfg->monitor_only && !m->tag_only_host) {
