@@ -132,6 +132,11 @@ struct dns_resolver *dns_unbound_open(const struct config *cfg, struct buf *err)
 /* For tests only: the unbound backend answering from a static root zone that holds
  * just these records (ub_ctx_data_add syntax, NULL-terminated), no network. */
 struct dns_resolver *dns_unbound_open_local(const char *const *rrs, struct buf *err);
+/* For tests only: the unbound backend's answer cache (lib/dns_unbound.c): hits so
+ * far, capacity (0: off), and a forward shift of its clock. No-ops for others. */
+unsigned long dns_unbound_cache_hits(struct dns_resolver *r);
+void dns_unbound_cache_limit(struct dns_resolver *r, size_t max);
+void dns_unbound_cache_advance(struct dns_resolver *r, unsigned seconds);
 struct dns_resolver *dns_open(const struct config *cfg, struct buf *err);	/* by DNSBackend */
 void dns_resolver_free(struct dns_resolver *r);
 

@@ -4,6 +4,9 @@
  *	struct dns_resolver *dns_unbound_open(const struct config *cfg, struct buf *err);
  *	struct dns_resolver *dns_unbound_open_local(const char *const *rrs,
  *	    struct buf *err);
+ *	unsigned long dns_unbound_cache_hits(struct dns_resolver *r);
+ *	void dns_unbound_cache_limit(struct dns_resolver *r, size_t max);
+ *	void dns_unbound_cache_advance(struct dns_resolver *r, unsigned seconds);
  * DESCRIPTION
  *	One ub_ctx per resolver, in libunbound's thread mode (ub_ctx_async 1); its cache
  *	is shared by every message. Nothing is read implicitly: no /etc/resolv.conf, no
@@ -28,6 +31,18 @@
  *	no data -> DNS_NODATA. RDATA is decoded from result->data (TXT length-prefixed
  *	strings, MX preference + name, PTR/CNAME names as dotted text of the raw label
  *	bytes); malformed RDATA, or a name with '.' or NUL inside a label, is skipped. CNAMEs are followed by libunbound.
+ *
+ *	Answer cache: in front of libunbound, so that a repeated question costs no
+ *	thread hand-off. Key (normalized name, qtype); value a deep copy of the answer
+ *	(records in order, TXT strings, sec). DNS_OK is kept for the smallest record
+ *	TTL, at most 300 s; NXDOMAIN/NODATA for the negative TTL libunbound reports, at
+ *	most 60 s; TEMPFAIL, PERMFAIL (and so BOGUS) and TTL 0 never. A hit returns a
+ *	fresh copy, exactly the answer that was stored (TTLs as first received). One
+ *	mutex guards a hash table of at most CACHE_MAX entries, kept in insertion order:
+ *	a full cache drops its oldest entry; expired entries go when met. Times are
+ *	CLOCK_MONOTONIC. The cache belongs to the resolver and goes with it.
+ *	dns_unbound_cache_hits/limit/advance are for tests: the number of hits, the
+ *	capacity (0 turns the cache off), and a shift of the cache's clock.
  *
  *	dns_unbound_open_local() is for tests: a static root zone holding only the given
  *	records (ub_ctx_data_add syntax), so the real code path runs without a network.
@@ -65,7 +80,32 @@ struct ubq {
 	struct ub_result *res;
 };
 
+#define CACHE_MAX	8192
+#define CACHE_BUCKETS	16384		/* power of two */
+#define CACHE_TTL_MAX	300
+#define CACHE_NEG_MAX	60
+
+struct centry {
+	struct centry *hnext;		/* bucket chain */
+	struct centry *older, *newer;	/* insertion order */
+	uint64_t hash;
+	int qtype;
+	int64_t expires;		/* ns, CLOCK_MONOTONIC + skew */
+	struct dns_answer *a;
+	char name[];
+};
+
+struct acache {
+	pthread_mutex_t mu;
+	struct centry **bucket;
+	struct centry *oldest, *newest;
+	size_t n, max;
+	int64_t skew;			/* ns added to the clock (tests) */
+	unsigned long hits;
+};
+
 struct ubres {
+	struct acache cache;
 	struct ub_ctx *ctx;
 	pthread_mutex_t mu;
 	pthread_condattr_t cattr;
@@ -90,6 +130,185 @@ ubq_free(struct ubq *q)
 	if (q->res != NULL)
 		ub_resolve_free(q->res);
 	free(q);
+}
+
+/* cache_now - the cache's clock in ns: CLOCK_MONOTONIC plus the test skew */
+static int64_t
+cache_now(const struct acache *c)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + c->skew;
+}
+
+/* cache_hash - FNV-1a of the name and the type */
+static uint64_t
+cache_hash(const char *name, int qtype)
+{
+	uint64_t h = 14695981039346656037ULL;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	h = (h ^ (unsigned)(qtype & 0xff)) * 1099511628211ULL;
+	h = (h ^ (unsigned)((qtype >> 8) & 0xff)) * 1099511628211ULL;
+	return h;
+}
+
+/* answer_dup - a deep copy of an answer: status, type, sec, records in order */
+static struct dns_answer *
+answer_dup(const struct dns_answer *a)
+{
+	struct dns_answer *d = dns_answer_new(a->status, a->qtype);
+	size_t i;
+
+	d->sec = a->sec;
+	for (i = 0; i < a->n; i++)
+		dns_rr_copy(dns_answer_add(d), &a->rr[i], a->qtype);
+	return d;
+}
+
+/* cache_init - an empty cache of CACHE_MAX entries */
+static void
+cache_init(struct acache *c)
+{
+	pthread_mutex_init(&c->mu, NULL);
+	c->bucket = xcalloc(CACHE_BUCKETS, sizeof *c->bucket);
+	c->max = CACHE_MAX;
+}
+
+/* cache_drop - unlink an entry from its bucket and the order list, free it
+ * (mutex held) */
+static void
+cache_drop(struct acache *c, struct centry *e)
+{
+	struct centry **pp = &c->bucket[e->hash & (CACHE_BUCKETS - 1)];
+
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	if (e->older != NULL)
+		e->older->newer = e->newer;
+	else
+		c->oldest = e->newer;
+	if (e->newer != NULL)
+		e->newer->older = e->older;
+	else
+		c->newest = e->older;
+	c->n--;
+	dns_answer_free(e->a);
+	free(e);
+}
+
+/* cache_find - the entry for (name, qtype), or NULL (mutex held) */
+static struct centry *
+cache_find(struct acache *c, const char *name, int qtype, uint64_t h)
+{
+	struct centry *e;
+
+	for (e = c->bucket[h & (CACHE_BUCKETS - 1)]; e != NULL; e = e->hnext)
+		if (e->hash == h && e->qtype == qtype && strcmp(e->name, name) == 0)
+			return e;
+	return NULL;
+}
+
+/* cache_get - a fresh copy of the cached answer, or NULL; drops an expired one */
+static struct dns_answer *
+cache_get(struct acache *c, const char *name, int qtype)
+{
+	uint64_t h = cache_hash(name, qtype);
+	struct dns_answer *a = NULL;
+	struct centry *e;
+
+	pthread_mutex_lock(&c->mu);
+	if (c->bucket != NULL && (e = cache_find(c, name, qtype, h)) != NULL) {
+		if (e->expires > cache_now(c)) {
+			a = answer_dup(e->a);
+			c->hits++;
+		} else
+			cache_drop(c, e);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return a;
+}
+
+/* cache_ttl - how long an answer may be kept (s), from the TTL libunbound gave for
+ * a negative answer; 0: never */
+static uint32_t
+cache_ttl(const struct dns_answer *a, uint32_t negttl)
+{
+	uint32_t ttl = CACHE_TTL_MAX;
+	size_t i;
+
+	switch (a->status) {
+	case DNS_OK:
+		for (i = 0; i < a->n; i++)
+			if (a->rr[i].ttl < ttl)
+				ttl = a->rr[i].ttl;
+		return a->n > 0 ? ttl : 0;
+	case DNS_NXDOMAIN:
+	case DNS_NODATA:
+		return negttl < CACHE_NEG_MAX ? negttl : CACHE_NEG_MAX;
+	default:
+		return 0;
+	}
+}
+
+/* cache_put - keep a copy of a for ttl seconds (replacing an older entry for the
+ * same question); a full cache drops its oldest entry first */
+static void
+cache_put(struct acache *c, const char *name, int qtype, const struct dns_answer *a,
+    uint32_t ttl)
+{
+	uint64_t h = cache_hash(name, qtype);
+	size_t len = strlen(name);
+	struct centry *e, *old;
+	struct centry **head;
+
+	if (ttl == 0 || a->sec == DNSSEC_BOGUS)
+		return;
+	e = xcalloc(1, sizeof *e + len + 1);
+	memcpy(e->name, name, len + 1);
+	e->hash = h;
+	e->qtype = qtype;
+	e->a = answer_dup(a);
+	pthread_mutex_lock(&c->mu);
+	if (c->bucket == NULL || c->max == 0) {
+		pthread_mutex_unlock(&c->mu);
+		dns_answer_free(e->a);
+		free(e);
+		return;
+	}
+	e->expires = cache_now(c) + (int64_t)ttl * 1000000000;
+	if ((old = cache_find(c, name, qtype, h)) != NULL)
+		cache_drop(c, old);
+	while (c->n >= c->max && c->oldest != NULL)
+		cache_drop(c, c->oldest);
+	head = &c->bucket[h & (CACHE_BUCKETS - 1)];
+	e->hnext = *head;
+	*head = e;
+	e->older = c->newest;
+	if (c->newest != NULL)
+		c->newest->newer = e;
+	else
+		c->oldest = e;
+	c->newest = e;
+	c->n++;
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* cache_free - every entry, the table and the mutex */
+static void
+cache_free(struct acache *c)
+{
+	if (c->bucket == NULL)
+		return;
+	while (c->oldest != NULL)
+		cache_drop(c, c->oldest);
+	free(c->bucket);
+	c->bucket = NULL;
+	pthread_mutex_destroy(&c->mu);
 }
 
 /* unlink_abandoned - take q off the abandoned list (mutex held) */
@@ -228,11 +447,13 @@ rdata_decode(struct dns_rr *rr, int qtype, const unsigned char *p, size_t len)
 
 /* convert - a libunbound result as our answer */
 static struct dns_answer *
-convert(const struct ubres *b, int qtype, int err, const struct ub_result *res)
+convert(const struct ubres *b, int qtype, int err, const struct ub_result *res,
+    uint32_t *ttlp)
 {
 	struct dns_answer *a;
 	size_t i;
 
+	*ttlp = 0;
 	if (err != 0 || res == NULL)
 		return dns_answer_new(err == UB_SYNTAX ? DNS_PERMFAIL : DNS_TEMPFAIL, qtype);
 	a = dns_answer_new(DNS_NODATA, qtype);
@@ -246,6 +467,7 @@ convert(const struct ubres *b, int qtype, int err, const struct ub_result *res)
 		a->status = DNS_TEMPFAIL;
 		return a;
 	}
+	*ttlp = res->ttl > 0 ? (uint32_t)res->ttl : 0;
 	switch (res->rcode) {
 	case ns_r_noerror:
 		break;
@@ -282,10 +504,11 @@ convert(const struct ubres *b, int qtype, int err, const struct ub_result *res)
 	return a;
 }
 
-/* ub_ask - one asynchronous query waited for until the deadline; NULL on timeout */
+/* ub_ask - one asynchronous query waited for until the deadline; NULL on timeout;
+ * *ttlp: the result's TTL */
 static struct dns_answer *
 ub_ask(struct ubres *b, const char *name, int qtype, const struct timespec *deadline,
-    int *rcp)
+    int *rcp, uint32_t *ttlp)
 {
 	struct ubq *q;
 	struct dns_answer *a;
@@ -320,7 +543,7 @@ ub_ask(struct ubres *b, const char *name, int qtype, const struct timespec *dead
 		return NULL;
 	}
 	pthread_mutex_unlock(&b->mu);
-	a = convert(b, qtype, q->err, q->res);
+	a = convert(b, qtype, q->err, q->res, ttlp);
 	ubq_free(q);
 	return a;
 }
@@ -346,13 +569,19 @@ escape_name(const char *name, char *out, size_t outlen)
 static struct dns_answer *
 ub_query(void *be, const char *name, int qtype, const struct timespec *deadline)
 {
+	struct ubres *b = be;
 	struct dns_answer *a;
 	char text[253 * 4 + 2];
+	uint32_t ttl = 0;
 	int rc = 0;
 
-	escape_name(name, text, sizeof text);
-	if ((a = ub_ask(be, text, qtype, deadline, &rc)) != NULL)
+	if ((a = cache_get(&b->cache, name, qtype)) != NULL)
 		return a;
+	escape_name(name, text, sizeof text);
+	if ((a = ub_ask(b, text, qtype, deadline, &rc, &ttl)) != NULL) {
+		cache_put(&b->cache, name, qtype, a, cache_ttl(a, ttl));
+		return a;
+	}
 	if (rc != 0)
 		log_msg(LOG_WARNING, "dns: ub_resolve_async %s: %s", text, ub_strerror(rc));
 	return dns_answer_new(rc == UB_SYNTAX ? DNS_PERMFAIL : DNS_TEMPFAIL, qtype);
@@ -382,6 +611,7 @@ ub_destroy(void *be)
 		close(b->stop[1]);
 	pthread_condattr_destroy(&b->cattr);
 	pthread_mutex_destroy(&b->mu);
+	cache_free(&b->cache);
 	free(b);
 }
 
@@ -393,6 +623,7 @@ ub_new(struct buf *err)
 	int rc;
 
 	b->stop[0] = b->stop[1] = -1;
+	cache_init(&b->cache);
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_condattr_init(&b->cattr);
 	pthread_condattr_setclock(&b->cattr, CLOCK_MONOTONIC);
@@ -418,6 +649,7 @@ ub_start(struct ubres *b, struct buf *err)
 	sigset_t all, old;
 	struct timespec dl;
 	struct dns_answer *a;
+	uint32_t ttl;
 	int rc;
 
 	if (pipe(b->stop) < 0) {
@@ -438,7 +670,7 @@ ub_start(struct ubres *b, struct buf *err)
 	clock_gettime(CLOCK_MONOTONIC, &dl);
 	dl.tv_sec += 5;
 	rc = 0;
-	a = ub_ask(b, "localhost", ns_t_a, &dl, &rc);	/* a built-in local zone */
+	a = ub_ask(b, "localhost", ns_t_a, &dl, &rc, &ttl);	/* a built-in local zone */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	dns_answer_free(a);
 	if (rc != 0) {
@@ -513,4 +745,57 @@ dns_unbound_open_local(const char *const *rrs, struct buf *err)
 			return NULL;
 		}
 	return ub_start(b, err);
+}
+
+/* unbound_cache - the cache of an unbound resolver, or NULL for another backend */
+static struct acache *
+unbound_cache(struct dns_resolver *r)
+{
+	if (r == NULL || r->ops != &unbound_ops)
+		return NULL;
+	return &((struct ubres *)r->be)->cache;
+}
+
+/* dns_unbound_cache_hits - tests only: answers served from the cache so far */
+unsigned long
+dns_unbound_cache_hits(struct dns_resolver *r)
+{
+	struct acache *c = unbound_cache(r);
+	unsigned long n;
+
+	if (c == NULL)
+		return 0;
+	pthread_mutex_lock(&c->mu);
+	n = c->hits;
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
+/* dns_unbound_cache_limit - tests only: at most max entries (0: off), dropping the
+ * oldest beyond that */
+void
+dns_unbound_cache_limit(struct dns_resolver *r, size_t max)
+{
+	struct acache *c = unbound_cache(r);
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->max = max;
+	while (c->n > c->max && c->oldest != NULL)
+		cache_drop(c, c->oldest);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* dns_unbound_cache_advance - tests only: move the cache's clock forward */
+void
+dns_unbound_cache_advance(struct dns_resolver *r, unsigned seconds)
+{
+	struct acache *c = unbound_cache(r);
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->skew += (int64_t)seconds * 1000000000;
+	pthread_mutex_unlock(&c->mu);
 }

@@ -854,6 +854,7 @@ test_unbound_local(void)
 	}
 
 	test_threads(r, ub_cases, NELEM(ub_cases), 50, "unbound");
+	dns_unbound_cache_limit(r, 0);	/* every race query goes to libunbound */
 	for (i = 0; i < NELEM(args); i++) {
 		args[i] = (struct race_arg){ r, 600, 0, 0, 0 };
 		if (pthread_create(&tid[i], NULL, race_main, &args[i]) != 0)
@@ -877,6 +878,268 @@ test_unbound_local(void)
 	ok(r == NULL && err.len > 0, "unbound local: bad record refused with a reason");
 	dns_resolver_free(r);
 	buf_free(&err);
+}
+
+/* same_answer - a and b equal field by field (status, type, sec, every record in
+ * order, TXT strings and lengths) and sharing no memory; the first difference is
+ * described in why */
+static bool
+same_answer(const struct dns_answer *a, const struct dns_answer *b, struct buf *why)
+{
+	size_t i, k;
+
+	buf_reset(why);
+	if (a == NULL || b == NULL || a == b) {
+		buf_adds(why, "missing or shared answer");
+		return false;
+	}
+	if (a->status != b->status || a->qtype != b->qtype || a->sec != b->sec ||
+	    a->n != b->n) {
+		buf_printf(why, "status %d/%d qtype %d/%d sec %d/%d n %zu/%zu", a->status,
+		    b->status, a->qtype, b->qtype, a->sec, b->sec, a->n, b->n);
+		return false;
+	}
+	if (a->n > 0 && a->rr == b->rr) {
+		buf_adds(why, "records shared");
+		return false;
+	}
+	for (i = 0; i < a->n; i++) {
+		const struct dns_rr *x = &a->rr[i], *y = &b->rr[i];
+		bool same = x->ttl == y->ttl;
+
+		switch (a->qtype) {
+		case ns_t_a:
+			same = same && memcmp(&x->u.a, &y->u.a, sizeof x->u.a) == 0;
+			break;
+		case ns_t_aaaa:
+			same = same && memcmp(&x->u.aaaa, &y->u.aaaa, sizeof x->u.aaaa) == 0;
+			break;
+		case ns_t_mx:
+			same = same && x->u.mx.pref == y->u.mx.pref &&
+			    strcmp(x->u.mx.host, y->u.mx.host) == 0;
+			break;
+		case ns_t_ptr:
+		case ns_t_cname:
+			same = same && strcmp(x->u.host, y->u.host) == 0;
+			break;
+		case ns_t_txt:
+			same = same && x->u.txt.len == y->u.txt.len &&
+			    x->u.txt.data != y->u.txt.data &&
+			    memcmp(x->u.txt.data, y->u.txt.data, x->u.txt.len + 1) == 0 &&
+			    x->u.txt.nstrings == y->u.txt.nstrings &&
+			    x->u.txt.strings != y->u.txt.strings &&
+			    x->u.txt.lens != y->u.txt.lens;
+			for (k = 0; same && k < x->u.txt.nstrings; k++)
+				same = x->u.txt.lens[k] == y->u.txt.lens[k] &&
+				    x->u.txt.strings[k] != y->u.txt.strings[k] &&
+				    memcmp(x->u.txt.strings[k], y->u.txt.strings[k],
+				    x->u.txt.lens[k] + 1) == 0;
+			break;
+		default:
+			same = false;
+		}
+		if (!same) {
+			buf_printf(why, "record %zu differs", i);
+			return false;
+		}
+	}
+	return true;
+}
+
+static const char *const cache_records[] = {
+	"test. 3600 IN SOA ns.test. host.test. 1 3600 600 86400 3600",
+	"c.test. 300 IN TXT \"v=spf1 \" \"a\\000b\" \"\" \"\\255\"",
+	"c.test. 300 IN TXT \"second\"",
+	"c.test. 300 IN MX 10 mx1.c.test.",
+	"c.test. 300 IN MX 20 mx2.c.test.",
+	"c.test. 300 IN A 192.0.2.7",
+	"c.test. 300 IN AAAA 2001:db8::7",
+	"7.2.0.192.in-addr.arpa. 300 IN PTR c.test.",
+	"long.c.test. 86400 IN TXT \"long\"",
+	"short.c.test. 10 IN TXT \"short\"",
+	"zero.c.test. 0 IN TXT \"zero\"",
+	"e1.c.test. 300 IN A 192.0.2.11",
+	"e2.c.test. 300 IN A 192.0.2.12",
+	"e3.c.test. 300 IN A 192.0.2.13",
+	NULL,
+};
+
+static const struct cache_case {
+	struct qcase q;
+	bool cached;
+} cache_cases[] = {
+	{ { "c.test", ns_t_txt, DNS_OK, NULL }, true },	/* two records, any order */
+	{ { "c.test", ns_t_mx, DNS_OK, NULL }, true },
+	{ { "c.test", ns_t_a, DNS_OK, "192.0.2.7" }, true },
+	{ { "c.test", ns_t_aaaa, DNS_OK, "2001:db8::7" }, true },
+	{ { "7.2.0.192.in-addr.arpa", ns_t_ptr, DNS_OK, "c.test" }, true },
+	{ { "long.c.test", ns_t_txt, DNS_OK, "\"long\"" }, true },
+	{ { "nosuch.c.test", ns_t_txt, DNS_NXDOMAIN, NULL }, true },
+	{ { "long.c.test", ns_t_a, DNS_NODATA, NULL }, true },
+	{ { "zero.c.test", ns_t_txt, DNS_OK, "\"zero\"" }, false },	/* TTL 0 */
+};
+
+static const struct qcase cache_thread_cases[] = {
+	{ "c.test", ns_t_a, DNS_OK, "192.0.2.7" },
+	{ "C.TEST.", ns_t_a, DNS_OK, "192.0.2.7" },
+	{ "c.test", ns_t_aaaa, DNS_OK, "2001:db8::7" },
+	{ "7.2.0.192.in-addr.arpa", ns_t_ptr, DNS_OK, "c.test" },
+	{ "long.c.test", ns_t_txt, DNS_OK, "\"long\"" },
+	{ "zero.c.test", ns_t_txt, DNS_OK, "\"zero\"" },
+	{ "e1.c.test", ns_t_a, DNS_OK, "192.0.2.11" },
+	{ "e2.c.test", ns_t_a, DNS_OK, "192.0.2.12" },
+	{ "e3.c.test", ns_t_a, DNS_OK, "192.0.2.13" },
+	{ "gone.c.test", ns_t_txt, DNS_NXDOMAIN, NULL },
+	{ "long.c.test", ns_t_a, DNS_NODATA, NULL },
+};
+
+/* ask - one query through a fresh session; the answer (caller frees) */
+static struct dns_answer *
+ask(struct dns_resolver *r, const char *name, int qtype)
+{
+	struct dns_session s;
+	struct dns_answer *a = NULL;
+
+	dns_session_init(&s, r, 5000);
+	dns_query(&s, name, qtype, &a);
+	return a;
+}
+
+/* cached_after - whether a query of name/qtype is now a cache hit; *st its status */
+static bool
+cached_after(struct dns_resolver *r, const char *name, int qtype, int *st)
+{
+	unsigned long before = dns_unbound_cache_hits(r);
+	struct dns_answer *a = ask(r, name, qtype);
+
+	*st = a->status;
+	dns_answer_free(a);
+	return dns_unbound_cache_hits(r) == before + 1;
+}
+
+/* test_unbound_cache - the unbound backend's answer cache */
+static void
+test_unbound_cache(void)
+{
+	struct dns_answer *miss[NELEM(cache_cases)], *hit[NELEM(cache_cases)];
+	struct buf err, why, got;
+	struct dns_resolver *r;
+	unsigned long h;
+	size_t i;
+	int st;
+
+	buf_init(&err);
+	buf_init(&why);
+	buf_init(&got);
+	r = dns_unbound_open_local(cache_records, &err);
+	if (!ok(r != NULL, "cache: unbound local resolver opens")) {
+		diag("%s", buf_str(&err));
+		buf_free(&err);
+		return;
+	}
+	is_int(0, dns_unbound_cache_hits(r), "cache: no hit before any query");
+	for (i = 0; i < NELEM(cache_cases); i++) {
+		const struct cache_case *c = &cache_cases[i];
+
+		h = dns_unbound_cache_hits(r);
+		miss[i] = ask(r, c->q.name, c->q.qtype);
+		is_int(h, dns_unbound_cache_hits(r), "cache: first %s/%d is a miss",
+		    c->q.name, c->q.qtype);
+		is_int(c->q.want, miss[i]->status, "cache: %s/%d status", c->q.name,
+		    c->q.qtype);
+		if (c->q.text != NULL) {
+			buf_reset(&got);
+			render_answer(&got, miss[i]);
+			is_string(c->q.text, buf_str(&got), "cache: %s/%d records",
+			    c->q.name, c->q.qtype);
+		}
+		hit[i] = ask(r, c->q.name, c->q.qtype);
+		is_int(h + (c->cached ? 1 : 0), dns_unbound_cache_hits(r),
+		    "cache: second %s/%d %s", c->q.name, c->q.qtype,
+		    c->cached ? "is a hit" : "is not cached");
+		ok(same_answer(miss[i], hit[i], &why), "cache: %s/%d same on hit and miss%s%s",
+		    c->q.name, c->q.qtype, why.len ? ": " : "", buf_str(&why));
+	}
+	/* the multi-record answers, checked for content (either record order) */
+	buf_reset(&got);
+	render_answer(&got, miss[0]);
+	ok(strcmp(buf_str(&got), "\"v=spf1 \" \"a\\000b\" \"\" \"\\255\" | \"second\"") == 0 ||
+	    strcmp(buf_str(&got), "\"second\" | \"v=spf1 \" \"a\\000b\" \"\" \"\\255\"") == 0,
+	    "cache: TXT multi-string records (%s)", buf_str(&got));
+	ok(miss[0]->n == 2 && (miss[0]->rr[0].u.txt.nstrings == 4 ||
+	    miss[0]->rr[1].u.txt.nstrings == 4), "cache: TXT 4 strings kept");
+	buf_reset(&got);
+	render_answer(&got, miss[1]);
+	ok(strcmp(buf_str(&got), "10 mx1.c.test | 20 mx2.c.test") == 0 ||
+	    strcmp(buf_str(&got), "20 mx2.c.test | 10 mx1.c.test") == 0,
+	    "cache: MX records (%s)", buf_str(&got));
+
+	/* with the cache off every answer is a fresh one: the same as the hits */
+	dns_unbound_cache_limit(r, 0);
+	h = dns_unbound_cache_hits(r);
+	for (i = 0; i < NELEM(cache_cases); i++) {
+		struct dns_answer *fresh = ask(r, cache_cases[i].q.name,
+		    cache_cases[i].q.qtype);
+
+		ok(same_answer(fresh, hit[i], &why), "cache: %s/%d hit equals a fresh query%s%s",
+		    cache_cases[i].q.name, cache_cases[i].q.qtype, why.len ? ": " : "",
+		    buf_str(&why));
+		dns_answer_free(fresh);
+		dns_answer_free(miss[i]);
+		dns_answer_free(hit[i]);
+	}
+	is_int(h, dns_unbound_cache_hits(r), "cache: off: no hit");
+	dns_unbound_cache_limit(r, 8192);
+
+	/* expiry on the cache's own clock, moved forward: margins of seconds */
+	ok(!cached_after(r, "short.c.test", ns_t_txt, &st), "cache: TTL 10: miss");
+	dns_unbound_cache_advance(r, 5);
+	ok(cached_after(r, "short.c.test", ns_t_txt, &st), "cache: TTL 10, 5 s on: hit");
+	dns_unbound_cache_advance(r, 10);
+	ok(!cached_after(r, "short.c.test", ns_t_txt, &st) && st == DNS_OK,
+	    "cache: TTL 10, 15 s on: expired, asked again, DNS_OK");
+	ok(cached_after(r, "short.c.test", ns_t_txt, &st), "cache: kept again");
+
+	ok(!cached_after(r, "long.c.test", ns_t_txt, &st), "cache: TTL 86400: miss");
+	dns_unbound_cache_advance(r, 290);
+	ok(cached_after(r, "long.c.test", ns_t_txt, &st), "cache: TTL 86400, 290 s on: hit");
+	dns_unbound_cache_advance(r, 20);
+	ok(!cached_after(r, "long.c.test", ns_t_txt, &st) && st == DNS_OK,
+	    "cache: TTL 86400 capped at 300 s: expired at 310 s");
+
+	ok(!cached_after(r, "gone.c.test", ns_t_txt, &st) && st == DNS_NXDOMAIN,
+	    "cache: NXDOMAIN: miss");
+	dns_unbound_cache_advance(r, 50);
+	ok(cached_after(r, "gone.c.test", ns_t_txt, &st) && st == DNS_NXDOMAIN,
+	    "cache: NXDOMAIN, 50 s on: hit");
+	dns_unbound_cache_advance(r, 20);
+	ok(!cached_after(r, "gone.c.test", ns_t_txt, &st) && st == DNS_NXDOMAIN,
+	    "cache: NXDOMAIN (negative TTL 3600) capped at 60 s: expired at 70 s");
+
+	/* bounded: with room for 2 the oldest goes */
+	dns_unbound_cache_limit(r, 2);
+	ok(!cached_after(r, "e1.c.test", ns_t_a, &st), "cache: limit 2: e1 miss");
+	ok(!cached_after(r, "e2.c.test", ns_t_a, &st), "cache: limit 2: e2 miss");
+	ok(!cached_after(r, "e3.c.test", ns_t_a, &st), "cache: limit 2: e3 miss");
+	ok(cached_after(r, "e3.c.test", ns_t_a, &st) && st == DNS_OK,
+	    "cache: limit 2: e3 hit");
+	ok(cached_after(r, "e2.c.test", ns_t_a, &st), "cache: limit 2: e2 hit");
+	ok(!cached_after(r, "e1.c.test", ns_t_a, &st) && st == DNS_OK,
+	    "cache: limit 2: e1 (oldest) was dropped, answered again");
+
+	/* 8 threads, same and different names, through a cache that keeps evicting
+	 * (limit 3) and then through a roomy one */
+	h = dns_unbound_cache_hits(r);
+	dns_unbound_cache_limit(r, 3);
+	test_threads(r, cache_thread_cases, NELEM(cache_thread_cases), 40, "unbound cache (3)");
+	dns_unbound_cache_limit(r, 8192);
+	test_threads(r, cache_thread_cases, NELEM(cache_thread_cases), 40, "unbound cache");
+	ok(dns_unbound_cache_hits(r) > h, "cache: threads were served from the cache (%lu hits)",
+	    dns_unbound_cache_hits(r) - h);
+	dns_resolver_free(r);
+	buf_free(&err);
+	buf_free(&why);
+	buf_free(&got);
 }
 
 /* test_unbound_config - forwarders and trust anchors from the configuration */
@@ -905,6 +1168,11 @@ test_unbound_config(void)
 		is_int(DNS_TEMPFAIL, dns_query(&s, "example.org", ns_t_a, &a),
 		    "unreachable forwarder, second query: TEMPFAIL");
 		dns_answer_free(a);
+		a = NULL;
+		is_int(DNS_TEMPFAIL, dns_query(&s, "example.com", ns_t_txt, &a),
+		    "unreachable forwarder, same query again: TEMPFAIL");
+		dns_answer_free(a);
+		is_int(0, dns_unbound_cache_hits(r), "TEMPFAIL is never cached");
 		dns_resolver_free(r);
 	} else
 		diag("%s", buf_str(&err));
@@ -942,6 +1210,7 @@ main(void)
 	dns_resolver_free(r);
 	test_open();
 	test_unbound_local();
+	test_unbound_cache();
 	test_unbound_config();
 	return done_testing();
 }
