@@ -55,6 +55,10 @@ static const struct cfg_choice backends[] = {
 static const struct cfg_choice qmodes[] = {
 	{ "hold", QUARANTINE_HOLD }, { "header", QUARANTINE_HEADER }, { NULL, 0 },
 };
+static const struct cfg_choice history_kinds[] = {
+	{ "none", HISTORY_NONE }, { "sqlite", HISTORY_SQLITE },
+	{ "postgresql", HISTORY_POSTGRESQL }, { NULL, 0 },
+};
 static const struct cfg_choice lpolicies[] = {
 	{ "report", DKIM_L_REPORT }, { "fail", DKIM_L_FAIL }, { NULL, 0 },
 };
@@ -133,6 +137,26 @@ static const struct cfg_option options[] = {
 	  "From domains (and their subdomains) whose failures are only tagged" },
 	{ "TagOnlyHosts", CFG_LIST, "", 0, 0, NULL, OFF(tag_only_hosts),
 	  "clients (e.g. forwarders) whose failures are only tagged" },
+	{ "HistoryStore", CFG_ENUM, "none", 0, 0, history_kinds, OFF(history_store),
+	  "where DMARC evaluations are recorded for reports: none, sqlite, postgresql" },
+	{ "HistoryFile", CFG_STRING, "/var/lib/mailauth/history.sqlite", 0, 0, NULL,
+	  OFF(history_file), "the SQLite database of HistoryStore sqlite" },
+	{ "HistoryConnInfo", CFG_STRING, "", 0, 0, NULL, OFF(history_conninfo),
+	  "the libpq connection string of HistoryStore postgresql" },
+	{ "HistoryQueueSize", CFG_UINT, "10000", 16, 1000000, NULL, OFF(history_queue),
+	  "rows waiting for the history writer before new ones are dropped" },
+	{ "ReportOrgName", CFG_STRING, "", 0, 0, NULL, OFF(report_org),
+	  "org_name of aggregate reports (empty: the authserv-id)" },
+	{ "ReportEmail", CFG_STRING, "", 0, 0, NULL, OFF(report_email),
+	  "sender address of aggregate reports (needed to send them)" },
+	{ "ReportExtraContact", CFG_STRING, "", 0, 0, NULL, OFF(report_contact),
+	  "extra_contact_info of aggregate reports (empty: none)" },
+	{ "ReportSendmail", CFG_STRING, "/usr/sbin/sendmail", 0, 0, NULL,
+	  OFF(report_sendmail), "the sendmail program that submits reports" },
+	{ "ReportRetentionDays", CFG_UINT, "31", 1, 3650, NULL, OFF(report_retention),
+	  "days history rows are kept, reported or not" },
+	{ "ReportMaxRecords", CFG_UINT, "10000", 1, 1000000, NULL,
+	  OFF(report_max_records), "record elements at most in one report" },
 };
 
 /* cfg_options - the table, for documentation checks and cfg_print */
@@ -497,6 +521,19 @@ check_cross(struct config *c, const char *path, const unsigned *lineof,
 		cross_error(path, lineof, "AuthservID", err, nerr,
 		    "\"%s\" is not a host name (letters, digits, '.', '-', '_')",
 		    c->authserv_id);
+	if (!BAD("HistoryStore") && !BAD("HistoryFile") &&
+	    c->history_store == HISTORY_SQLITE && c->history_file[0] == '\0')
+		cross_error(path, lineof, "HistoryStore", err, nerr,
+		    "sqlite needs HistoryFile");
+	if (!BAD("HistoryStore") && !BAD("HistoryConnInfo") &&
+	    c->history_store == HISTORY_POSTGRESQL && c->history_conninfo[0] == '\0')
+		cross_error(path, lineof, "HistoryStore", err, nerr,
+		    "postgresql needs HistoryConnInfo");
+	if (!BAD("ReportEmail") && c->report_email[0] != '\0' &&
+	    (strchr(c->report_email, '@') == NULL ||
+	    strpbrk(c->report_email, " \t<>\"\\,;") != NULL))
+		cross_error(path, lineof, "ReportEmail", err, nerr,
+		    "\"%s\" is not a plain address (local@domain)", c->report_email);
 	if (!BAD("Socket") && sockspec_parse(c->socket, &ss, &why) != 0)
 		cross_error(path, lineof, "Socket", err, nerr, "%s", buf_str(&why));
 	for (size_t k = 0; k < NELEM(nets); k++) {

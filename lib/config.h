@@ -36,6 +36,8 @@ enum action {
 enum dns_backend_kind { DNS_BACKEND_UNBOUND = 0, DNS_BACKEND_ZONE };
 enum quarantine_mode { QUARANTINE_HOLD = 0, QUARANTINE_HEADER };
 enum dkim_l_policy { DKIM_L_REPORT = 0, DKIM_L_FAIL };
+/* same values as enum store_kind (lib/store.h) */
+enum history_kind { HISTORY_NONE = 0, HISTORY_SQLITE, HISTORY_POSTGRESQL };
 
 struct config {
 	int refcnt;			/* atomic */
@@ -86,6 +88,18 @@ struct config {
 	bool skip_authenticated;	/* SkipAuthenticated yes */
 	char **tag_only_domains;	/* TagOnlyDomains (From domains) */
 	char **tag_only_hosts;		/* TagOnlyHosts (forwarders' networks) */
+
+	/* DMARC aggregate reports */
+	enum history_kind history_store;	/* HistoryStore none|sqlite|postgresql */
+	char *history_file;		/* HistoryFile /var/lib/mailauth/history.sqlite */
+	char *history_conninfo;		/* HistoryConnInfo "" (libpq) */
+	unsigned history_queue;		/* HistoryQueueSize 10000 rows */
+	char *report_org;		/* ReportOrgName "" = AuthservID */
+	char *report_email;		/* ReportEmail "" (needed to send) */
+	char *report_contact;		/* ReportExtraContact "" */
+	char *report_sendmail;		/* ReportSendmail /usr/sbin/sendmail */
+	unsigned report_retention;	/* ReportRetentionDays 31 */
+	unsigned report_max_records;	/* ReportMaxRecords 10000 per report */
 };
 
 enum cfg_type { CFG_STRING, CFG_BOOL, CFG_UINT, CFG_OCTAL, CFG_ENUM, CFG_LIST,

@@ -217,6 +217,16 @@ static const struct {
 	  "@:1: Socket: socket \"tcp:25\": use inet:PORT@ADDR, inet6:PORT@ADDR or unix:/PATH\n"
 	  "@:2: TagOnlyHosts: bad address or network \"::1/129\"\n"
 	  "@:3: DNSForwarders: \"1.2.3.4@99999\" is not ADDR or ADDR@PORT (an IP address, a port 1..65535)\n" },
+	{ "HistoryStore sqlite\nHistoryFile \"\"\nReportEmail reports\n",
+	  "@:1: HistoryStore: sqlite needs HistoryFile\n"
+	  "@:3: ReportEmail: \"reports\" is not a plain address (local@domain)\n" },
+	{ "ReportEmail \"Reports <r@example.net>\"\nHistoryStore postgresql\n"
+	  "HistoryQueueSize 15\n",
+	  "@:3: HistoryQueueSize 15 is out of range 16..1000000\n"
+	  "@:2: HistoryStore: postgresql needs HistoryConnInfo\n"
+	  "@:1: ReportEmail: \"Reports <r@example.net>\" is not a plain address (local@domain)\n" },
+	{ "HistoryStore mysql\n",
+	  "@:1: HistoryStore must be one of none, sqlite, postgresql, not \"mysql\"\n" },
 };
 
 /* test_multi - files with several errors report each, in order */
@@ -295,6 +305,13 @@ static const struct {
 	{ "  \tDMARCNonExistentPolicy\t yes  ", OFF(dmarc_np), 'b', 1 },
 	{ "HonorDMARCPolicy no\r", OFF(dmarc_honor_policy), 'b', 0 },
 	{ "SkipAuthenticated no", OFF(skip_authenticated), 'b', 0 },
+	{ "HistoryStore sqlite", OFF(history_store), 'i', HISTORY_SQLITE },
+	{ "HistoryStore PostgreSQL\nHistoryConnInfo dbname=x", OFF(history_store), 'i',
+	  HISTORY_POSTGRESQL },
+	{ "HistoryQueueSize 16", OFF(history_queue), 'u', 16 },
+	{ "HistoryQueueSize 1000000", OFF(history_queue), 'u', 1000000 },
+	{ "ReportRetentionDays 3650", OFF(report_retention), 'u', 3650 },
+	{ "ReportMaxRecords 1", OFF(report_max_records), 'u', 1 },
 };
 
 /* strings and lists as loaded: words joined by '|' */
@@ -321,6 +338,11 @@ static const struct {
 	{ "InternalHosts \"\"", OFF(internal_hosts), true, "" },
 	{ "TagOnlyHosts 192.0.2.0/24", OFF(tag_only_hosts), true, "192.0.2.0/24" },
 	{ "TagOnlyDomains Lists.Example.org", OFF(tag_only_domains), true, "Lists.Example.org" },
+	{ "HistoryConnInfo \"host=/run/postgresql dbname=mailauth\"", OFF(history_conninfo),
+	  false, "host=/run/postgresql dbname=mailauth" },
+	{ "ReportEmail dmarc-reports@mx.example.net", OFF(report_email), false,
+	  "dmarc-reports@mx.example.net" },
+	{ "HistoryFile /var/tmp/h.sqlite", OFF(history_file), false, "/var/tmp/h.sqlite" },
 };
 
 /* load_text - cfg_load of a temporary file holding text; err gets the errors */
