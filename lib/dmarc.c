@@ -102,6 +102,8 @@ struct dmarc_rec {
 	bool p_seen, sp_seen, np_seen;
 	bool p_bad, sp_bad;
 	bool rua_valid;
+	char rua[1024];			/* the rua= value (whole URIs only), or "" */
+	char fo[32];			/* the fo= value, or "" */
 	unsigned pct;
 	bool pct_seen;
 	char adkim, aspf;
@@ -604,6 +606,13 @@ version_end(const char *d, size_t len)
 	return i;
 }
 
+/* dmarc_record_is_v1 - TXT rdata starts with "v=DMARC1" (version_end() > 0) */
+bool
+dmarc_record_is_v1(const char *d, size_t len)
+{
+	return d != NULL && version_end(d, len) > 0;
+}
+
 /* word_eq - counted string equals word, case-insensitive */
 static bool
 word_eq(const char *p, size_t n, const char *word)
@@ -663,6 +672,19 @@ rua_valid(const char *p, size_t n)
 	return false;
 }
 
+/* keep_value - copy a tag value for reports; one too long is cut at the last
+ * separator that fits, so no URI or option is ever kept half */
+static void
+keep_value(char *dst, size_t size, const char *v, size_t n, char sep)
+{
+	if (n >= size) {
+		for (n = size - 1; n > 0 && v[n] != sep; n--)
+			;
+	}
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
 /* parse_record - RFC 7489 section 6.3/6.4 tag-list into r */
 static void
 parse_record(const char *d, size_t len, struct dmarc_rec *r)
@@ -719,8 +741,11 @@ parse_record(const char *d, size_t len, struct dmarc_rec *r)
 					n = n * 10 + (unsigned)(v[k] - '0');
 				if (vn >= 1 && vn <= 3 && k == vn && n <= 100)
 					r->pct = n;
-			} else if (word_eq(t, tn, "rua") && !r->rua_valid) {
+			} else if (word_eq(t, tn, "rua") && r->rua[0] == '\0') {
 				r->rua_valid = rua_valid(v, vn);
+				keep_value(r->rua, sizeof r->rua, v, vn, ',');
+			} else if (word_eq(t, tn, "fo") && r->fo[0] == '\0') {
+				keep_value(r->fo, sizeof r->fo, v, vn, ':');
 			}
 		}
 		start = i + 1;
@@ -878,6 +903,8 @@ dmarc_check(struct dmarc_engine *e, struct dns_session *s,
 
 	out->p = rec.p;
 	out->sp = rec.sp;
+	out->rua = rec.rua[0] != '\0' ? xstrdup(rec.rua) : NULL;
+	out->fo = rec.fo[0] != '\0' ? xstrdup(rec.fo) : NULL;
 	out->np = rec.np;
 	out->pct = rec.pct;
 	out->adkim = rec.adkim;
@@ -921,6 +948,9 @@ none:
 	out->adkim = out->aspf = 'r';
 	free(out->policy_domain);
 	out->policy_domain = NULL;
+	free(out->rua);
+	free(out->fo);
+	out->rua = out->fo = NULL;
 	out->found_at_org = false;
 	compute_alignment(e, in, out);
 	return;
@@ -938,6 +968,8 @@ dmarc_outcome_clear(struct dmarc_outcome *o)
 	free(o->from_domain);
 	free(o->policy_domain);
 	free(o->reason);
+	free(o->rua);
+	free(o->fo);
 	memset(o, 0, sizeof(*o));
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "authres.h"
@@ -21,11 +22,13 @@
 #include "dkim.h"
 #include "dmarc.h"
 #include "dns.h"
+#include "history.h"
 #include "log.h"
 #include "message.h"
 #include "netlist.h"
 #include "policy.h"
 #include "psl.h"
+#include "report.h"
 #include "spf.h"
 #include "util.h"
 
@@ -507,6 +510,93 @@ fill_deletions(const struct msg *m, struct msg_verdict *v)
 	v->ndelete = m->nforged;
 }
 
+/* effective_disposition - what was done with the message, in DMARC's words */
+static const char *
+effective_disposition(const struct policy_decision *pd)
+{
+	if (pd->action == ACTION_REJECT)
+		return "reject";
+	if (pd->action == ACTION_QUARANTINE || pd->add_quarantine_header)
+		return "quarantine";
+	return "none";
+}
+
+/* history_row - the aggregate-report row of an evaluated message, or NULL when
+ * there is nothing to report: no DMARC record, a result other than pass/fail, or a
+ * tempfail (the sender retries, the retry is what gets recorded) */
+static struct hist_row *
+history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
+    const struct dmarc_outcome *dm, const struct policy_decision *pd)
+{
+	struct hist_row *r;
+	const struct spf_outcome *spf = m->spf_done ? &m->spf_mail : NULL;
+	const char *expected, *done, *at;
+	struct buf b;
+
+	if (m->cfg->history_store == HISTORY_NONE || dm == NULL ||
+	    (dm->result != DMR_PASS && dm->result != DMR_FAIL) ||
+	    dm->policy_domain == NULL || dm->from_domain == NULL ||
+	    pd->action == ACTION_TEMPFAIL)
+		return NULL;
+	r = xcalloc(1, sizeof *r);
+	r->received = (long long)time(NULL);
+	r->policy_domain = xstrdup(dm->policy_domain);
+	r->rua = dm->rua != NULL ? xstrdup(dm->rua) : NULL;
+	r->fo = dm->fo != NULL ? xstrdup(dm->fo) : NULL;
+	r->adkim[0] = dm->adkim;
+	r->aspf[0] = dm->aspf;
+	/* p is "none" when the record's p= was invalid and rua= made it p=none */
+	strlcpy(r->p, dmarc_policy_name(dm->p), sizeof r->p);
+	if (dm->sp != DMP_UNSET)
+		strlcpy(r->sp, dmarc_policy_name(dm->sp), sizeof r->sp);
+	r->pct = dm->pct;
+	r->source_ip = xstrdup(m->ip != NULL ? m->ip : "0.0.0.0");
+	r->header_from = xstrdup(dm->from_domain);
+	if (spf != NULL && spf->domain != NULL && spf->domain[0] != '\0')
+		r->envelope_from = xstrdup(spf->domain);
+	else if (m->mailfrom != NULL && (at = strrchr(m->mailfrom, '@')) != NULL &&
+	    at[1] != '\0')
+		r->envelope_from = str_lower(xstrdup(at + 1));
+	if (spf != NULL && spf->domain != NULL && spf->domain[0] != '\0') {
+		r->spf_domain = xstrdup(spf->domain);
+		strlcpy(r->spf_scope, spf->helo_identity ? "helo" : "mfrom",
+		    sizeof r->spf_scope);
+		strlcpy(r->spf_result, spf_result_name(spf->result), sizeof r->spf_result);
+	} else {
+		/* not evaluated (no client address): the report still needs an spf
+		   element; it names the envelope or author domain with result none */
+		r->spf_domain = xstrdup(r->envelope_from != NULL ? r->envelope_from :
+		    dm->from_domain);
+		strlcpy(r->spf_scope, "mfrom", sizeof r->spf_scope);
+		strlcpy(r->spf_result, "none", sizeof r->spf_result);
+	}
+	buf_init(&b);
+	for (size_t i = 0; i < ndk; i++)
+		if (dk[i]->domain != NULL && dk[i]->domain[0] != '\0')
+			report_dkim_encode(&b, dk[i]->domain,
+			    dk[i]->selector != NULL ? dk[i]->selector : "",
+			    dkim_result_name(dk[i]->result));
+	r->dkim = xstrdup(buf_str(&b));
+	buf_free(&b);
+	strlcpy(r->dkim_eval, dm->dkim_aligned ? "pass" : "fail", sizeof r->dkim_eval);
+	strlcpy(r->spf_eval, dm->spf_aligned ? "pass" : "fail", sizeof r->spf_eval);
+
+	done = effective_disposition(pd);
+	strlcpy(r->disposition, done, sizeof r->disposition);
+	expected = dmarc_policy_name(dm->result == DMR_FAIL ? dm->disposition : DMP_NONE);
+	if (strcmp(done, expected) != 0) {
+		r->reason_type = xstrdup(m->tag_only_host ? "trusted_forwarder" :
+		    "local_policy");
+		r->reason_comment = xstrdup(m->cfg->monitor_only ? "monitor only" :
+		    !m->cfg->dmarc_honor_policy ? "DMARC policy not honoured" :
+		    pd->reason[0] != '\0' ? pd->reason : "local policy");
+	} else if (dm->sampled_out) {
+		r->reason_type = xstrdup("sampled_out");
+		str_set_printf(&r->reason_comment, "pct=%u", dm->pct);
+	}
+	return r;
+}
+
 /* msg_eom - end of message: DKIM results, DMARC, policy, headers, log */
 void
 msg_eom(struct msg *m, struct msg_verdict *v)
@@ -591,6 +681,7 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 	}
 	v->log_line = summary_line(m, dk, ndk, dm_done ? &dm : NULL, &pd);
 	log_qid(LOG_INFO, m->qid, "%s", v->log_line);
+	v->history = history_row(m, dk, ndk, dm_done ? &dm : NULL, &pd);
 	if (m->internal_error)
 		log_qid(LOG_ERR, m->qid, "internal error: %s", m->error_what);
 	if (dm_done)
@@ -608,6 +699,7 @@ msg_verdict_clear(struct msg_verdict *v)
 	free(v->extra_value);
 	free(v->delete_idx);
 	free(v->log_line);
+	hist_row_free(v->history);
 	memset(v, 0, sizeof *v);
 }
 

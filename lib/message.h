@@ -38,7 +38,8 @@ const char *msg_qid(const struct msg *m);
  *	action and SMTP reply, the Authentication-Results and Received-SPF values to
  *	insert at the top (NULL: none), the 1-based indexes of incoming
  *	Authentication-Results fields to delete (descending order), an optional extra
- *	header, and the one summary log line (already logged by msg_eom). Header values
+ *	header, the one summary log line (already logged by msg_eom) and, with a
+ *	HistoryStore, the row for DMARC aggregate reports (lib/history.h). Header values
  *	are given with folding as "\n\t"; no leading blank.
  *	msg_feed_file() reads a saved message (LF or CRLF) and feeds its fields (values
  *	keep their leading blank, folding as LF + WSP, as the milter gets them with
@@ -70,6 +71,8 @@ struct msg_verdict {
 	unsigned *delete_idx;		/* A-R fields to delete, descending */
 	size_t ndelete;
 	char *log_line;
+	struct hist_row *history;	/* DMARC report row (HistoryStore), or NULL;
+					   the milter hands it to history_submit */
 };
 
 struct engine *engine_new(struct config *cfg, struct buf *err);

@@ -506,6 +506,13 @@ mlt_eom(SMFICTX *ctx)
 	conn_take_qid(ctx, c);
 	msg_eom(c->m, &v);
 	rc = apply_verdict(ctx, c, &v);
+	/* a report row only for a verdict carried out as decided */
+	if ((v.action == ACTION_REJECT && rc == SMFIS_REJECT) ||
+	    ((v.action == ACTION_ACCEPT || v.action == ACTION_QUARANTINE) &&
+	    rc == SMFIS_CONTINUE)) {
+		mlt_history_submit(v.history);
+		v.history = NULL;
+	}
 	msg_verdict_clear(&v);
 	msg_reset(c->m);
 	return rc;

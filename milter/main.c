@@ -57,6 +57,7 @@
 #include <libmilter/mfapi.h>
 
 #include "config.h"
+#include "history.h"
 #include "log.h"
 #include "message.h"
 #include "milter.h"
@@ -69,6 +70,7 @@
 /* the engine in force: set before smfi_main, swapped only by the reload thread */
 static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct engine *engine_current;
+static struct history *history_writer;	/* NULL: HistoryStore none */
 
 /* what the reload thread needs; written once before threads start */
 struct reload_args {
@@ -85,6 +87,13 @@ mlt_engine_acquire(void)
 	e = engine_current != NULL ? engine_ref(engine_current) : NULL;
 	pthread_mutex_unlock(&engine_lock);
 	return e;
+}
+
+/* mlt_history_submit - hand a DMARC report row to the writer (ownership passes) */
+void
+mlt_history_submit(struct hist_row *row)
+{
+	history_submit(history_writer, row);
 }
 
 /* engine_swap - install e as the current engine; returns the previous one */
@@ -370,6 +379,12 @@ reload(const char *path)
 			log_msg(LOG_WARNING, "Socket, SocketMode, UserID, PidFile, "
 			    "SyslogFacility and MilterTimeout take effect at the next "
 			    "restart only");
+		if (oc->history_store != cfg->history_store ||
+		    changed(oc->history_file, cfg->history_file) ||
+		    changed(oc->history_conninfo, cfg->history_conninfo) ||
+		    oc->history_queue != cfg->history_queue)
+			log_msg(LOG_WARNING, "HistoryStore, HistoryFile, HistoryConnInfo "
+			    "and HistoryQueueSize take effect at the next restart only");
 	}
 	log_set_level(cfg->log_level);
 	log_msg(LOG_INFO, "configuration reloaded from %s", path);
@@ -599,6 +614,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 
+	/* after the privilege drop: an SQLite file is created owned by UserID */
+	history_writer = history_start((enum store_kind)cfg->history_store,
+	    cfg->history_store == HISTORY_SQLITE ? cfg->history_file :
+	    cfg->history_conninfo, cfg->history_queue);
 	ra.path = path;
 	if ((rc = pthread_create(&reloader, NULL, reload_main, &ra)) != 0) {
 		errno = rc;
@@ -613,6 +632,8 @@ main(int argc, char **argv)
 
 	pthread_cancel(reloader);
 	pthread_join(reloader, NULL);
+	history_stop(history_writer);
+	history_writer = NULL;
 	engine_unref(engine_swap(NULL));
 	if (pfh != NULL && pidfile_remove(pfh) != 0)
 		log_msg(LOG_WARNING, "cannot remove the pid file %s: %s", pidfile,

@@ -3,6 +3,8 @@
  * SYNOPSIS
  *	struct engine *mlt_engine_acquire(void);
  *	struct smfiDesc mlt_descriptor(void);
+void mlt_history_submit(struct hist_row *row);
+ *	void mlt_history_submit(struct hist_row *row);
  * DESCRIPTION
  *	mlt_engine_acquire() returns the engine of the configuration in force, with a
  *	reference the caller releases with engine_unref(). main.c swaps that engine on
@@ -11,6 +13,9 @@
  *	mlt_descriptor() is the libmilter filter description (name, SMFI_VERSION,
  *	flags ADDHDRS|CHGHDRS|QUARANTINE|SETSYMLIST, the xxfi_* callbacks of
  *	callbacks.c) handed to smfi_register().
+ *	mlt_history_submit() hands the DMARC report row of a message whose verdict
+ *	was applied to the history writer (lib/history.h; never blocks, NULL is a
+ *	no-op, the row is freed when there is no store).
  *	The callbacks are thin: every decision is made in lib/ (lib/message.h); they
  *	marshal the MTA's data in and apply the verdict (header edits, reply).
  */
@@ -21,6 +26,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "history.h"
 #include "message.h"
 
 /* the actions we ask of the MTA (smfi_register and xxfi_negotiate) */
@@ -28,5 +34,6 @@
 
 struct engine *mlt_engine_acquire(void);
 struct smfiDesc mlt_descriptor(void);
+void mlt_history_submit(struct hist_row *row);
 
 #endif

@@ -1,0 +1,82 @@
+/*
+ * history.h - DMARC evaluation history: one row per message, written off the mail path
+ * SYNOPSIS
+ *	int history_schema(struct store *st, struct buf *err);
+ *	int history_insert(struct store *st, const struct hist_row *const *rows,
+ *	    size_t n, struct buf *err);
+ *	void hist_row_free(struct hist_row *r);
+ *
+ *	struct history *history_start(enum store_kind kind, const char *target,
+ *	    unsigned queue_size);
+ *	bool history_submit(struct history *h, struct hist_row *row);
+ *	void history_flush(struct history *h, unsigned timeout_ms);
+ *	void history_get_stats(struct history *h, struct history_stats *out);
+ *	void history_stop(struct history *h);
+ * DESCRIPTION
+ *	A hist_row is what RFC 7489 aggregate reports need of one message: the
+ *	published policy (domain, rua=, adkim, aspf, p, sp, pct, fo), the source IP,
+ *	identifiers, the SPF and every DKIM result (encoded by report_dkim_encode) and
+ *	the policy evaluated (disposition applied, aligned DKIM/SPF, override reason).
+ *	history_schema() creates the tables if missing (the same SQL for SQLite and
+ *	PostgreSQL); history_insert() appends rows in one transaction.
+ *
+ *	history_start() starts the writer thread: history_submit() only takes the
+ *	mutex, appends to a bounded in-memory queue and signals; it never waits for
+ *	the database. A full queue drops the row (counted, logged at most once a
+ *	minute). The writer opens the store itself, retries every few seconds while it
+ *	cannot (rows wait in the queue meanwhile), writes batches of up to 256 rows per
+ *	transaction, and counts a batch whose transaction failed as lost. NULL kind
+ *	STORE_NONE: history_start returns NULL and history_submit(NULL, row) frees the
+ *	row. history_flush() waits until the queue is empty (or timeout); history_stop()
+ *	flushes for at most 5 seconds, stops the thread, logs the totals and frees.
+ */
+#ifndef MAILAUTH_HISTORY_H
+#define MAILAUTH_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "store.h"
+#include "util.h"
+
+struct hist_row {
+	long long received;		/* unix time of the verdict */
+	char *policy_domain;		/* where the DMARC record was found */
+	char *rua;			/* the record's rua= value, or NULL */
+	char adkim[2], aspf[2];		/* "r" or "s" */
+	char p[12], sp[12];		/* none|quarantine|reject; sp "" = absent */
+	unsigned pct;
+	char *fo;			/* or NULL */
+	char *source_ip;
+	char *header_from;
+	char *envelope_from;		/* MAIL FROM domain (HELO for <>), or NULL */
+	char *spf_domain;		/* the SPF identity's domain, or NULL */
+	char spf_scope[6];		/* mfrom|helo */
+	char spf_result[10];		/* none|neutral|pass|fail|softfail|temperror|permerror */
+	char *dkim;			/* report_dkim_encode list, "" for none */
+	char disposition[12];		/* none|quarantine|reject: what was done */
+	char dkim_eval[5], spf_eval[5];	/* pass|fail: DMARC alignment */
+	char *reason_type;		/* RFC 7489 PolicyOverrideType, or NULL */
+	char *reason_comment;		/* or NULL */
+};
+
+struct history_stats {
+	unsigned long long submitted, written, dropped, lost;
+	bool store_up;
+};
+
+struct history;
+
+int history_schema(struct store *st, struct buf *err);
+int history_insert(struct store *st, const struct hist_row *const *rows, size_t n,
+    struct buf *err);
+void hist_row_free(struct hist_row *r);
+
+struct history *history_start(enum store_kind kind, const char *target,
+    unsigned queue_size);
+bool history_submit(struct history *h, struct hist_row *row);
+void history_flush(struct history *h, unsigned timeout_ms);
+void history_get_stats(struct history *h, struct history_stats *out);
+void history_stop(struct history *h);
+
+#endif
