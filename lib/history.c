@@ -26,6 +26,7 @@
 #define RETRY_SECS	5
 #define DROP_LOG_SECS	60
 #define STOP_FLUSH_MS	5000
+#define STOP_JOIN_SECS	15
 
 static const char *const schema[] = {
 	"CREATE TABLE IF NOT EXISTS dmarc_rows ("
@@ -370,6 +371,7 @@ history_get_stats(struct history *h, struct history_stats *out)
 void
 history_stop(struct history *h)
 {
+	struct timespec ts;
 	size_t left;
 
 	if (h == NULL)
@@ -388,7 +390,16 @@ history_stop(struct history *h)
 	h->st.lost += left;
 	pthread_cond_broadcast(&h->wake);
 	pthread_mutex_unlock(&h->lock);
-	pthread_join(h->thread, NULL);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += STOP_JOIN_SECS;
+	if (pthread_timedjoin_np(h->thread, NULL, &ts) != 0) {
+		/* stuck in the database client: leave it, the process is ending */
+		log_msg(LOG_WARNING, "history: the writer did not stop within %d s "
+		    "(database not answering); %llu rows submitted, %llu written",
+		    STOP_JOIN_SECS, h->st.submitted, h->st.written);
+		pthread_detach(h->thread);
+		return;
+	}
 	log_msg(left > 0 || h->st.dropped > 0 || h->st.lost > 0 ? LOG_WARNING : LOG_INFO,
 	    "history: %llu rows submitted, %llu written, %llu dropped (queue full), "
 	    "%llu lost (store unavailable)", h->st.submitted, h->st.written,

@@ -28,7 +28,9 @@
  *	transaction, and counts a batch whose transaction failed as lost. NULL kind
  *	STORE_NONE: history_start returns NULL and history_submit(NULL, row) frees the
  *	row. history_flush() waits until the queue is empty (or timeout); history_stop()
- *	flushes for at most 5 seconds, stops the thread, logs the totals and frees.
+ *	flushes for at most 5 seconds, stops the thread, logs the totals and frees (a
+ *	writer stuck in the database client for 15 s more is left behind, logged:
+ *	only at process exit).
  */
 #ifndef MAILAUTH_HISTORY_H
 #define MAILAUTH_HISTORY_H

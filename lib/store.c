@@ -17,6 +17,7 @@
 #include "util.h"
 
 #define BUSY_TIMEOUT_MS	5000
+#define CONNECT_TIMEOUT_S 10	/* PostgreSQL, unless the connection string sets one */
 
 struct store {
 	enum store_kind kind;
@@ -58,8 +59,18 @@ store_open(enum store_kind kind, const char *target, struct buf *err)
 			return NULL;
 		}
 		return st;
-	case STORE_POSTGRESQL:
-		st->pg = PQconnectdb(target);
+	case STORE_POSTGRESQL: {
+		/* never wait forever for a server that does not answer */
+		struct buf ci;
+
+		buf_init(&ci);
+		buf_adds(&ci, target);
+		if (strstr(target, "connect_timeout") == NULL &&
+		    strncmp(target, "postgres", 8) != 0)
+			buf_printf(&ci, " connect_timeout=%d", CONNECT_TIMEOUT_S);
+		st->pg = PQconnectdb(buf_str(&ci));
+		buf_free(&ci);
+	}
 		if (st->pg == NULL || PQstatus(st->pg) != CONNECTION_OK) {
 			struct buf m;
 

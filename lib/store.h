@@ -12,7 +12,8 @@
  *	void store_rows_free(struct store_rows *r);
  * DESCRIPTION
  *	store_open() opens an SQLite database file (created if missing, WAL journal,
- *	5 s busy timeout) or connects to PostgreSQL with a libpq connection string.
+ *	5 s busy timeout) or connects to PostgreSQL with a libpq connection string
+ *	(keyword=value form gets connect_timeout=10 unless it names one).
  *	store_exec() runs one statement. Parameters are text (NULL is SQL NULL) and
  *	are written "?" in sql whatever the backend (they become $1..$n for
  *	PostgreSQL); a "?" inside a quoted literal is not a parameter. With rows
