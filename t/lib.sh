@@ -4,6 +4,7 @@
 #           diag TEXT, tap_done (prints the plan last, exit 1 if anything failed)
 # Daemon:   make_tmp, free_port, write_conf FILE [LINE...], start_daemon NAME ARGS...,
 #           wait_log FILE PATTERN, stop_daemon PID, still_running PID
+# Load:     need_mltload, corpus_add DIR FILE MAILFROM EXPECT
 # Every daemon started here is remembered and stopped by PID when the script exits,
 # also after a failure (trap on EXIT); the temporary directory is removed.
 #
@@ -156,6 +157,32 @@ wait_listening() {
 		_li=$((_li + 1))
 	done
 	return 1
+}
+
+# need_mltload - set MLTLOAD to a usable bench/mltload (the built one, else one
+# compiled into $tmp); on failure print a TAP skip-all line and exit
+need_mltload() {
+	: "${MLTLOAD:=$top_builddir/bench/mltload}"
+	[ -x "$MLTLOAD" ] && return 0
+	MLTLOAD=$tmp/mltload
+	if ! ${CC:-cc} -std=gnu11 -O2 -pthread -o "$MLTLOAD" \
+	    "$top_srcdir/bench/mltload.c" >"$tmp/cc.log" 2>&1; then
+		echo "1..0 # SKIP cannot build bench/mltload: $(head -n 1 "$tmp/cc.log")"
+		exit 0
+	fi
+}
+
+# corpus_add DIR FILE MAILFROM EXPECT - an mltload corpus entry: t/data/milter/FILE
+# from 192.0.2.10 (HELO mx.example.com) with its envelope and expected verdict
+corpus_add() {
+	{
+		echo "X-Bench-IP: 192.0.2.10"
+		echo "X-Bench-Helo: mx.example.com"
+		echo "X-Bench-From: <$3>"
+		echo "X-Bench-Rcpt: <postmaster@mx.test.example>"
+		echo "X-Bench-Expect: $4"
+		cat "$TDATA/milter/$2"
+	} >"$1/$2"
 }
 
 # still_running - the process exists and is not a zombie waiting to be reaped

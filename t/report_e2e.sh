@@ -13,7 +13,6 @@
 # answering every message, logs the loss, and writes again once it is back.
 . "${top_srcdir:-$(dirname "$0")/..}/t/lib.sh"
 
-: "${MLTLOAD:=$top_builddir/bench/mltload}"
 REPORT=${MAILAUTH_REPORT:-$top_builddir/tools/mailauth-report}
 XSD=$TDATA/report/rfc7489.xsd
 
@@ -28,14 +27,7 @@ for t in sqlite3 xmllint gzip; do
 	fi
 done
 make_tmp
-if [ ! -x "$MLTLOAD" ]; then
-	MLTLOAD=$tmp/mltload
-	if ! ${CC:-cc} -std=gnu11 -O2 -pthread -o "$MLTLOAD" \
-	    "$top_srcdir/bench/mltload.c" >"$tmp/cc.log" 2>&1; then
-		echo "1..0 # SKIP cannot build bench/mltload: $(head -n 1 "$tmp/cc.log")"
-		exit 0
-	fi
-fi
+need_mltload
 
 # the zone: t/data/milter/test.zone with rua= on its DMARC records
 #   example.com        -> dmarc@example.com (same organizational domain)
@@ -50,17 +42,7 @@ sed -e 's|^_dmarc.example.com TXT .*|_dmarc.example.com TXT "v=DMARC1; p=reject;
 echo 'reject.example._report._dmarc.reports.example TXT "v=DMARC1"' >>"$zone"
 
 mkdir "$tmp/corpus"
-# corpus FILE MAILFROM EXPECT
-corpus() {
-	{
-		echo "X-Bench-IP: 192.0.2.10"
-		echo "X-Bench-Helo: mx.example.com"
-		echo "X-Bench-From: <$2>"
-		echo "X-Bench-Rcpt: <postmaster@mx.test.example>"
-		echo "X-Bench-Expect: $3"
-		cat "$TDATA/milter/$1"
-	} >"$tmp/corpus/$1"
-}
+corpus() { corpus_add "$tmp/corpus" "$@"; }
 corpus pass.eml bounce@example.com accept
 corpus unsigned.eml bounce@example.com accept
 corpus reject.eml alice@reject.example reject

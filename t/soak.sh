@@ -14,36 +14,18 @@
 
 : "${SOAK_MESSAGES:=5000}"
 : "${SOAK_CONC:=32}"
-: "${MLTLOAD:=$top_builddir/bench/mltload}"
 
 if [ ! -x "$MAILAUTH" ]; then
 	echo "1..0 # SKIP $MAILAUTH not built"
 	exit 0
 fi
 make_tmp
-if [ ! -x "$MLTLOAD" ]; then
-	MLTLOAD=$tmp/mltload
-	if ! ${CC:-cc} -std=gnu11 -O2 -pthread -o "$MLTLOAD" \
-	    "$top_srcdir/bench/mltload.c" >"$tmp/cc.log" 2>&1; then
-		echo "1..0 # SKIP cannot build bench/mltload: $(head -n 1 "$tmp/cc.log")"
-		exit 0
-	fi
-fi
+need_mltload
 
 # the corpus: t/data/milter messages with their envelope and the verdict the
 # published records of t/data/milter/test.zone call for
 mkdir "$tmp/corpus"
-# corpus FILE MAILFROM EXPECT
-corpus() {
-	{
-		echo "X-Bench-IP: 192.0.2.10"
-		echo "X-Bench-Helo: mx.example.com"
-		echo "X-Bench-From: <$2>"
-		echo "X-Bench-Rcpt: <postmaster@mx.test.example>"
-		echo "X-Bench-Expect: $3"
-		cat "$TDATA/milter/$1"
-	} >"$tmp/corpus/$1"
-}
+corpus() { corpus_add "$tmp/corpus" "$@"; }
 corpus pass.eml bounce@example.com accept
 corpus unsigned.eml bounce@example.com accept
 corpus forged.eml bounce@example.com accept
