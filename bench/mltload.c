@@ -2,7 +2,7 @@
  * mltload - a load client speaking the milter protocol (version 6) as an MTA
  * SYNOPSIS
  *	mltload -s SOCKET [-s SOCKET2 ...] [-c K] [-n M] [-p PERCONN] [-t SECS]
- *	    [--expect] [-q] CORPUS-DIR|FILE...
+ *	    [--expect] [-q] [-N] [-r] CORPUS-DIR|FILE...
  * DESCRIPTION
  *	K threads, one milter connection each (one per milter in chain mode), send M
  *	messages in total, taken round-robin from the corpus, PERCONN messages per
@@ -11,6 +11,15 @@
  *	does: envelope steps (connect, HELO, MAIL, RCPT) go to each milter in turn, then
  *	the content (headers, body, end of message) to the first milter, whose header
  *	edits are applied before the content goes to the next one.
+ *
+ *	Like Postfix (milter8.c), it offers every protocol step (0x1fffff), sends a
+ *	stage's macros even when the milter asked not to get that step (SMFIP_NO*),
+ *	and does not wait for a reply to a step whose SMFIP_NR_* bit the milter
+ *	negotiated: it goes straight on with the next command. -N offers no
+ *	SMFIP_NR_* bits (an MTA without them: libmilter then answers every step).
+ *	-r prints one line per message before the summary: "msg K FILE verdict=V
+ *	fields=N ar=VALUE spf=VALUE", the topmost Authentication-Results and
+ *	Received-SPF after every milter's edits (CR, LF, TAB escaped; "-": none).
  *
  *	A corpus file is a message preceded by envelope lines, dropped before sending:
  *	"X-Bench-IP: 192.0.2.1", "X-Bench-Helo: mx.example", "X-Bench-From: <a@b>",
@@ -50,6 +59,9 @@
 #define CHUNK		65535
 #define OFFER_ACTIONS	0x1ffUL		/* what Postfix 3.7 offers */
 #define OFFER_STEPS	0x1fffffUL
+#define NR_STEPS	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | \
+			 SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_HDR | SMFIP_NR_EOH | \
+			 SMFIP_NR_BODY)
 
 enum verdict { V_ACCEPT, V_QUARANTINE, V_REJECT, V_TEMPFAIL, V_DISCARD, V_ERROR, V_N };
 static const char *const vname[V_N] = { "accept", "quarantine", "reject", "tempfail",
@@ -70,7 +82,7 @@ struct opts {				/* set once in main, read-only afterwards */
 	const char *sock[MAX_MILTERS];
 	int nsock, conc, perconn, timeout_ms;
 	long total;
-	bool expect, quiet;
+	bool expect, quiet, no_nr, report;
 	struct cmsg *corpus;
 	size_t ncorpus;
 };
@@ -82,6 +94,7 @@ struct shared {				/* results; slots per message, counters locked */
 	signed char *verdict;
 	pthread_mutex_t lock;
 	long errors, timeouts, mismatches;
+	char **report;			/* -r: one line per message, NULL when none */
 };
 
 struct mconn {				/* one milter connection */
@@ -356,11 +369,12 @@ pkt_recv(int fd, char *cmd, char **data, size_t *n, int tmo)
 
 /* mc_open - connect and negotiate; 0 ok, -1 error, -2 timeout */
 static int
-mc_open(struct mconn *c, const char *spec, int tmo)
+mc_open(struct mconn *c, const char *spec, bool no_nr, int tmo)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	uint32_t neg[3] = { htonl(6), htonl(OFFER_ACTIONS), htonl(OFFER_STEPS) };
+	uint32_t neg[3] = { htonl(6), htonl(OFFER_ACTIONS),
+	    htonl(no_nr ? OFFER_STEPS & ~NR_STEPS : OFFER_STEPS) };
 	char cmd, *d = NULL;
 	size_t n;
 	int one = 1, rc;
@@ -592,10 +606,11 @@ step(struct mconn *c, int stage, char cmd, uint32_t nobit, uint32_t nrbit,
 {
 	int rc;
 
-	if (c->steps & nobit)
-		return S_CONT;
+	/* Postfix sends the stage's macros even for a step the milter skips */
 	if (stage >= 0 && (rc = send_macros(c, stage, cmd, m, qid, tmo)) != 0)
 		return rc;
+	if (c->steps & nobit)
+		return S_CONT;
 	if ((rc = pkt_send(c->fd, cmd, a, na, b, nb, tmo)) != 0)
 		return rc;
 	if (c->steps & nrbit)
@@ -615,9 +630,8 @@ content(struct mconn *c, struct hdr **hs, size_t *nhs, const struct cmsg *m,
 	bool lead = (c->steps & SMFIP_HDR_LEADSPC) != 0;
 
 	memcpy(h, *hs, nh * sizeof *h);	/* the fields as they were on entry */
-	if (!(c->steps & SMFIP_NODATA) &&
-	    (rc = step(c, 4, SMFIC_DATA, 0, SMFIP_NR_DATA, NULL, 0, NULL, 0, m, qid, v,
-	    tmo)) != S_CONT)
+	if ((rc = step(c, 4, SMFIC_DATA, SMFIP_NODATA, SMFIP_NR_DATA, NULL, 0, NULL, 0,
+	    m, qid, v, tmo)) != S_CONT)
 		goto out;
 	for (size_t i = 0; i < nh; i++) {
 		const char *val = h[i].value;
@@ -658,9 +672,48 @@ out:
 	return rc;
 }
 
-/* one_message - the envelope to every milter, then the content in turn */
+/* esc_value - a header value on one line: CR, LF, TAB as \r \n \t; "-": none */
+static void
+esc_value(FILE *fp, const struct hdr *hs, size_t nhs, const char *name)
+{
+	for (size_t i = 0; i < nhs; i++) {
+		if (strcasecmp(hs[i].name, name) != 0)
+			continue;
+		for (const char *p = hs[i].value; *p != '\0'; p++)
+			if (*p == '\r' || *p == '\n' || *p == '\t' || *p == '\\')
+				fprintf(fp, "\\%c", *p == '\r' ? 'r' : *p == '\n' ? 'n' :
+				    *p == '\t' ? 't' : '\\');
+			else
+				fputc(*p, fp);
+		return;
+	}
+	fputc('-', fp);
+}
+
+/* report_line - -r: verdict and the topmost A-R and Received-SPF, malloc'd */
+static char *
+report_line(const struct cmsg *m, long k, int v, const struct hdr *hs, size_t nhs)
+{
+	char *line = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&line, &len);
+
+	if (fp == NULL)
+		die("out of memory");
+	fprintf(fp, "msg %ld %s verdict=%s fields=%zu ar=", k, m->file,
+	    v >= 0 && v < V_N ? vname[v] : "?", nhs);
+	esc_value(fp, hs, nhs, "Authentication-Results");
+	fputs(" spf=", fp);
+	esc_value(fp, hs, nhs, "Received-SPF");
+	fclose(fp);
+	return line;
+}
+
+/* one_message - the envelope to every milter, then the content in turn; with
+   rep, *rep gets the -r line */
 static int
-one_message(struct mconn *mc, int nm, const struct cmsg *m, long k, int *v, int tmo)
+one_message(struct mconn *mc, int nm, const struct cmsg *m, long k, int *v, int tmo,
+    char **rep)
 {
 	char qid[32], rcpt[512];
 	struct hdr *hs;
@@ -677,8 +730,11 @@ one_message(struct mconn *mc, int nm, const struct cmsg *m, long k, int *v, int 
 		if (rc == S_CONT)
 			rc = step(&mc[i], 3, SMFIC_RCPT, SMFIP_NORCPT, SMFIP_NR_RCPT, rcpt,
 			    strlen(rcpt) + 1, NULL, 0, m, qid, v, tmo);
-		if (rc < 0 || (rc == S_FINAL && *v != V_ACCEPT))
+		if (rc < 0 || (rc == S_FINAL && *v != V_ACCEPT)) {
+			if (rc >= 0 && rep != NULL)
+				*rep = report_line(m, k, *v, m->h, m->nh);
 			return rc;
+		}
 		done[i] = rc == S_FINAL;	/* accepted: this milter is out */
 	}
 	hs = xmalloc((nhs ? nhs : 1) * sizeof *hs);
@@ -699,6 +755,8 @@ one_message(struct mconn *mc, int nm, const struct cmsg *m, long k, int *v, int 
 		if (vi != V_ACCEPT && vi != V_QUARANTINE)
 			break;
 	}
+	if (rc >= 0 && rep != NULL)
+		*rep = report_line(m, k, *v, hs, nhs);
 	for (size_t i = 0; i < nhs; i++) {
 		free(hs[i].name);
 		free(hs[i].value);
@@ -723,7 +781,7 @@ conn_setup(const struct opts *o, struct mconn *mc, const struct cmsg *m)
 	cl += 2;
 	cl += (size_t)snprintf((char *)ca + cl, 300, "%s", m->ip) + 1;
 	for (int i = 0; i < o->nsock; i++) {
-		if ((rc = mc_open(&mc[i], o->sock[i], o->timeout_ms)) != 0)
+		if ((rc = mc_open(&mc[i], o->sock[i], o->no_nr, o->timeout_ms)) != 0)
 			return rc;
 		rc = step(&mc[i], 0, SMFIC_CONNECT, SMFIP_NOCONNECT, SMFIP_NR_CONN, ca, cl,
 		    NULL, 0, m, "", &v, o->timeout_ms);
@@ -784,7 +842,8 @@ worker(void *arg)
 		}
 		used++;
 		t0 = now_ms();
-		rc = one_message(mc, o->nsock, m, k, &v, o->timeout_ms);
+		rc = one_message(mc, o->nsock, m, k, &v, o->timeout_ms,
+		    o->report ? &sh->report[k] : NULL);
 		if (rc >= 0) {
 			sh->lat[k] = now_ms() - t0;
 			sh->verdict[k] = (signed char)v;
@@ -824,7 +883,7 @@ static void
 usage(void)
 {
 	die("usage: mltload -s SOCKET [-s SOCKET2] [-c K] [-n M] [-p PERCONN] "
-	    "[-t SECS] [--expect] [-q] CORPUS...");
+	    "[-t SECS] [--expect] [-q] [-N] [-r] CORPUS...");
 }
 
 /* main - options, corpus, threads, report */
@@ -847,6 +906,14 @@ main(int argc, char **argv)
 		}
 		if (strcmp(a, "-q") == 0) {
 			o.quiet = true;
+			continue;
+		}
+		if (strcmp(a, "-N") == 0) {
+			o.no_nr = true;
+			continue;
+		}
+		if (strcmp(a, "-r") == 0) {
+			o.report = true;
 			continue;
 		}
 		if (val == NULL)
@@ -873,9 +940,12 @@ main(int argc, char **argv)
 	pthread_mutex_init(&sh.lock, NULL);
 	sh.lat = xmalloc((size_t)o.total * sizeof *sh.lat);
 	sh.verdict = xmalloc((size_t)o.total);
+	sh.report = o.report ? xmalloc((size_t)o.total * sizeof *sh.report) : NULL;
 	for (long k = 0; k < o.total; k++) {
 		sh.lat[k] = -1;
 		sh.verdict[k] = -1;
+		if (sh.report != NULL)
+			sh.report[k] = NULL;
 	}
 	th = xmalloc((size_t)o.conc * sizeof *th);
 	t0 = now_ms();
@@ -903,6 +973,13 @@ main(int argc, char **argv)
 				fprintf(stderr, "mltload: %s: verdict %s, expected %s\n",
 				    m->file, vname[sh.verdict[k]], vname[m->expect]);
 		}
+	}
+	for (long k = 0; sh.report != NULL && k < o.total; k++) {
+		if (sh.report[k] != NULL)
+			printf("%s\n", sh.report[k]);
+		else
+			printf("msg %ld - no verdict\n", k);
+		free(sh.report[k]);
 	}
 	qsort(lat, (size_t)nl, sizeof *lat, cmp_dbl);
 	printf("msgs=%ld secs=%.3f msgs_per_s=%.1f", o.total, secs,

@@ -14,8 +14,28 @@
  *	does not, the connection is refused, logged, and the MTA applies its
  *	milter_default_action. SETSYMLIST is used when offered. We ask for
  *	SMFIP_HDR_LEADSPC, SMFIP_SKIP, SMFIP_NOUNKNOWN, SMFIP_NODATA and SMFIP_NORCPT
- *	(each only when offered) and never for SMFIP_NR_*: libmilter silently turns a
- *	reject from a "no reply" step into no reply (LIBRARIES.md 1.3).
+ *	(each only when offered).
+ *
+ *	No reply: we also ask for SMFIP_NR_CONN, SMFIP_NR_HELO, SMFIP_NR_HDR and
+ *	SMFIP_NR_EOH (when offered; libmilter offers them even for an MTA that lacks
+ *	them and then sends the "continue" itself), so the MTA streams connect, HELO,
+ *	every header field and end of headers without waiting for a reply per command:
+ *	with libmilter's worker pool each reply wait is a round trip plus a hand-off
+ *	between threads. Those four callbacks never refuse anything: the verdict is
+ *	made at MAIL FROM (SPFRejectAtMailFrom) or at end of message. libmilter
+ *	silently turns a reject or tempfail returned from a "no reply" step into no
+ *	reply (LIBRARIES.md 1.3), so those callbacks return SMFIS_NOREPLY, never
+ *	internal_error(): a problem they meet is remembered in the connection context
+ *	(connect, HELO: for the whole connection; header, end of headers: for the
+ *	message) and answered by the next step that replies: MAIL FROM for the
+ *	first kind, end of message for the second, with the configured
+ *	InternalErrorAction, as if it had happened there. MAIL FROM (it may refuse)
+ *	and body chunks (SMFIS_SKIP needs a reply) keep their replies, so does end of
+ *	message. Which NR bits a connection got is kept in its context; a context
+ *	rebuilt at connect after SMFIC_QUIT_NC (close, then a new connection on the
+ *	same MTA session, without a new negotiation) assumes the full set unless some
+ *	negotiation in this process got less (then it answers every step: libmilter
+ *	turns a "continue" into no reply where needed, only logging it).
  *
  *	End of message applies the verdict of msg_eom(): forged Authentication-Results
  *	fields are deleted in descending index order (Postfix renumbers after each
@@ -28,15 +48,21 @@
  *	A failed smfi_* call, a missing connection context or any other internal
  *	problem ends in the configured InternalErrorAction (tempfail by default) and is
  *	logged with the queue id: a message is never silently accepted or dropped.
+ *	Tests: with MAILAUTH_TEST_FAULTS set in the environment at start-up, a client
+ *	named (connect) or greeting as (HELO) "fault-connect.invalid" or
+ *	"fault-helo.invalid", and a header field "X-Mailauth-Test-Fault: header" or
+ *	"...: eoh", make that step fail as an internal error would (t/milter_smoke.sh).
  */
 #include "autoconf.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <libmilter/mfapi.h>
@@ -50,6 +76,11 @@
 #define MLT_REQUIRED	(SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
 #define MLT_STEPS	(SMFIP_HDR_LEADSPC | SMFIP_SKIP | SMFIP_NOUNKNOWN | \
 			 SMFIP_NODATA | SMFIP_NORCPT)
+/* steps whose callbacks never refuse: the MTA need not wait for their reply */
+#define MLT_NOREPLY	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | SMFIP_NR_EOH)
+#define FAULT_NAME	"fault-connect.invalid"
+#define FAULT_HELO	"fault-helo.invalid"
+#define FAULT_HEADER	"X-Mailauth-Test-Fault"
 #define REPLY_MAX	512		/* SMTP reply text after escaping */
 
 /* per-connection state, behind smfi_setpriv */
@@ -58,7 +89,16 @@ struct mlt_conn {
 	struct msg *m;			/* NULL until connect */
 	bool leadspc;			/* SMFIP_HDR_LEADSPC negotiated */
 	bool can_skip;			/* SMFIP_SKIP negotiated */
+	unsigned long noreply;		/* SMFIP_NR_* negotiated (of MLT_NOREPLY) */
+	const char *conn_error;		/* met in connect/HELO: answered at MAIL FROM */
+	const char *msg_error;		/* met in header/EOH: answered at end of message */
+	bool fault_eoh;			/* test fault asked for end of headers */
 };
+
+/* some negotiation got less than MLT_NOREPLY (see conn_new) */
+static atomic_bool noreply_partial;
+/* MAILAUTH_TEST_FAULTS was set at start-up */
+static bool test_faults;
 
 static char macros_connect[] = "{client_addr} {client_name} j _";
 static char macros_envfrom[] = "i {auth_authen} {mail_addr}";
@@ -66,7 +106,8 @@ static char macros_qid[] = "i";
 static char hdr_authres[] = "Authentication-Results";
 static char hdr_received_spf[] = "Received-SPF";
 
-/* conn_new - an empty connection context */
+/* conn_new - an empty connection context; noreply: what a session that did not
+   negotiate in this context (SMFIC_QUIT_NC) most likely has */
 static struct mlt_conn *
 conn_new(void)
 {
@@ -74,6 +115,10 @@ conn_new(void)
 
 	c->leadspc = false;
 	c->can_skip = false;
+	c->noreply = atomic_load(&noreply_partial) ? 0 : MLT_NOREPLY;
+	c->conn_error = NULL;
+	c->msg_error = NULL;
+	c->fault_eoh = false;
 	return c;
 }
 
@@ -206,6 +251,24 @@ need_msg(SMFICTX *ctx)
 	return c != NULL && c->m != NULL ? c : NULL;
 }
 
+/* quiet - the return of a step that never refuses: no reply when negotiated */
+static sfsistat
+quiet(const struct mlt_conn *c, unsigned long nrbit)
+{
+	return c != NULL && (c->noreply & nrbit) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* defer - remember the first internal error of a step that never refuses */
+static sfsistat
+defer(struct mlt_conn *c, const char **slot, unsigned long nrbit, const char *what)
+{
+	if (*slot == NULL)
+		*slot = what;
+	log_qid(LOG_DEBUG, conn_qid(c), "internal error noted: %s (answered at the "
+	    "next step that replies)", what);
+	return quiet(c, nrbit);
+}
+
 /* mlt_negotiate - check the MTA's offer, ask for our steps and macros */
 static sfsistat
 mlt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
@@ -222,9 +285,11 @@ mlt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2
 		return SMFIS_REJECT;
 	}
 	*pf0 = MLT_REQUIRED | (f0 & SMFIF_SETSYMLIST);
-	*pf1 = f1 & MLT_STEPS;
+	*pf1 = f1 & (MLT_STEPS | MLT_NOREPLY);
 	*pf2 = 0;
 	*pf3 = 0;
+	if ((f1 & MLT_NOREPLY) != MLT_NOREPLY)
+		atomic_store(&noreply_partial, true);
 
 	c = conn_get(ctx);
 	if (c == NULL) {
@@ -238,6 +303,7 @@ mlt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2
 	}
 	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
 	c->can_skip = (*pf1 & SMFIP_SKIP) != 0;
+	c->noreply = *pf1 & MLT_NOREPLY;
 	if ((f0 & SMFIF_SETSYMLIST) != 0 &&
 	    (smfi_setsymlist(ctx, SMFIM_CONNECT, macros_connect) != MI_SUCCESS ||
 	    smfi_setsymlist(ctx, SMFIM_ENVFROM, macros_envfrom) != MI_SUCCESS ||
@@ -272,7 +338,7 @@ addr_literal(const struct sockaddr *sa, char *buf, size_t len)
 	return NULL;
 }
 
-/* mlt_connect - a new SMTP client: pin the current engine */
+/* mlt_connect - a new SMTP client: pin the current engine; never refuses */
 static sfsistat
 mlt_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 {
@@ -282,44 +348,62 @@ mlt_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 	if (c == NULL) {
 		c = conn_new();
 		if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+			sfsistat rc = quiet(c, SMFIP_NR_CONN);
+
 			free(c);
-			return internal_error(ctx, NULL, "smfi_setpriv failed at connect");
+			/* nowhere to note it: MAIL FROM finds no context and answers */
+			log_msg(LOG_ERR, "smfi_setpriv failed at connect");
+			return rc;
 		}
 	}
 	if (c->m != NULL) {		/* a second connect on one session: start over */
 		msg_free(c->m);
 		c->m = NULL;
 	}
+	c->conn_error = NULL;
+	c->msg_error = NULL;
+	c->fault_eoh = false;
 	if (c->e == NULL && (c->e = mlt_engine_acquire()) == NULL)
-		return internal_error(ctx, c, "no engine at connect");
+		return defer(c, &c->conn_error, SMFIP_NR_CONN, "no engine at connect");
 	c->m = msg_new(c->e);
 	msg_connect(c->m, addr_literal(hostaddr, ip, sizeof ip), hostname);
-	return SMFIS_CONTINUE;
+	if (test_faults && hostname != NULL && strcasecmp(hostname, FAULT_NAME) == 0)
+		return defer(c, &c->conn_error, SMFIP_NR_CONN, "test fault at connect");
+	return quiet(c, SMFIP_NR_CONN);
 }
 
-/* mlt_helo - HELO/EHLO argument */
+/* mlt_helo - HELO/EHLO argument; never refuses */
 static sfsistat
 mlt_helo(SMFICTX *ctx, char *helohost)
 {
-	struct mlt_conn *c = need_msg(ctx);
+	struct mlt_conn *c = conn_get(ctx);
 
-	if (c == NULL)
-		return internal_error(ctx, conn_get(ctx), "no connection context at HELO");
+	if (c == NULL)			/* MAIL FROM finds none either and answers */
+		return SMFIS_CONTINUE;
+	if (c->m == NULL)
+		return defer(c, &c->conn_error, SMFIP_NR_HELO,
+		    "no connection context at HELO");
 	msg_helo(c->m, helohost);
-	return SMFIS_CONTINUE;
+	if (test_faults && helohost != NULL && strcasecmp(helohost, FAULT_HELO) == 0)
+		return defer(c, &c->conn_error, SMFIP_NR_HELO, "test fault at HELO");
+	return quiet(c, SMFIP_NR_HELO);
 }
 
-/* mlt_envfrom - MAIL FROM: a new message; SPF may refuse it right here */
+/* mlt_envfrom - MAIL FROM: a new message; SPF may refuse it right here, and so
+   does a problem noted at connect or HELO */
 static sfsistat
 mlt_envfrom(SMFICTX *ctx, char **argv)
 {
-	struct mlt_conn *c = need_msg(ctx);
+	struct mlt_conn *c = conn_get(ctx);
 	struct msg_verdict v;
 	sfsistat rc = SMFIS_CONTINUE;
 
-	if (c == NULL)
-		return internal_error(ctx, conn_get(ctx),
-		    "no connection context at MAIL FROM");
+	if (c != NULL && c->conn_error != NULL)	/* stays for the whole connection */
+		return internal_error(ctx, c, c->conn_error);
+	if (c == NULL || c->m == NULL)
+		return internal_error(ctx, c, "no connection context at MAIL FROM");
+	c->msg_error = NULL;
+	c->fault_eoh = false;
 	conn_take_qid(ctx, c);		/* Sendmail has it here; Postfix only later */
 	memset(&v, 0, sizeof v);
 	if (msg_envfrom(c->m, argv != NULL && argv[0] != NULL ? argv[0] : "",
@@ -342,16 +426,27 @@ mlt_envfrom(SMFICTX *ctx, char **argv)
 	return rc;
 }
 
-/* mlt_header - one header field; the value keeps its leading blank */
+/* mlt_header - one header field; the value keeps its leading blank; never refuses */
 static sfsistat
 mlt_header(SMFICTX *ctx, char *name, char *value)
 {
-	struct mlt_conn *c = need_msg(ctx);
+	struct mlt_conn *c = conn_get(ctx);
 
-	if (c == NULL)
-		return internal_error(ctx, conn_get(ctx), "no connection context at header");
-	if (name == NULL || value == NULL)
+	if (c == NULL)			/* end of message finds none either and answers */
 		return SMFIS_CONTINUE;
+	if (c->m == NULL)
+		return defer(c, &c->msg_error, SMFIP_NR_HDR,
+		    "no connection context at header");
+	if (c->msg_error != NULL || name == NULL || value == NULL)
+		return quiet(c, SMFIP_NR_HDR);
+	if (test_faults && strcasecmp(name, FAULT_HEADER) == 0) {
+		const char *what = value + strspn(value, " \t");
+
+		if (strcasecmp(what, "header") == 0)
+			return defer(c, &c->msg_error, SMFIP_NR_HDR,
+			    "test fault at header");
+		c->fault_eoh = strcasecmp(what, "eoh") == 0;
+	}
 	if (c->leadspc) {
 		msg_header(c->m, name, value);
 	} else {
@@ -364,24 +459,32 @@ mlt_header(SMFICTX *ctx, char *name, char *value)
 		msg_header(c->m, name, v);
 		free(v);
 	}
-	return SMFIS_CONTINUE;
+	return quiet(c, SMFIP_NR_HDR);
 }
 
-/* mlt_eoh - end of headers */
+/* mlt_eoh - end of headers; never refuses */
 static sfsistat
 mlt_eoh(SMFICTX *ctx)
 {
-	struct mlt_conn *c = need_msg(ctx);
+	struct mlt_conn *c = conn_get(ctx);
 
-	if (c == NULL)
-		return internal_error(ctx, conn_get(ctx),
+	if (c == NULL)			/* end of message finds none either and answers */
+		return SMFIS_CONTINUE;
+	if (c->m == NULL)
+		return defer(c, &c->msg_error, SMFIP_NR_EOH,
 		    "no connection context at end of headers");
 	conn_take_qid(ctx, c);
+	if (c->msg_error != NULL)
+		return quiet(c, SMFIP_NR_EOH);
+	if (c->fault_eoh)
+		return defer(c, &c->msg_error, SMFIP_NR_EOH,
+		    "test fault at end of headers");
 	msg_eoh(c->m);
-	return SMFIS_CONTINUE;
+	return quiet(c, SMFIP_NR_EOH);
 }
 
-/* mlt_body - a body chunk; skip the rest when no signature needs it */
+/* mlt_body - a body chunk; skip the rest when no signature needs it (or the
+   message already failed) */
 static sfsistat
 mlt_body(SMFICTX *ctx, unsigned char *p, size_t n)
 {
@@ -389,7 +492,7 @@ mlt_body(SMFICTX *ctx, unsigned char *p, size_t n)
 
 	if (c == NULL)
 		return internal_error(ctx, conn_get(ctx), "no connection context at body");
-	if (!msg_wants_body(c->m))
+	if (c->msg_error != NULL || !msg_wants_body(c->m))
 		return c->can_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
 	msg_body(c->m, p, n);
 	return SMFIS_CONTINUE;
@@ -492,17 +595,29 @@ apply_verdict(SMFICTX *ctx, struct mlt_conn *c, const struct msg_verdict *v)
 	return SMFIS_CONTINUE;		/* at end of message: accept */
 }
 
-/* mlt_eom - end of message: the verdict */
+/* mlt_eom - end of message: the verdict, or the problem noted at a header or at
+   end of headers */
 static sfsistat
 mlt_eom(SMFICTX *ctx)
 {
-	struct mlt_conn *c = need_msg(ctx);
+	struct mlt_conn *c = conn_get(ctx);
 	struct msg_verdict v;
 	sfsistat rc;
 
-	if (c == NULL)
-		return internal_error(ctx, conn_get(ctx),
-		    "no connection context at end of message");
+	if (c != NULL && c->msg_error != NULL) {
+		const char *what = c->msg_error;
+
+		c->msg_error = NULL;
+		c->fault_eoh = false;
+		if (c->m != NULL)
+			conn_take_qid(ctx, c);
+		rc = internal_error(ctx, c, what);
+		if (c->m != NULL)
+			msg_reset(c->m);
+		return rc;
+	}
+	if (c == NULL || c->m == NULL)
+		return internal_error(ctx, c, "no connection context at end of message");
 	conn_take_qid(ctx, c);
 	msg_eom(c->m, &v);
 	rc = apply_verdict(ctx, c, &v);
@@ -522,9 +637,13 @@ mlt_eom(SMFICTX *ctx)
 static sfsistat
 mlt_abort(SMFICTX *ctx)
 {
-	struct mlt_conn *c = need_msg(ctx);
+	struct mlt_conn *c = conn_get(ctx);
 
-	if (c != NULL)
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	c->msg_error = NULL;
+	c->fault_eoh = false;
+	if (c->m != NULL)
 		msg_reset(c->m);
 	return SMFIS_CONTINUE;
 }
@@ -550,6 +669,7 @@ mlt_descriptor(void)
 {
 	struct smfiDesc d;
 
+	test_faults = getenv("MAILAUTH_TEST_FAULTS") != NULL;
 	memset(&d, 0, sizeof d);
 	d.xxfi_name = (char *)PACKAGE_NAME;
 	d.xxfi_version = SMFI_VERSION;

@@ -1,7 +1,10 @@
 #!/bin/sh
 # milter_smoke.sh - real messages through the running daemon with miltertest (the
 # MTA side of the milter protocol): negotiation, A-R insertion, forged A-R removal,
-# DMARC reject (550 5.7.1), DNS SERVFAIL (451), quarantine, body skipping. The Lua
+# DMARC reject (550 5.7.1), DNS SERVFAIL (451), quarantine, body skipping; "no
+# reply" steps (SMFIP_NR_*): the same answers and headers with and without them
+# (miltertest and bench/mltload), and internal errors met in those steps (test
+# faults) answered later with InternalErrorAction tempfail and accept. The Lua
 # scripts are t/milter/*.lua, the messages and zone t/data/milter/. Prints TAP.
 . "${top_srcdir:-$(dirname "$0")/..}/t/lib.sh"
 
@@ -102,9 +105,86 @@ run_script() {
 	tap_ok $rc "$rs_name.lua ran to the end (miltertest exit status $rc)"
 }
 
-for script in pass forged reject tempfail quarantine clients; do
+for script in pass forged reject tempfail quarantine clients noreply; do
 	run_script "$spec" "$script" "$@"
 done
+
+# problems met in "no reply" steps (test faults, milter/callbacks.c): answered at
+# the next step that replies with InternalErrorAction, tempfail and accept
+# fault_daemon NAME [CONF LINE] - start a daemon with MAILAUTH_TEST_FAULTS; sets fspec
+fault_daemon() {
+	write_conf "$tmp/$1.conf" "$2"
+	fspec="inet:$(free_port)@127.0.0.1"
+	MAILAUTH_TEST_FAULTS=1
+	export MAILAUTH_TEST_FAULTS
+	start_daemon "$tmp/$1.log" -c "$tmp/$1.conf" -p "$fspec" -u "" -P ""
+	unset MAILAUTH_TEST_FAULTS
+	fpid=$daemon_pid
+	wait_listening "$tmp/$1.log" "$fpid" && return 0
+	tap_ok 1 "a daemon with MAILAUTH_TEST_FAULTS starts ($1)"
+	diag_file "$tmp/$1.log"
+	return 1
+}
+if fault_daemon faults "InternalErrorAction tempfail"; then
+	run_script "$fspec" faults
+	run_script "$fspec" faults -D plain=1
+	grep -q "FAULTheader: internal error: test fault at header; tempfail" \
+	    "$tmp/faults.log"
+	tap_ok $? "the header fault is logged with its queue id and the action taken"
+	stop_daemon "$fpid"
+	is "$exit_status" 0 "the fault daemon stops with exit status 0"
+fi
+if fault_daemon faults-accept "InternalErrorAction accept"; then
+	run_script "$fspec" faults -D accept=1
+	stop_daemon "$fpid"
+	is "$exit_status" 0 "the InternalErrorAction accept fault daemon stops with exit status 0"
+fi
+
+# bench/mltload (the load client of make bench, Postfix's way of skipping
+# replies) gets the same verdicts and headers with and without SMFIP_NR_*
+: "${MLTLOAD:=$top_builddir/bench/mltload}"
+if [ ! -x "$MLTLOAD" ]; then
+	MLTLOAD=$tmp/mltload
+	${CC:-cc} -std=gnu11 -O2 -pthread -o "$MLTLOAD" "$top_srcdir/bench/mltload.c" \
+	    >"$tmp/cc.log" 2>&1 || MLTLOAD=
+fi
+if [ -n "$MLTLOAD" ]; then
+	mkdir "$tmp/corpus"
+	# corpus FILE MAILFROM EXPECT
+	corpus() {
+		{
+			echo "X-Bench-IP: $ip"
+			echo "X-Bench-Helo: $helo"
+			echo "X-Bench-From: <$2>"
+			echo "X-Bench-Rcpt: <postmaster@mx.test.example>"
+			echo "X-Bench-Expect: $3"
+			cat "$data/$1"
+		} >"$tmp/corpus/$1"
+	}
+	corpus pass.eml bounce@example.com accept
+	corpus unsigned.eml bounce@example.com accept
+	corpus forged.eml bounce@example.com accept
+	corpus reject.eml alice@reject.example reject
+	corpus quarantine.eml alice@quarantine.example quarantine
+	corpus tempfail.eml bounce@example.com tempfail
+	for mode in nr plain; do
+		flag=
+		[ $mode = plain ] && flag=-N
+		ASAN_OPTIONS=detect_leaks=0 "$MLTLOAD" -s "$spec" -c 1 -n 18 -p 4 -t 20 \
+		    $flag -r --expect "$tmp/corpus" >"$tmp/load-$mode.out" 2>&1
+		tap_ok $? "mltload ($mode): every message got its expected verdict"
+		grep '^msg ' "$tmp/load-$mode.out" >"$tmp/load-$mode.msgs"
+	done
+	cmp -s "$tmp/load-nr.msgs" "$tmp/load-plain.msgs"
+	tap_ok $? "mltload: same verdicts, Authentication-Results and Received-SPF with and without SMFIP_NR_*"
+	[ $? -eq 0 ] || diag_file "$tmp/load-plain.out"
+	n=$(grep -c "verdict=accept fields=[0-9]* ar= mx.test.example;" "$tmp/load-nr.msgs")
+	is "$n" 9 "mltload (nr): the 9 accepted messages carry our Authentication-Results"
+	grep -q "^msg 1 .*/pass.eml verdict=accept .*dkim=pass" "$tmp/load-nr.msgs"
+	tap_ok $? "mltload (nr): pass.eml passes DKIM"
+else
+	skip "bench/mltload not built and no compiler: $(head -n 1 "$tmp/cc.log")"
+fi
 
 # a second daemon refusing SPF failures at MAIL FROM already
 conf2=$tmp/mailfrom.conf

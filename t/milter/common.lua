@@ -50,26 +50,45 @@ function read_message(file)
 	return fields, (body:gsub("\n", "\r\n"))
 end
 
+-- every SMFIP_NR_* bit ("no reply" for a step), and every step without them
+NR_ALL = SMFIP_NR_CONN + SMFIP_NR_HELO + SMFIP_NR_MAIL + SMFIP_NR_RCPT +
+    SMFIP_NR_DATA + SMFIP_NR_UNKN + SMFIP_NR_HDR + SMFIP_NR_EOH + SMFIP_NR_BODY
+STEPS_WITHOUT_NR = 0x1FFFFF - NR_ALL
+
 -- open_session - connect, negotiate, CONNECT and HELO from the test client
--- (ip: the client address, CLIENT_IP by default; "unspec" for an unknown family)
-function open_session(ip)
+-- (ip: the client address, CLIENT_IP by default; "unspec" for an unknown family;
+-- opt.name, opt.helo: client name and HELO, CLIENT_HELO by default; opt.steps:
+-- negotiate offering only these protocol steps, else miltertest offers all)
+function open_session(ip, opt)
 	ip = ip or CLIENT_IP
+	opt = opt or {}
+	local name = opt.name or CLIENT_HELO
 	local conn = mt.connect(sock, 40, 0.25)
 	if conn == nil then
 		error("cannot connect to the milter at " .. sock)
 	end
+	if opt.steps ~= nil then
+		-- miltertest's manual and its code disagree on which of arguments 3 and
+		-- 4 are the actions and which the steps: give both the same mask (it
+		-- holds every action mailauth needs, 0x17f)
+		must(mt.negotiate(conn, 6, opt.steps, opt.steps), "mt.negotiate")
+	end
 	mt.macro(conn, SMFIC_CONNECT, "j", AUTHSERV_ID, "{client_addr}", ip,
-	    "{client_name}", CLIENT_HELO, "_", CLIENT_HELO .. " [" .. ip .. "]")
-	must(mt.conninfo(conn, CLIENT_HELO, ip), "mt.conninfo")
+	    "{client_name}", name, "_", name .. " [" .. ip .. "]")
+	must(mt.conninfo(conn, name, ip), "mt.conninfo")
 	check(mt.getreply(conn) == SMFIR_CONTINUE, "connect from " .. ip .. ": continue")
-	must(mt.helo(conn, CLIENT_HELO), "mt.helo")
+	must(mt.helo(conn, opt.helo or CLIENT_HELO), "mt.helo")
 	return conn
 end
 
 -- send_message - MAIL FROM, the header fields, EOH, the body and EOM; returns the
--- reply to the first body chunk (SMFIR_SKIP when the milter needs no body)
-function send_message(conn, file, mailfrom, qid)
+-- reply to the first body chunk (SMFIR_SKIP when the milter needs no body); extra:
+-- {name, value} fields sent before the message's own
+function send_message(conn, file, mailfrom, qid, extra)
 	local fields, body = read_message(file)
+	for i, h in ipairs(extra or {}) do
+		table.insert(fields, i, { name = h[1], value = " " .. h[2] })
+	end
 	mt.macro(conn, SMFIC_MAIL, "i", qid, "{mail_addr}", mailfrom)
 	must(mt.mailfrom(conn, "<" .. mailfrom .. ">"), "mt.mailfrom")
 	if mt.getreply(conn) ~= SMFIR_CONTINUE then

@@ -8,9 +8,13 @@ check(mt.test_action(conn, SMFIF_CHGHDRS), "negotiate: asks to change headers")
 check(mt.test_action(conn, SMFIF_QUARANTINE), "negotiate: asks to quarantine")
 check(mt.test_option(conn, SMFIP_HDR_LEADSPC), "negotiate: SMFIP_HDR_LEADSPC")
 check(mt.test_option(conn, SMFIP_SKIP), "negotiate: SMFIP_SKIP")
-check(not mt.test_option(conn, SMFIP_NR_HDR) and not mt.test_option(conn, SMFIP_NR_MAIL)
-    and not mt.test_option(conn, SMFIP_NR_EOH) and not mt.test_option(conn, SMFIP_NR_BODY),
-    "negotiate: no SMFIP_NR_* (a reject must never be swallowed)")
+check(mt.test_option(conn, SMFIP_NR_CONN) and mt.test_option(conn, SMFIP_NR_HELO)
+    and mt.test_option(conn, SMFIP_NR_HDR) and mt.test_option(conn, SMFIP_NR_EOH),
+    "negotiate: no reply for connect, HELO, header fields, end of headers")
+check(not mt.test_option(conn, SMFIP_NR_MAIL) and not mt.test_option(conn, SMFIP_NR_BODY)
+    and not mt.test_option(conn, SMFIP_NR_RCPT) and not mt.test_option(conn, SMFIP_NR_DATA)
+    and not mt.test_option(conn, SMFIP_NR_UNKN),
+    "negotiate: replies for MAIL FROM (it may refuse) and body chunks (SKIP)")
 
 send_message(conn, "pass.eml", "bounce@example.com", "PASS1")
 check(accepted(conn), "pass.eml: accepted")
