@@ -604,6 +604,13 @@ version_end(const char *d, size_t len)
 	return i;
 }
 
+/* dmarc_record_is_v1 - TXT rdata starts with "v=DMARC1" (version_end() > 0) */
+bool
+dmarc_record_is_v1(const char *d, size_t len)
+{
+	return d != NULL && version_end(d, len) > 0;
+}
+
 /* word_eq - counted string equals word, case-insensitive */
 static bool
 word_eq(const char *p, size_t n, const char *word)

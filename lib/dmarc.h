@@ -16,6 +16,7 @@
  *	bool dmarc_aligned(const struct psl *psl, const char *id_domain,
  *	    const char *from_domain, char mode);
  *	int dmarc_domain_normalize(const char *in, char *out, size_t outlen);
+ *	bool dmarc_record_is_v1(const char *d, size_t len);
  * DESCRIPTION
  *	dmarc_engine_new() initialises libopendmarc once per process (before threads).
  *	dmarc_from_domain() takes the values of every From field of the message and
@@ -33,6 +34,8 @@
  *	names; 'r' relaxed: same organizational domain; a public suffix aligns only
  *	with itself). dmarc_domain_normalize() lowercases, drops one final dot,
  *	converts U-labels to A-labels and checks LDH syntax: 0, or -1 if invalid.
+ *	dmarc_record_is_v1() is the record test of discovery ("v" *WSP "=" *WSP
+ *	"DMARC1" then ';', WSP or the end), for other users of DMARC TXT records.
  */
 #ifndef MAILAUTH_DMARC_H
 #define MAILAUTH_DMARC_H
@@ -100,5 +103,6 @@ void dmarc_engine_set_sampler(struct dmarc_engine *e, dmarc_sample_fn *fn, void 
 bool dmarc_aligned(const struct psl *psl, const char *id_domain,
     const char *from_domain, char mode);
 int dmarc_domain_normalize(const char *in, char *out, size_t outlen);
+bool dmarc_record_is_v1(const char *d, size_t len);
 
 #endif
