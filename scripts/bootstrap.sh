@@ -17,10 +17,10 @@ cd "$top"
 PACKAGES="build-essential autoconf automake libtool pkg-config
 	libmilter-dev libssl-dev libopendkim-dev libspf2-dev libopendmarc-dev
 	libbsd-dev libunbound-dev libidn2-dev libyaml-dev libsqlite3-dev libpq-dev
-	postgresql sqlite3
+	zlib1g-dev postgresql sqlite3
 	publicsuffix dns-root-data miltertest
 	postfix swaks unbound python3-dkim python3-nacl python3-dnspython
-	python3-cryptography iproute2 openssl
+	python3-cryptography iproute2 openssl libxml2-utils
 	clang libclang-rt-14-dev"
 
 need_root() {

@@ -1,0 +1,131 @@
+/*
+ * report.h - building blocks of DMARC aggregate reports (RFC 7489 section 7.2, Appendix C)
+ * SYNOPSIS
+ *	void report_xml(struct buf *out, const struct report_meta *m,
+ *	    const struct report_record *r, size_t n);
+ *	void report_dkim_encode(struct buf *out, const char *domain,
+ *	    const char *selector, const char *result);
+ *	size_t report_dkim_decode(const char *enc, char ***domains,
+ *	    char ***selectors, char ***results);
+ *	void report_dkim_free(char **domains, char **selectors, char **results, size_t n);
+ *	int report_gzip(const void *data, size_t len, struct buf *out);
+ *	size_t report_parse_rua(const char *rua, struct report_uri **out);
+ *	void report_uris_free(struct report_uri *u, size_t n);
+ *	bool report_dest_external(const struct psl *psl, const char *policy_domain,
+ *	    const char *dest_domain);
+ *	int report_dest_authorized(struct dns_session *s, const char *policy_domain,
+ *	    const char *dest_domain);
+ *	void report_filename(struct buf *out, const char *receiver,
+ *	    const char *policy_domain, long long begin, long long end,
+ *	    const char *unique_id);
+ *	void report_mime(struct buf *out, const char *from, const char *to,
+ *	    const char *receiver, const struct report_meta *m, const char *filename,
+ *	    const void *gz, size_t gzlen, long long now);
+ * DESCRIPTION
+ *	Pure functions: no storage, no clock (callers pass the times), no sending. Every
+ *	function appending to a struct buf appends; it never resets what is there.
+ *	Strings in report_meta and report_record are borrowed. The details (what a
+ *	NULL or out-of-range value becomes, the namespace form of the XML) are in the
+ *	DESCRIPTION of report.c.
+ *
+ *	report_xml() writes one <feedback> document that validates against the RFC 7489
+ *	Appendix C schema (t/data/report/rfc7489.xsd) whatever the strings hold, as
+ *	long as n > 0 (the schema wants at least one record).
+ *	report_dkim_encode()/report_dkim_decode() are the one-string form of a
+ *	message's DKIM results kept in storage: "domain/selector/result" per signature,
+ *	fields percent-encoded outside [A-Za-z0-9._-], joined by one space.
+ *	report_dkim_decode() returns the number of signatures and, for each non-NULL
+ *	array pointer, a NULL-terminated array of that many strings (free them with
+ *	report_dkim_free()); with 0 signatures the arrays are NULL.
+ *	report_gzip() appends an RFC 1952 member (mtime 0): 0, or -1 on a zlib error
+ *	(out is then as it was).
+ *	report_parse_rua() splits an rua= value into its DMARC URIs (section 6.4);
+ *	only mailto: URIs with a plain address are usable.
+ *	report_dest_external() and report_dest_authorized() are the section 7.1
+ *	external destination test and its _report._dmarc verification query
+ *	(1 authorized, 0 not, -1 temporary DNS failure).
+ *	report_filename() is the section 7.2.1.1 file name, report_mime() the whole
+ *	message (LF line ends, for sendmail -t).
+ */
+#ifndef MAILAUTH_REPORT_H
+#define MAILAUTH_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dns.h"
+#include "psl.h"
+#include "util.h"
+
+/* the XML namespace of RFC 7489 Appendix C (on the <feedback> element only) */
+#define REPORT_XMLNS	"http://dmarc.org/dmarc-xml/0.1"
+
+/* one grouped record of the report (all strings borrowed; NULL = absent) */
+struct report_record {
+	const char *source_ip;		/* IPv4 or IPv6 literal */
+	unsigned long count;
+	const char *disposition;	/* none|quarantine|reject (policy_evaluated) */
+	const char *dkim_eval;		/* pass|fail: DMARC-aligned DKIM */
+	const char *spf_eval;		/* pass|fail: DMARC-aligned SPF */
+	const char *reason_type;	/* forwarded|sampled_out|trusted_forwarder|
+					   mailing_list|local_policy|other, or NULL */
+	const char *reason_comment;	/* or NULL */
+	const char *envelope_to;	/* or NULL */
+	const char *envelope_from;	/* domain, or NULL */
+	const char *header_from;	/* domain */
+	const char *dkim;		/* the stored DKIM list (report_dkim_encode) */
+	const char *spf_domain;
+	const char *spf_scope;		/* helo|mfrom */
+	const char *spf_result;		/* none|neutral|pass|fail|softfail|
+					   temperror|permerror */
+};
+
+struct report_meta {
+	const char *org_name, *email, *extra_contact;	/* extra_contact may be NULL */
+	const char *report_id;
+	long long begin, end;			/* unix seconds, inclusive range */
+	const char *domain;			/* policy_published/domain */
+	char adkim, aspf;			/* 'r' or 's' */
+	const char *p, *sp;			/* none|quarantine|reject; sp NULL = p */
+	unsigned pct;
+	const char *fo;				/* or NULL */
+	const char **errors;			/* report_metadata/error, may be 0 */
+	size_t nerrors;
+};
+
+/* one URI of an rua= tag (all strings owned; address/domain/why may be NULL) */
+struct report_uri {
+	char *uri;			/* the URI without its "!size" suffix */
+	char *address;			/* mailto: local@domain, percent-decoded */
+	char *domain;			/* the address's domain, normalised */
+	unsigned long long max_size;	/* bytes; 0 = no limit */
+	bool usable;
+	char *why;			/* why not usable, NULL when usable */
+};
+
+void report_xml(struct buf *out, const struct report_meta *m,
+    const struct report_record *r, size_t n);
+
+void report_dkim_encode(struct buf *out, const char *domain, const char *selector,
+    const char *result);
+size_t report_dkim_decode(const char *enc, char ***domains, char ***selectors,
+    char ***results);
+void report_dkim_free(char **domains, char **selectors, char **results, size_t n);
+
+int report_gzip(const void *data, size_t len, struct buf *out);
+
+size_t report_parse_rua(const char *rua, struct report_uri **out);
+void report_uris_free(struct report_uri *u, size_t n);
+
+bool report_dest_external(const struct psl *psl, const char *policy_domain,
+    const char *dest_domain);
+int report_dest_authorized(struct dns_session *s, const char *policy_domain,
+    const char *dest_domain);
+
+void report_filename(struct buf *out, const char *receiver, const char *policy_domain,
+    long long begin, long long end, const char *unique_id);
+void report_mime(struct buf *out, const char *from, const char *to,
+    const char *receiver, const struct report_meta *m, const char *filename,
+    const void *gz, size_t gzlen, long long now);
+
+#endif
