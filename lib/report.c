@@ -5,11 +5,14 @@
  *	#include "report.h"
  *	(see report.h)
  * DESCRIPTION
- *	XML (RFC 7489 Appendix C). The schema declares the target namespace
- *	http://dmarc.org/dmarc-xml/0.1 and leaves elementFormDefault unqualified, so
- *	the form it validates is a namespace-qualified root with unqualified
- *	children: <dmarc:feedback xmlns:dmarc="..."><version>1.0</version>... (see
- *	t/data/report/rfc7489.xsd for why the schema as printed does not compile).
+ *	XML (RFC 7489 Appendix C). The document is <feedback> in no namespace, the
+ *	form receivers send and report readers look for (parsedmarc, for one, looks
+ *	up an element named exactly "feedback"). The schema as printed does not
+ *	compile (its targetNamespace is not bound for its own type names); of the two
+ *	one-line repairs, binding it would force a prefixed root (<dmarc:feedback>),
+ *	which such readers miss, so t/data/report/rfc7489.xsd drops the
+ *	targetNamespace instead and validates this form with every element, order,
+ *	type and enumeration of the RFC.
  *	Every string is written as UTF-8 text: '&', '<', '>', '"' and '\'' become
  *	entities, CR becomes &#13;, and every byte that is not part of a well-formed
  *	UTF-8 sequence of an XML 1.0 Char (C0 controls other than TAB/LF/CR, stray or
@@ -352,12 +355,12 @@ report_xml(struct buf *out, const struct report_meta *m, const struct report_rec
 	size_t i;
 
 	buf_adds(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	buf_adds(out, "<dmarc:feedback xmlns:dmarc=\"" REPORT_XMLNS "\">\n");
+	buf_adds(out, "<feedback>\n");
 	buf_adds(out, "  <version>1.0</version>\n");
 	xml_metadata(out, m);
 	for (i = 0; i < n; i++)
 		xml_record(out, &r[i]);
-	buf_adds(out, "</dmarc:feedback>\n");
+	buf_adds(out, "</feedback>\n");
 }
 
 /* --- the stored DKIM list --- */

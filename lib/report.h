@@ -57,8 +57,6 @@
 #include "psl.h"
 #include "util.h"
 
-/* the XML namespace of RFC 7489 Appendix C (on the <feedback> element only) */
-#define REPORT_XMLNS	"http://dmarc.org/dmarc-xml/0.1"
 
 /* one grouped record of the report (all strings borrowed; NULL = absent) */
 struct report_record {
