@@ -105,7 +105,7 @@ run_sendmail(const struct config *cfg, const char *msg, size_t len)
 		dup2(fd[0], 0);
 		close(fd[0]);
 		close(fd[1]);
-		execv(cfg->report_sendmail, argv);
+		execvp(cfg->report_sendmail, argv);
 		_exit(127);
 	}
 	close(fd[0]);
@@ -212,6 +212,9 @@ deliver(const struct reporter_opts *o, const struct period *pd, const char *rua,
 	day_text(pd->begin, day, sizeof day);
 	buf_init(&msg);
 	buf_init(&err);
+	if (nu == 0)
+		log_msg(LOG_NOTICE, "report %s %s: no URI in rua=, nothing sent", pd->domain,
+		    day);
 	for (size_t i = 0; i < nu; i++) {
 		char num[16];
 		int auth, sent;
