@@ -95,7 +95,7 @@ test)
 	build build-asan --enable-sanitizers || rc=1
 	(cd build-asan && ASAN_OPTIONS=detect_leaks=1 make -k check-unit >/dev/null 2>&1) || rc=1
 	for d in build build-asan; do
-		for f in "$d"/t/*.log; do
+		for f in "$d"/t/*.log "$d"/t/fuzz/*.log; do
 			case $f in */test-suite.log) continue ;; esac
 			# failures only: a "not ok ... # TODO" is a documented deviation
 			grep -E '^(not ok|Bail out)' "$f" 2>/dev/null |
@@ -103,8 +103,8 @@ test)
 			echo "=== $f"; grep -vE '^ok |# TODO' "$f" | head -40
 		done
 	done
-	set -- $(count_results build/t/*.trs build-asan/t/*.trs)
-	echo "normal build: $(count_results build/t/*.trs | awk '{print $1" passed, "$2" failed, "$3" skipped"}')"
+	set -- $(count_results build/t/*.trs build/t/fuzz/*.trs build-asan/t/*.trs)
+	echo "normal build: $(count_results build/t/*.trs build/t/fuzz/*.trs | awk '{print $1" passed, "$2" failed, "$3" skipped"}')"
 	echo "sanitizer build (unit tests): $(count_results build-asan/t/*.trs | awk '{print $1" passed, "$2" failed, "$3" skipped"}')"
 	[ "$2" -eq 0 ] || rc=1
 	echo "$1 passed, $2 failed, $3 skipped"
