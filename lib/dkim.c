@@ -24,6 +24,13 @@
  *	- l= that leaves body content unsigned: pass with comment "body length limit",
  *	  or fail when BodyLengthPolicy is fail. We count the canonicalized body length
  *	  ourselves (simple and relaxed, streaming) and compare it with l=.
+ *	- Body hashes are ours (lib/dkim_body.c, the same bytes the library hashed):
+ *	  libopendkim sees the header fields and dkim_eoh only (key lookups and the
+ *	  header signature: DKIM_SIGFLAG_PASSED), never the body nor dkim_eom. What
+ *	  dkim_eom did with its hashes (l= longer than the body, bh= compared as
+ *	  base64 text, the key minimum after a match, the refusal of a body ending in
+ *	  a bare LF under relaxed) body_state does with ours, so that every verdict is
+ *	  the one the library gave; nothing reads its bh status or canonical lengths.
  *	- Key records whose p= is a bare PKCS#1 RSAPublicKey (the wording of RFC 6376
  *	  3.6.1) are rewrapped as SubjectPublicKeyInfo before the library sees them: it
  *	  only accepts the latter.
@@ -76,6 +83,7 @@
 
 #include "config.h"
 #include "dkim.h"
+#include "dkim_body.h"
 #include "dns.h"
 #include "log.h"
 #include "util.h"
@@ -99,6 +107,21 @@ struct canon_len {
 	bool wsp;			/* relaxed: blanks pending inside the line */
 };
 
+/* what we know of one library signature for the body (from the prescreen on) */
+struct sigbody {
+	DKIM_SIGINFO *sig;
+	bool setup_ok;			/* the library gave it a body canonicalization */
+	long long limit;		/* l= as the library reads it, -1 none */
+	int sink;			/* our body state, -1 none */
+};
+
+/* a signature's library state after dkim_eom, as if it had hashed the body */
+struct sigstate {
+	unsigned flags;
+	int err;
+	int bh;
+};
+
 struct rawsig {
 	char *value;			/* field value, cut at DKV_MAX_RAW */
 	bool junk;			/* 8-bit or control bytes in the field */
@@ -120,11 +143,15 @@ struct dkv_msg {
 	char eoh_error[256];		/* why the library gave up on the message */
 	const char *from_domain;	/* during dkim_eoh only */
 	bool want_len;			/* some signature has l= */
+	struct dkb *body;		/* our body hashes (the library sees headers only) */
+	struct sigbody *sb;
+	size_t nsb;
+	bool any_relaxed;		/* a body canonicalization is relaxed */
 	bool prev_cr;
 	struct canon_len simple, relaxed;
 	unsigned long long line_bytes;	/* bytes since the last LF */
 	unsigned long long body_bytes;	/* fed to the library */
-	unsigned char last_byte;
+	unsigned char last_byte, prev_byte;
 	bool line_overflow;
 	bool eom_done;
 	size_t nres;
@@ -574,6 +601,23 @@ dkv_prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 
 	if (m == NULL || nsigs <= 0)
 		return DKIM_CBSTAT_CONTINUE;
+	/* before the prescreen the library has set up every signature: those still
+	 * without an error got a body canonicalization (dkim_siglist_setup) */
+	free(m->sb);
+	m->sb = xcalloc((size_t)nsigs, sizeof *m->sb);
+	m->nsb = (size_t)nsigs;
+	for (int i = 0; i < nsigs; i++) {
+		const char *l = (const char *)dkim_sig_gettagvalue(sigs[i], false,
+		    (u_char *)"l");
+
+		m->sb[i].sig = sigs[i];
+		m->sb[i].setup_ok = dkim_sig_geterror(sigs[i]) == DKIM_SIGERROR_UNKNOWN;
+		m->sb[i].sink = -1;
+		m->sb[i].limit = -1;
+		/* the library's own reading: (ssize_t)strtoul(); negative is no limit */
+		if (m->sb[i].setup_ok && l != NULL)
+			m->sb[i].limit = (long long)(ssize_t)strtoul(l, NULL, 10);
+	}
 	for (int rank = 0; rank <= 2; rank++) {
 		for (int i = 0; i < nsigs; i++) {
 			const char *d = (const char *)dkim_sig_getdomain(sigs[i]);
@@ -841,18 +885,71 @@ dkv_header(struct dkv_msg *m, const char *name, const char *value)
 	buf_free(&f);
 }
 
+/* set_error_text - remember why the whole message cannot be verified */
+static void
+set_error_text(struct dkv_msg *m, const char *why)
+{
+	struct buf b;
+
+	buf_init(&b);
+	str_sanitize(&b, why, 200);
+	snprintf(m->eoh_error, sizeof m->eoh_error, "%s", buf_str(&b));
+	buf_free(&b);
+	log_qid(LOG_DEBUG, m->qid, "dkim: %s", m->eoh_error);
+}
+
 /* set_error - remember why the library gave up on the whole message */
 static void
 set_error(struct dkv_msg *m, DKIM_STAT st)
 {
 	const char *why = dkim_geterror(m->dkim);
-	struct buf b;
 
-	buf_init(&b);
-	str_sanitize(&b, why != NULL && *why ? why : dkim_getresultstr(st), 200);
-	snprintf(m->eoh_error, sizeof m->eoh_error, "%s", buf_str(&b));
-	buf_free(&b);
-	log_qid(LOG_DEBUG, m->qid, "dkim: %s", m->eoh_error);
+	set_error_text(m, why != NULL && *why ? why : dkim_getresultstr(st));
+}
+
+/* sb_find - our body record of a library signature, NULL if none */
+static struct sigbody *
+sb_find(struct dkv_msg *m, DKIM_SIGINFO *sig)
+{
+	for (size_t i = 0; i < m->nsb; i++)
+		if (m->sb[i].sig == sig)
+			return &m->sb[i];
+	return NULL;
+}
+
+/*
+ * body_setup - one body state per distinct (canonicalization, hash, l=) among
+ * the signatures dkim_eom would still look at: those whose header signature
+ * verified (hash and compare bh=) and those with l= (is the body long enough?)
+ */
+static void
+body_setup(struct dkv_msg *m, DKIM_SIGINFO **sigs, int nsigs)
+{
+	for (int i = 0; i < nsigs; i++) {
+		struct sigbody *sb = sb_find(m, sigs[i]);
+		unsigned flags = dkim_sig_getflags(sigs[i]);
+		dkim_canon_t hc = DKIM_CANON_SIMPLE, bc = DKIM_CANON_SIMPLE;
+		dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
+		bool need_hash;
+
+		if (sb == NULL || !sb->setup_ok)
+			continue;
+		(void)dkim_sig_getcanons(sigs[i], &hc, &bc);
+		if (bc == DKIM_CANON_RELAXED)
+			m->any_relaxed = true;	/* ignored ones too: see dkv_eom */
+		if (flags & DKIM_SIGFLAG_IGNORE)
+			continue;
+		need_hash = dkim_sig_geterror(sigs[i]) == DKIM_SIGERROR_UNKNOWN &&
+		    (flags & DKIM_SIGFLAG_PASSED) != 0;
+		if (!need_hash && sb->limit < 0)
+			continue;
+		(void)dkim_sig_getsignalg(sigs[i], &alg);
+		if (m->body == NULL)
+			m->body = dkb_new();
+		sb->sink = dkb_add(m->body, bc == DKIM_CANON_RELAXED ? DKB_RELAXED :
+		    DKB_SIMPLE, alg == DKIM_SIGN_RSASHA1 ? DKB_SHA1 : DKB_SHA256,
+		    sb->limit, need_hash);
+	}
 }
 
 void
@@ -879,6 +976,8 @@ dkv_eoh(struct dkv_msg *m, struct dns_session *s, const char *from_domain)
 			if ((dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE) == 0 &&
 			    dkim_sig_gettagvalue(sigs[i], false, (u_char *)"l") != NULL)
 				m->want_len = true;
+		if (m->eoh_stat == DKIM_STAT_OK)
+			body_setup(m, sigs, nsigs);
 	}
 }
 
@@ -947,15 +1046,16 @@ canon_final(const struct canon_len *c0, bool simple, bool pending_cr)
 	return c.committed;
 }
 
-/* feed - body bytes to the library and to our length counters */
+/* feed - body bytes to our body hashes and length counters (not to the library) */
 static void
 feed(struct dkv_msg *m, const unsigned char *p, size_t n)
 {
 	if (m->want_len)
 		canon_count(m, p, n);
+	dkb_chunk(m->body, p, n);
 	m->body_bytes += n;
+	m->prev_byte = n >= 2 ? p[n - 2] : m->last_byte;
 	m->last_byte = p[n - 1];
-	(void)dkim_body(m->dkim, (unsigned char *)p, n);
 }
 
 void
@@ -1124,14 +1224,86 @@ add_key_sec(struct dkv_result *r)
 	r->reason = buf_steal(&b);
 }
 
-/* classify - one library signature to our result */
+/* bh_matches - does our body hash equal bh=, compared as the library does
+ * (base64 of the digest against the tag value, byte for byte) */
+static bool
+bh_matches(struct dkv_msg *m, DKIM_SIGINFO *sig, int sink)
+{
+	const char *want = (const char *)dkim_sig_gettagvalue(sig, false, (u_char *)"bh");
+	unsigned char dg[64];
+	size_t n = dkb_digest(m->body, sink, dg), len;
+	struct buf b;
+	unsigned diff = 0;
+
+	if (want == NULL || n == 0)
+		return false;
+	buf_init(&b);
+	b64_encode(&b, dg, n);
+	len = strlen(want);
+	if (len != b.len)
+		diff = 1;
+	for (size_t i = 0; i < len && i < b.len; i++)
+		diff |= (unsigned char)(want[i] ^ b.data[i]);
+	buf_free(&b);
+	return diff == 0;
+}
+
+/*
+ * body_state - a signature's state as dkim_eom would leave it had the library
+ * hashed the body itself (dkim_eom_verify and dkim_sig_process, 2.11): an l=
+ * longer than the canonicalized body overrides any error (TOOLARGE_L); a
+ * signature still without error, whose header signature verified at dkim_eoh,
+ * gets bh= compared: MATCH and no error, or BADSIG and MISMATCH; an RSA key below
+ * the minimum then makes a match KEYTOOSMALL and drops PASSED. Without ran
+ * (dkim_eom not reached, or it refused the body) it is the state after dkim_eoh,
+ * which is where the library stays: it never sees the body.
+ */
+static void
+body_state(struct dkv_msg *m, DKIM_SIGINFO *sig, bool ran, struct sigstate *st)
+{
+	struct sigbody *sb = sb_find(m, sig);
+	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
+	unsigned bits = 0;
+
+	st->flags = dkim_sig_getflags(sig);
+	st->err = dkim_sig_geterror(sig);
+	st->bh = DKIM_SIGBH_UNTESTED;
+	/* ignored signatures are reported as such whatever dkim_eom does to them */
+	if (!ran || sb == NULL || (st->flags & DKIM_SIGFLAG_IGNORE) != 0)
+		return;
+	if (sb->setup_ok && sb->limit >= 0 && sb->sink >= 0 &&
+	    dkb_wrote(m->body, sb->sink) < sb->limit)
+		st->err = DKIM_SIGERROR_TOOLARGE_L;
+	if (st->err != DKIM_SIGERROR_UNKNOWN)
+		return;
+	if ((st->flags & DKIM_SIGFLAG_PASSED) != 0 && sb->sink >= 0) {
+		if (bh_matches(m, sig, sb->sink)) {
+			st->bh = DKIM_SIGBH_MATCH;
+		} else {
+			st->err = DKIM_SIGERROR_BADSIG;
+			st->bh = DKIM_SIGBH_MISMATCH;
+		}
+	}
+	if (st->err == DKIM_SIGERROR_UNKNOWN && st->bh != DKIM_SIGBH_UNTESTED)
+		st->err = DKIM_SIGERROR_OK;
+	(void)dkim_sig_getsignalg(sig, &alg);
+	if (dkim_sig_getkeysize(sig, &bits) != DKIM_STAT_OK)
+		bits = 0;
+	if (st->err == DKIM_SIGERROR_OK && alg != DKIM_SIGN_ED25519SHA256 &&
+	    bits < m->e->min_key_bits) {
+		st->err = DKIM_SIGERROR_KEYTOOSMALL;
+		st->flags &= ~(unsigned)DKIM_SIGFLAG_PASSED;
+	}
+}
+
+/* classify - one library signature (and our body verdict) to our result */
 static void
 classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct rawsig *raw,
-    struct dkv_result *r)
+    const struct sigstate *st, struct dkv_result *r)
 {
-	unsigned flags = dkim_sig_getflags(sig);
-	int err = dkim_sig_geterror(sig);
-	int bh = dkim_sig_getbh(sig);
+	unsigned flags = st->flags;
+	int err = st->err;
+	int bh = st->bh;
 	const char *text;
 	char kw[64];
 	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
@@ -1214,7 +1386,7 @@ classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct rawsig *raw,
 		set_result(r, DKIMR_FAIL, "body hash mismatch");
 		return;
 	}
-	if (!DKIM_SIG_CHECK(sig)) {
+	if ((flags & DKIM_SIGFLAG_PASSED) == 0 || bh != DKIM_SIGBH_MATCH) {
 		set_result(r, DKIMR_FAIL, "signature did not verify");
 		return;
 	}
@@ -1247,19 +1419,19 @@ classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct rawsig *raw,
 static bool
 body_limited(struct dkv_msg *m, DKIM_SIGINFO *sig)
 {
-	ssize_t msglen = -1, canonlen = -1, signlen = -1;
+	struct sigbody *sb = sb_find(m, sig);
 	dkim_canon_t hc = DKIM_CANON_SIMPLE, bc = DKIM_CANON_SIMPLE;
 	long long total;
 
 	if (dkim_sig_gettagvalue(sig, false, (u_char *)"l") == NULL)
 		return false;
-	if (dkim_sig_getcanonlen(m->dkim, sig, &msglen, &canonlen, &signlen) !=
-	    DKIM_STAT_OK || signlen < 0)
+	/* l= as the library keeps it, for signatures it set up a body for */
+	if (sb == NULL || !sb->setup_ok || sb->limit < 0)
 		return false;
 	(void)dkim_sig_getcanons(sig, &hc, &bc);
 	total = canon_final(bc == DKIM_CANON_RELAXED ? &m->relaxed : &m->simple,
 	    bc != DKIM_CANON_RELAXED, m->prev_cr);
-	return total > (long long)signlen;
+	return total > sb->limit;
 }
 
 /* fill_ids - domain, identity, selector, algorithm, key bits of a signature */
@@ -1412,11 +1584,10 @@ add_result(struct dkv_msg *m)
 void
 dkv_eom(struct dkv_msg *m, struct dns_session *s)
 {
-	struct dns_session *saved = dns_cur;
 	DKIM_SIGINFO **sigs = NULL;
 	int nsigs = 0;
-	_Bool testkey = false;
 	unsigned nraw;
+	bool ran = false;
 
 	if (m == NULL || m->eom_done)
 		return;
@@ -1435,20 +1606,23 @@ dkv_eom(struct dkv_msg *m, struct dns_session *s)
 	if (!m->eoh_done)
 		dkv_eoh(m, s, NULL);
 	if ((m->eoh_stat == DKIM_STAT_OK) && !m->line_overflow) {
-		DKIM_STAT st;
-
 		/* RFC 6376 3.4.3/3.4.4: a body not ending in CRLF gets one; the
 		 * library instead refuses the whole message (SYNTAX) */
 		if (m->body_bytes > 0 && m->last_byte != '\n')
 			feed(m, (const unsigned char *)"\r\n" + (m->last_byte == '\r'),
 			    m->last_byte == '\r' ? 1 : 2);
-		dns_cur = s;
-		st = dkim_eom(m->dkim, &testkey);
-		dns_cur = saved;
-		if (st != DKIM_STAT_OK && st != DKIM_STAT_NOSIG && st != DKIM_STAT_BADSIG &&
-		    st != DKIM_STAT_CANTVRFY && st != DKIM_STAT_NOKEY &&
-		    st != DKIM_STAT_KEYFAIL && st != DKIM_STAT_REVOKED)
-			set_error(m, st);
+		/*
+		 * The library is not given the body, nor dkim_eom: body_state does
+		 * what dkim_eom did with our hashes. It refused a body whose last
+		 * line ends in a bare LF when any signature is c=.../relaxed (a word
+		 * without CRLF at the end): the whole message, before any l= or bh=.
+		 */
+		if (m->any_relaxed && m->body_bytes > 0 && m->prev_byte != '\r') {
+			set_error_text(m, "CRLF at end of body missing");
+		} else {
+			dkb_final(m->body);
+			ran = true;
+		}
 	}
 	if (dkim_getsiglist(m->dkim, &sigs, &nsigs) != DKIM_STAT_OK || sigs == NULL)
 		nsigs = 0;
@@ -1458,9 +1632,12 @@ dkv_eom(struct dkv_msg *m, struct dns_session *s)
 		/* library and fields match one to one when the counts agree */
 		const struct rawsig *raw = (unsigned)nsigs == nraw ? &m->raw[i] : NULL;
 
+		struct sigstate st;
+
 		fill_ids(m, sigs[i], r);
 		r->key_sec = key_sec(sigs[i]);
-		classify(m, sigs[i], raw, r);
+		body_state(m, sigs[i], ran, &st);
+		classify(m, sigs[i], raw, &st, r);
 		add_key_sec(r);
 	}
 	/* fields the library did not take: report them, never drop them */
@@ -1503,6 +1680,8 @@ dkv_msg_free(struct dkv_msg *m)
 	if (m == NULL)
 		return;
 	drop_library(m);
+	dkb_free(m->body);
+	free(m->sb);
 	for (size_t i = 0; i < m->nres; i++) {
 		struct dkv_result *r = &m->res[i];
 

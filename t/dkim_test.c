@@ -8,6 +8,13 @@
  * the signature limit (12 signatures, N=5: 5 key lookups, aligned first), the field
  * limit, hostile fields, a 50 MB streamed body and a 10 MB line (RSS growth checked
  * in a child process), and 8 threads on one engine.
+ *
+ * Body hashes (lib/dkim_body): vectors made with /usr/bin/python3's dkim module
+ * (RFC 6376 canonicalization, whole bodies), each also fed split at every offset;
+ * random well-formed bodies in random chunks against a naive whole-buffer RFC
+ * implementation here; random bodies with bare CR and LF bytes, in random chunks,
+ * against libopendkim itself (it signs them: bh= of its signature), which is what
+ * decided our verdicts before we hashed bodies ourselves.
  */
 #include "autoconf.h"
 
@@ -19,8 +26,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <opendkim/dkim.h>
+
 #include "config.h"
 #include "dkim.h"
+#include "dkim_body.h"
 #include "dns.h"
 #include "tap.h"
 #include "util.h"
@@ -549,6 +560,463 @@ test_hostile(struct dkv_engine *e, const struct config *base)
 	free(sig);
 }
 
+/* --- body hashes ---------------------------------------------------------------- */
+
+static const struct bodyvec {
+	const char *name;
+	const char *body;
+	size_t len;
+	enum dkb_canon canon;
+	enum dkb_hash hash;
+	long long limit;
+	long long wrote;
+	const char *b64;	/* /usr/bin/python3 dkim.canonicalization + hashlib */
+} bodyvecs[] = {
+	{ "empty", "", 0, DKB_SIMPLE, DKB_SHA256, -1LL, 2, "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=" },
+	{ "empty", "", 0, DKB_SIMPLE, DKB_SHA1, -1LL, 2, "uoq1oCgLlTqpdDX/iUbLy7J1Wic=" },
+	{ "empty", "", 0, DKB_SIMPLE, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "empty", "", 0, DKB_SIMPLE, DKB_SHA256, 1LL, 1, "nR4OLZRZ0GUjrRPiikCTwjFrqv567Fsl8w66LhE1mcQ=" },
+	{ "empty", "", 0, DKB_SIMPLE, DKB_SHA256, 5LL, 2, "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=" },
+	{ "empty", "", 0, DKB_SIMPLE, DKB_SHA256, 2LL, 2, "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=" },
+	{ "empty", "", 0, DKB_SIMPLE, DKB_SHA256, 5LL, 2, "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=" },
+	{ "empty", "", 0, DKB_RELAXED, DKB_SHA256, -1LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "empty", "", 0, DKB_RELAXED, DKB_SHA1, -1LL, 0, "2jmj7l5rSw0yVb/vlWAYkK/YBwk=" },
+	{ "empty", "", 0, DKB_RELAXED, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "empty", "", 0, DKB_RELAXED, DKB_SHA256, 1LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "empty", "", 0, DKB_RELAXED, DKB_SHA256, 5LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "empty", "", 0, DKB_RELAXED, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "empty", "", 0, DKB_RELAXED, DKB_SHA256, 3LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "only CRLFs", "\r\n\r\n\r\n", 6, DKB_SIMPLE, DKB_SHA256, -1LL, 2, "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=" },
+	{ "only CRLFs", "\r\n\r\n\r\n", 6, DKB_SIMPLE, DKB_SHA1, -1LL, 2, "uoq1oCgLlTqpdDX/iUbLy7J1Wic=" },
+	{ "only CRLFs", "\r\n\r\n\r\n", 6, DKB_SIMPLE, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "only CRLFs", "\r\n\r\n\r\n", 6, DKB_SIMPLE, DKB_SHA256, 1LL, 1, "nR4OLZRZ0GUjrRPiikCTwjFrqv567Fsl8w66LhE1mcQ=" },
+	{ "only CRLFs", "\r\n\r\n\r\n", 6, DKB_SIMPLE, DKB_SHA256, 5LL, 2, "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=" },
+	{ "only CRLFs", "\r\n\r\n\r\n", 6, DKB_SIMPLE, DKB_SHA256, 2LL, 2, "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=" },
+	{ "only CRLFs", "\r\n\r\n\r\n", 6, DKB_SIMPLE, DKB_SHA256, 5LL, 2, "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=" },
+	{ "only CRLFs", "\r\n\r\n\r\n", 6, DKB_RELAXED, DKB_SHA256, -1LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "only CRLFs", "\r\n\r\n\r\n", 6, DKB_RELAXED, DKB_SHA1, -1LL, 0, "2jmj7l5rSw0yVb/vlWAYkK/YBwk=" },
+	{ "only CRLFs", "\r\n\r\n\r\n", 6, DKB_RELAXED, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "only CRLFs", "\r\n\r\n\r\n", 6, DKB_RELAXED, DKB_SHA256, 1LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "only CRLFs", "\r\n\r\n\r\n", 6, DKB_RELAXED, DKB_SHA256, 5LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "only CRLFs", "\r\n\r\n\r\n", 6, DKB_RELAXED, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "only CRLFs", "\r\n\r\n\r\n", 6, DKB_RELAXED, DKB_SHA256, 3LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "one line", "Hello, world.\r\n", 15, DKB_SIMPLE, DKB_SHA256, -1LL, 15, "cYt+oiQVrRxPZobI0aHq9G01XoWfS96s0wd+I/mdOgU=" },
+	{ "one line", "Hello, world.\r\n", 15, DKB_SIMPLE, DKB_SHA1, -1LL, 15, "InMRP9xiopA85943fMJd+5+SgnI=" },
+	{ "one line", "Hello, world.\r\n", 15, DKB_SIMPLE, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "one line", "Hello, world.\r\n", 15, DKB_SIMPLE, DKB_SHA256, 1LL, 1, "RL165g9Hj64QYeEadzn0uU0dr5F5gtM7b8igGmP4nCE=" },
+	{ "one line", "Hello, world.\r\n", 15, DKB_SIMPLE, DKB_SHA256, 5LL, 5, "GF+NsyJx/iX1Yab8k4suJkMG7DBO2lGAB9F2SCY4GWk=" },
+	{ "one line", "Hello, world.\r\n", 15, DKB_SIMPLE, DKB_SHA256, 15LL, 15, "cYt+oiQVrRxPZobI0aHq9G01XoWfS96s0wd+I/mdOgU=" },
+	{ "one line", "Hello, world.\r\n", 15, DKB_SIMPLE, DKB_SHA256, 18LL, 15, "cYt+oiQVrRxPZobI0aHq9G01XoWfS96s0wd+I/mdOgU=" },
+	{ "one line", "Hello, world.\r\n", 15, DKB_RELAXED, DKB_SHA256, -1LL, 15, "cYt+oiQVrRxPZobI0aHq9G01XoWfS96s0wd+I/mdOgU=" },
+	{ "one line", "Hello, world.\r\n", 15, DKB_RELAXED, DKB_SHA1, -1LL, 15, "InMRP9xiopA85943fMJd+5+SgnI=" },
+	{ "one line", "Hello, world.\r\n", 15, DKB_RELAXED, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "one line", "Hello, world.\r\n", 15, DKB_RELAXED, DKB_SHA256, 1LL, 1, "RL165g9Hj64QYeEadzn0uU0dr5F5gtM7b8igGmP4nCE=" },
+	{ "one line", "Hello, world.\r\n", 15, DKB_RELAXED, DKB_SHA256, 5LL, 5, "GF+NsyJx/iX1Yab8k4suJkMG7DBO2lGAB9F2SCY4GWk=" },
+	{ "one line", "Hello, world.\r\n", 15, DKB_RELAXED, DKB_SHA256, 15LL, 15, "cYt+oiQVrRxPZobI0aHq9G01XoWfS96s0wd+I/mdOgU=" },
+	{ "one line", "Hello, world.\r\n", 15, DKB_RELAXED, DKB_SHA256, 18LL, 15, "cYt+oiQVrRxPZobI0aHq9G01XoWfS96s0wd+I/mdOgU=" },
+	{ "trailing empty lines", "a\r\n\r\n\r\n", 7, DKB_SIMPLE, DKB_SHA256, -1LL, 3, "jkYhN5eG70Kk/sFVzVJcKR3X2zwf3jR4Ui9PYcA/0b0=" },
+	{ "trailing empty lines", "a\r\n\r\n\r\n", 7, DKB_SIMPLE, DKB_SHA1, -1LL, 3, "dkwWr0bdTxXtsF7MVZW1DL43FOo=" },
+	{ "trailing empty lines", "a\r\n\r\n\r\n", 7, DKB_SIMPLE, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "trailing empty lines", "a\r\n\r\n\r\n", 7, DKB_SIMPLE, DKB_SHA256, 1LL, 1, "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs=" },
+	{ "trailing empty lines", "a\r\n\r\n\r\n", 7, DKB_SIMPLE, DKB_SHA256, 5LL, 3, "jkYhN5eG70Kk/sFVzVJcKR3X2zwf3jR4Ui9PYcA/0b0=" },
+	{ "trailing empty lines", "a\r\n\r\n\r\n", 7, DKB_SIMPLE, DKB_SHA256, 3LL, 3, "jkYhN5eG70Kk/sFVzVJcKR3X2zwf3jR4Ui9PYcA/0b0=" },
+	{ "trailing empty lines", "a\r\n\r\n\r\n", 7, DKB_SIMPLE, DKB_SHA256, 6LL, 3, "jkYhN5eG70Kk/sFVzVJcKR3X2zwf3jR4Ui9PYcA/0b0=" },
+	{ "trailing empty lines", "a\r\n\r\n\r\n", 7, DKB_RELAXED, DKB_SHA256, -1LL, 3, "jkYhN5eG70Kk/sFVzVJcKR3X2zwf3jR4Ui9PYcA/0b0=" },
+	{ "trailing empty lines", "a\r\n\r\n\r\n", 7, DKB_RELAXED, DKB_SHA1, -1LL, 3, "dkwWr0bdTxXtsF7MVZW1DL43FOo=" },
+	{ "trailing empty lines", "a\r\n\r\n\r\n", 7, DKB_RELAXED, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "trailing empty lines", "a\r\n\r\n\r\n", 7, DKB_RELAXED, DKB_SHA256, 1LL, 1, "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs=" },
+	{ "trailing empty lines", "a\r\n\r\n\r\n", 7, DKB_RELAXED, DKB_SHA256, 5LL, 3, "jkYhN5eG70Kk/sFVzVJcKR3X2zwf3jR4Ui9PYcA/0b0=" },
+	{ "trailing empty lines", "a\r\n\r\n\r\n", 7, DKB_RELAXED, DKB_SHA256, 3LL, 3, "jkYhN5eG70Kk/sFVzVJcKR3X2zwf3jR4Ui9PYcA/0b0=" },
+	{ "trailing empty lines", "a\r\n\r\n\r\n", 7, DKB_RELAXED, DKB_SHA256, 6LL, 3, "jkYhN5eG70Kk/sFVzVJcKR3X2zwf3jR4Ui9PYcA/0b0=" },
+	{ "inner empty lines", "a\r\n\r\n\r\nb\r\n", 10, DKB_SIMPLE, DKB_SHA256, -1LL, 10, "SFh8erZISrt6Jo0tTtk8EO/1BfDisAl/Ht6k37OJmgk=" },
+	{ "inner empty lines", "a\r\n\r\n\r\nb\r\n", 10, DKB_SIMPLE, DKB_SHA1, -1LL, 10, "wOFyjDnRysTnPhtxQKAgl0w5j40=" },
+	{ "inner empty lines", "a\r\n\r\n\r\nb\r\n", 10, DKB_SIMPLE, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "inner empty lines", "a\r\n\r\n\r\nb\r\n", 10, DKB_SIMPLE, DKB_SHA256, 1LL, 1, "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs=" },
+	{ "inner empty lines", "a\r\n\r\n\r\nb\r\n", 10, DKB_SIMPLE, DKB_SHA256, 5LL, 5, "HOFMUF4jloroVaaXEeljh0WClNPt4Ta4/+DHRZS1PaA=" },
+	{ "inner empty lines", "a\r\n\r\n\r\nb\r\n", 10, DKB_SIMPLE, DKB_SHA256, 10LL, 10, "SFh8erZISrt6Jo0tTtk8EO/1BfDisAl/Ht6k37OJmgk=" },
+	{ "inner empty lines", "a\r\n\r\n\r\nb\r\n", 10, DKB_SIMPLE, DKB_SHA256, 13LL, 10, "SFh8erZISrt6Jo0tTtk8EO/1BfDisAl/Ht6k37OJmgk=" },
+	{ "inner empty lines", "a\r\n\r\n\r\nb\r\n", 10, DKB_RELAXED, DKB_SHA256, -1LL, 10, "SFh8erZISrt6Jo0tTtk8EO/1BfDisAl/Ht6k37OJmgk=" },
+	{ "inner empty lines", "a\r\n\r\n\r\nb\r\n", 10, DKB_RELAXED, DKB_SHA1, -1LL, 10, "wOFyjDnRysTnPhtxQKAgl0w5j40=" },
+	{ "inner empty lines", "a\r\n\r\n\r\nb\r\n", 10, DKB_RELAXED, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "inner empty lines", "a\r\n\r\n\r\nb\r\n", 10, DKB_RELAXED, DKB_SHA256, 1LL, 1, "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs=" },
+	{ "inner empty lines", "a\r\n\r\n\r\nb\r\n", 10, DKB_RELAXED, DKB_SHA256, 5LL, 5, "HOFMUF4jloroVaaXEeljh0WClNPt4Ta4/+DHRZS1PaA=" },
+	{ "inner empty lines", "a\r\n\r\n\r\nb\r\n", 10, DKB_RELAXED, DKB_SHA256, 10LL, 10, "SFh8erZISrt6Jo0tTtk8EO/1BfDisAl/Ht6k37OJmgk=" },
+	{ "inner empty lines", "a\r\n\r\n\r\nb\r\n", 10, DKB_RELAXED, DKB_SHA256, 13LL, 10, "SFh8erZISrt6Jo0tTtk8EO/1BfDisAl/Ht6k37OJmgk=" },
+	{ "trailing WSP", "a \t \r\nb\t\r\n", 10, DKB_SIMPLE, DKB_SHA256, -1LL, 10, "AHvVTkfRb8Wz0LNcu1Wpgwu79rqaCC+EBSSplPskoLc=" },
+	{ "trailing WSP", "a \t \r\nb\t\r\n", 10, DKB_SIMPLE, DKB_SHA1, -1LL, 10, "e9LUrFGLOp5Wnr91Tw730EvTYwk=" },
+	{ "trailing WSP", "a \t \r\nb\t\r\n", 10, DKB_SIMPLE, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "trailing WSP", "a \t \r\nb\t\r\n", 10, DKB_SIMPLE, DKB_SHA256, 1LL, 1, "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs=" },
+	{ "trailing WSP", "a \t \r\nb\t\r\n", 10, DKB_SIMPLE, DKB_SHA256, 5LL, 5, "ZYY/Dc/gSoJmYuSmmEVMPTe+xqfstVMKz+FFzJPPBhE=" },
+	{ "trailing WSP", "a \t \r\nb\t\r\n", 10, DKB_SIMPLE, DKB_SHA256, 10LL, 10, "AHvVTkfRb8Wz0LNcu1Wpgwu79rqaCC+EBSSplPskoLc=" },
+	{ "trailing WSP", "a \t \r\nb\t\r\n", 10, DKB_SIMPLE, DKB_SHA256, 13LL, 10, "AHvVTkfRb8Wz0LNcu1Wpgwu79rqaCC+EBSSplPskoLc=" },
+	{ "trailing WSP", "a \t \r\nb\t\r\n", 10, DKB_RELAXED, DKB_SHA256, -1LL, 6, "WAVb3Mc3h+uIx4028LSTnpxdwcOtF+JcyFpoM88aDKs=" },
+	{ "trailing WSP", "a \t \r\nb\t\r\n", 10, DKB_RELAXED, DKB_SHA1, -1LL, 6, "ct2C7mlotV0YM1l+LW4WOKEAwuo=" },
+	{ "trailing WSP", "a \t \r\nb\t\r\n", 10, DKB_RELAXED, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "trailing WSP", "a \t \r\nb\t\r\n", 10, DKB_RELAXED, DKB_SHA256, 1LL, 1, "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs=" },
+	{ "trailing WSP", "a \t \r\nb\t\r\n", 10, DKB_RELAXED, DKB_SHA256, 5LL, 5, "RkyMe67pbJZK5dULh8vEfsS46Pg21stD1BLaIn6xXJo=" },
+	{ "trailing WSP", "a \t \r\nb\t\r\n", 10, DKB_RELAXED, DKB_SHA256, 6LL, 6, "WAVb3Mc3h+uIx4028LSTnpxdwcOtF+JcyFpoM88aDKs=" },
+	{ "trailing WSP", "a \t \r\nb\t\r\n", 10, DKB_RELAXED, DKB_SHA256, 9LL, 6, "WAVb3Mc3h+uIx4028LSTnpxdwcOtF+JcyFpoM88aDKs=" },
+	{ "WSP runs", "  a  \t b\t\tc \r\n \t\r\nd\r\n", 21, DKB_SIMPLE, DKB_SHA256, -1LL, 21, "YlMvpyEYFtPquZgyNF291dGsLsH54Hpvq64YSnrtx3Y=" },
+	{ "WSP runs", "  a  \t b\t\tc \r\n \t\r\nd\r\n", 21, DKB_SIMPLE, DKB_SHA1, -1LL, 21, "LF95f7Fn4MrWU9CGeFId1bRBSMM=" },
+	{ "WSP runs", "  a  \t b\t\tc \r\n \t\r\nd\r\n", 21, DKB_SIMPLE, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "WSP runs", "  a  \t b\t\tc \r\n \t\r\nd\r\n", 21, DKB_SIMPLE, DKB_SHA256, 1LL, 1, "Nqnn8clbgv+5l0PgxcTOldg8mkMKrFn4TvPL+rYUUGg=" },
+	{ "WSP runs", "  a  \t b\t\tc \r\n \t\r\nd\r\n", 21, DKB_SIMPLE, DKB_SHA256, 5LL, 5, "uNXAciJG/a581djFBpNk3XAupr4dAqt2q+dC1k5Bcu0=" },
+	{ "WSP runs", "  a  \t b\t\tc \r\n \t\r\nd\r\n", 21, DKB_SIMPLE, DKB_SHA256, 21LL, 21, "YlMvpyEYFtPquZgyNF291dGsLsH54Hpvq64YSnrtx3Y=" },
+	{ "WSP runs", "  a  \t b\t\tc \r\n \t\r\nd\r\n", 21, DKB_SIMPLE, DKB_SHA256, 24LL, 21, "YlMvpyEYFtPquZgyNF291dGsLsH54Hpvq64YSnrtx3Y=" },
+	{ "WSP runs", "  a  \t b\t\tc \r\n \t\r\nd\r\n", 21, DKB_RELAXED, DKB_SHA256, -1LL, 13, "PwN66yb7rWdvVUmqqbMa0V4JbyerFQE6fU0OroK2DDE=" },
+	{ "WSP runs", "  a  \t b\t\tc \r\n \t\r\nd\r\n", 21, DKB_RELAXED, DKB_SHA1, -1LL, 13, "KB3nCRqo8crEgeAQVtnJNMeguRE=" },
+	{ "WSP runs", "  a  \t b\t\tc \r\n \t\r\nd\r\n", 21, DKB_RELAXED, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "WSP runs", "  a  \t b\t\tc \r\n \t\r\nd\r\n", 21, DKB_RELAXED, DKB_SHA256, 1LL, 1, "Nqnn8clbgv+5l0PgxcTOldg8mkMKrFn4TvPL+rYUUGg=" },
+	{ "WSP runs", "  a  \t b\t\tc \r\n \t\r\nd\r\n", 21, DKB_RELAXED, DKB_SHA256, 5LL, 5, "MfPV8yiKABd1VTbKay6MJln5vpzhytwBPcIWrG05wUM=" },
+	{ "WSP runs", "  a  \t b\t\tc \r\n \t\r\nd\r\n", 21, DKB_RELAXED, DKB_SHA256, 13LL, 13, "PwN66yb7rWdvVUmqqbMa0V4JbyerFQE6fU0OroK2DDE=" },
+	{ "WSP runs", "  a  \t b\t\tc \r\n \t\r\nd\r\n", 21, DKB_RELAXED, DKB_SHA256, 16LL, 13, "PwN66yb7rWdvVUmqqbMa0V4JbyerFQE6fU0OroK2DDE=" },
+	{ "WSP-only lines at end", "x\r\n \r\n\t\t\r\n", 10, DKB_SIMPLE, DKB_SHA256, -1LL, 10, "A0ZpjPqBL+/wqnchsHIkEnMlYxa0JVpmzaF71U+4HF0=" },
+	{ "WSP-only lines at end", "x\r\n \r\n\t\t\r\n", 10, DKB_SIMPLE, DKB_SHA1, -1LL, 10, "9/dMh8lXxpyhing63ieidJeHw+8=" },
+	{ "WSP-only lines at end", "x\r\n \r\n\t\t\r\n", 10, DKB_SIMPLE, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "WSP-only lines at end", "x\r\n \r\n\t\t\r\n", 10, DKB_SIMPLE, DKB_SHA256, 1LL, 1, "LXEWQrcmsEQBYnyp+6wy9chTD7GQPMTbAiWHF5IaSIE=" },
+	{ "WSP-only lines at end", "x\r\n \r\n\t\t\r\n", 10, DKB_SIMPLE, DKB_SHA256, 5LL, 5, "biI0GBqrXVD0GnDHV7O5TY+bMS7YK7iyAgKaRNDuRFE=" },
+	{ "WSP-only lines at end", "x\r\n \r\n\t\t\r\n", 10, DKB_SIMPLE, DKB_SHA256, 10LL, 10, "A0ZpjPqBL+/wqnchsHIkEnMlYxa0JVpmzaF71U+4HF0=" },
+	{ "WSP-only lines at end", "x\r\n \r\n\t\t\r\n", 10, DKB_SIMPLE, DKB_SHA256, 13LL, 10, "A0ZpjPqBL+/wqnchsHIkEnMlYxa0JVpmzaF71U+4HF0=" },
+	{ "WSP-only lines at end", "x\r\n \r\n\t\t\r\n", 10, DKB_RELAXED, DKB_SHA256, -1LL, 3, "s14J+iztnrytnRYzb7lhFG/jS/vrxWJnnahfijFMnco=" },
+	{ "WSP-only lines at end", "x\r\n \r\n\t\t\r\n", 10, DKB_RELAXED, DKB_SHA1, -1LL, 3, "tXvATNGZQGf/D0nHduX3VT067tQ=" },
+	{ "WSP-only lines at end", "x\r\n \r\n\t\t\r\n", 10, DKB_RELAXED, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "WSP-only lines at end", "x\r\n \r\n\t\t\r\n", 10, DKB_RELAXED, DKB_SHA256, 1LL, 1, "LXEWQrcmsEQBYnyp+6wy9chTD7GQPMTbAiWHF5IaSIE=" },
+	{ "WSP-only lines at end", "x\r\n \r\n\t\t\r\n", 10, DKB_RELAXED, DKB_SHA256, 5LL, 3, "s14J+iztnrytnRYzb7lhFG/jS/vrxWJnnahfijFMnco=" },
+	{ "WSP-only lines at end", "x\r\n \r\n\t\t\r\n", 10, DKB_RELAXED, DKB_SHA256, 3LL, 3, "s14J+iztnrytnRYzb7lhFG/jS/vrxWJnnahfijFMnco=" },
+	{ "WSP-only lines at end", "x\r\n \r\n\t\t\r\n", 10, DKB_RELAXED, DKB_SHA256, 6LL, 3, "s14J+iztnrytnRYzb7lhFG/jS/vrxWJnnahfijFMnco=" },
+	{ "long-ish", "line 0  with\tsome   blanks \r\nline 1  with\tsome   blanks \r\nline 2  with\tsome   blanks \r\nline 3  with\tsome   blanks \r\nline 4  with\tsome   blanks \r\nline 5  with\tsome   blanks \r\nline 6  with\tsome   blanks \r\nline 7  with\tsome   blanks \r\nline 8  with\tsome   blanks \r\nline 9  with\tsome   blanks \r\nline 10  with\tsome   blanks \r\nline 11  with\tsome   blanks \r\nline 12  with\tsome   blanks \r\nline 13  with\tsome   blanks \r\nline 14  with\tsome   blanks \r\nline 15  with\tsome   blanks \r\nline 16  with\tsome   blanks \r\nline 17  with\tsome   blanks \r\nline 18  with\tsome   blanks \r\nline 19  with\tsome   blanks \r\nline 20  with\tsome   blanks \r\nline 21  with\tsome   blanks \r\nline 22  with\tsome   blanks \r\nline 23  with\tsome   blanks \r\nline 24  with\tsome   blanks \r\nline 25  with\tsome   blanks \r\nline 26  with\tsome   blanks \r\nline 27  with\tsome   blanks \r\nline 28  with\tsome   blanks \r\nline 29  with\tsome   blanks \r\nline 30  with\tsome   blanks \r\nline 31  with\tsome   blanks \r\nline 32  with\tsome   blanks \r\nline 33  with\tsome   blanks \r\nline 34  with\tsome   blanks \r\nline 35  with\tsome   blanks \r\nline 36  with\tsome   blanks \r\nline 37  with\tsome   blanks \r\nline 38  with\tsome   blanks \r\nline 39  with\tsome   blanks \r\n\r\n\r\n", 1194, DKB_SIMPLE, DKB_SHA256, -1LL, 1190, "Yejgfxqarb1qGeHVTydnObOZbQxwdtRQ6zE1kUOKuU8=" },
+	{ "long-ish", "line 0  with\tsome   blanks \r\nline 1  with\tsome   blanks \r\nline 2  with\tsome   blanks \r\nline 3  with\tsome   blanks \r\nline 4  with\tsome   blanks \r\nline 5  with\tsome   blanks \r\nline 6  with\tsome   blanks \r\nline 7  with\tsome   blanks \r\nline 8  with\tsome   blanks \r\nline 9  with\tsome   blanks \r\nline 10  with\tsome   blanks \r\nline 11  with\tsome   blanks \r\nline 12  with\tsome   blanks \r\nline 13  with\tsome   blanks \r\nline 14  with\tsome   blanks \r\nline 15  with\tsome   blanks \r\nline 16  with\tsome   blanks \r\nline 17  with\tsome   blanks \r\nline 18  with\tsome   blanks \r\nline 19  with\tsome   blanks \r\nline 20  with\tsome   blanks \r\nline 21  with\tsome   blanks \r\nline 22  with\tsome   blanks \r\nline 23  with\tsome   blanks \r\nline 24  with\tsome   blanks \r\nline 25  with\tsome   blanks \r\nline 26  with\tsome   blanks \r\nline 27  with\tsome   blanks \r\nline 28  with\tsome   blanks \r\nline 29  with\tsome   blanks \r\nline 30  with\tsome   blanks \r\nline 31  with\tsome   blanks \r\nline 32  with\tsome   blanks \r\nline 33  with\tsome   blanks \r\nline 34  with\tsome   blanks \r\nline 35  with\tsome   blanks \r\nline 36  with\tsome   blanks \r\nline 37  with\tsome   blanks \r\nline 38  with\tsome   blanks \r\nline 39  with\tsome   blanks \r\n\r\n\r\n", 1194, DKB_SIMPLE, DKB_SHA1, -1LL, 1190, "3EMTxW4shoNAsLvZv39y/WQbWyQ=" },
+	{ "long-ish", "line 0  with\tsome   blanks \r\nline 1  with\tsome   blanks \r\nline 2  with\tsome   blanks \r\nline 3  with\tsome   blanks \r\nline 4  with\tsome   blanks \r\nline 5  with\tsome   blanks \r\nline 6  with\tsome   blanks \r\nline 7  with\tsome   blanks \r\nline 8  with\tsome   blanks \r\nline 9  with\tsome   blanks \r\nline 10  with\tsome   blanks \r\nline 11  with\tsome   blanks \r\nline 12  with\tsome   blanks \r\nline 13  with\tsome   blanks \r\nline 14  with\tsome   blanks \r\nline 15  with\tsome   blanks \r\nline 16  with\tsome   blanks \r\nline 17  with\tsome   blanks \r\nline 18  with\tsome   blanks \r\nline 19  with\tsome   blanks \r\nline 20  with\tsome   blanks \r\nline 21  with\tsome   blanks \r\nline 22  with\tsome   blanks \r\nline 23  with\tsome   blanks \r\nline 24  with\tsome   blanks \r\nline 25  with\tsome   blanks \r\nline 26  with\tsome   blanks \r\nline 27  with\tsome   blanks \r\nline 28  with\tsome   blanks \r\nline 29  with\tsome   blanks \r\nline 30  with\tsome   blanks \r\nline 31  with\tsome   blanks \r\nline 32  with\tsome   blanks \r\nline 33  with\tsome   blanks \r\nline 34  with\tsome   blanks \r\nline 35  with\tsome   blanks \r\nline 36  with\tsome   blanks \r\nline 37  with\tsome   blanks \r\nline 38  with\tsome   blanks \r\nline 39  with\tsome   blanks \r\n\r\n\r\n", 1194, DKB_SIMPLE, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "long-ish", "line 0  with\tsome   blanks \r\nline 1  with\tsome   blanks \r\nline 2  with\tsome   blanks \r\nline 3  with\tsome   blanks \r\nline 4  with\tsome   blanks \r\nline 5  with\tsome   blanks \r\nline 6  with\tsome   blanks \r\nline 7  with\tsome   blanks \r\nline 8  with\tsome   blanks \r\nline 9  with\tsome   blanks \r\nline 10  with\tsome   blanks \r\nline 11  with\tsome   blanks \r\nline 12  with\tsome   blanks \r\nline 13  with\tsome   blanks \r\nline 14  with\tsome   blanks \r\nline 15  with\tsome   blanks \r\nline 16  with\tsome   blanks \r\nline 17  with\tsome   blanks \r\nline 18  with\tsome   blanks \r\nline 19  with\tsome   blanks \r\nline 20  with\tsome   blanks \r\nline 21  with\tsome   blanks \r\nline 22  with\tsome   blanks \r\nline 23  with\tsome   blanks \r\nline 24  with\tsome   blanks \r\nline 25  with\tsome   blanks \r\nline 26  with\tsome   blanks \r\nline 27  with\tsome   blanks \r\nline 28  with\tsome   blanks \r\nline 29  with\tsome   blanks \r\nline 30  with\tsome   blanks \r\nline 31  with\tsome   blanks \r\nline 32  with\tsome   blanks \r\nline 33  with\tsome   blanks \r\nline 34  with\tsome   blanks \r\nline 35  with\tsome   blanks \r\nline 36  with\tsome   blanks \r\nline 37  with\tsome   blanks \r\nline 38  with\tsome   blanks \r\nline 39  with\tsome   blanks \r\n\r\n\r\n", 1194, DKB_SIMPLE, DKB_SHA256, 1LL, 1, "rKyGwOYJypBvYysOLazMsrd9IrBiHyDr7OGkg1uT9vA=" },
+	{ "long-ish", "line 0  with\tsome   blanks \r\nline 1  with\tsome   blanks \r\nline 2  with\tsome   blanks \r\nline 3  with\tsome   blanks \r\nline 4  with\tsome   blanks \r\nline 5  with\tsome   blanks \r\nline 6  with\tsome   blanks \r\nline 7  with\tsome   blanks \r\nline 8  with\tsome   blanks \r\nline 9  with\tsome   blanks \r\nline 10  with\tsome   blanks \r\nline 11  with\tsome   blanks \r\nline 12  with\tsome   blanks \r\nline 13  with\tsome   blanks \r\nline 14  with\tsome   blanks \r\nline 15  with\tsome   blanks \r\nline 16  with\tsome   blanks \r\nline 17  with\tsome   blanks \r\nline 18  with\tsome   blanks \r\nline 19  with\tsome   blanks \r\nline 20  with\tsome   blanks \r\nline 21  with\tsome   blanks \r\nline 22  with\tsome   blanks \r\nline 23  with\tsome   blanks \r\nline 24  with\tsome   blanks \r\nline 25  with\tsome   blanks \r\nline 26  with\tsome   blanks \r\nline 27  with\tsome   blanks \r\nline 28  with\tsome   blanks \r\nline 29  with\tsome   blanks \r\nline 30  with\tsome   blanks \r\nline 31  with\tsome   blanks \r\nline 32  with\tsome   blanks \r\nline 33  with\tsome   blanks \r\nline 34  with\tsome   blanks \r\nline 35  with\tsome   blanks \r\nline 36  with\tsome   blanks \r\nline 37  with\tsome   blanks \r\nline 38  with\tsome   blanks \r\nline 39  with\tsome   blanks \r\n\r\n\r\n", 1194, DKB_SIMPLE, DKB_SHA256, 5LL, 5, "co0m4OQyOyLqktmepZvkO8MnyCF0n7Myl6ZODiITJ5U=" },
+	{ "long-ish", "line 0  with\tsome   blanks \r\nline 1  with\tsome   blanks \r\nline 2  with\tsome   blanks \r\nline 3  with\tsome   blanks \r\nline 4  with\tsome   blanks \r\nline 5  with\tsome   blanks \r\nline 6  with\tsome   blanks \r\nline 7  with\tsome   blanks \r\nline 8  with\tsome   blanks \r\nline 9  with\tsome   blanks \r\nline 10  with\tsome   blanks \r\nline 11  with\tsome   blanks \r\nline 12  with\tsome   blanks \r\nline 13  with\tsome   blanks \r\nline 14  with\tsome   blanks \r\nline 15  with\tsome   blanks \r\nline 16  with\tsome   blanks \r\nline 17  with\tsome   blanks \r\nline 18  with\tsome   blanks \r\nline 19  with\tsome   blanks \r\nline 20  with\tsome   blanks \r\nline 21  with\tsome   blanks \r\nline 22  with\tsome   blanks \r\nline 23  with\tsome   blanks \r\nline 24  with\tsome   blanks \r\nline 25  with\tsome   blanks \r\nline 26  with\tsome   blanks \r\nline 27  with\tsome   blanks \r\nline 28  with\tsome   blanks \r\nline 29  with\tsome   blanks \r\nline 30  with\tsome   blanks \r\nline 31  with\tsome   blanks \r\nline 32  with\tsome   blanks \r\nline 33  with\tsome   blanks \r\nline 34  with\tsome   blanks \r\nline 35  with\tsome   blanks \r\nline 36  with\tsome   blanks \r\nline 37  with\tsome   blanks \r\nline 38  with\tsome   blanks \r\nline 39  with\tsome   blanks \r\n\r\n\r\n", 1194, DKB_SIMPLE, DKB_SHA256, 1190LL, 1190, "Yejgfxqarb1qGeHVTydnObOZbQxwdtRQ6zE1kUOKuU8=" },
+	{ "long-ish", "line 0  with\tsome   blanks \r\nline 1  with\tsome   blanks \r\nline 2  with\tsome   blanks \r\nline 3  with\tsome   blanks \r\nline 4  with\tsome   blanks \r\nline 5  with\tsome   blanks \r\nline 6  with\tsome   blanks \r\nline 7  with\tsome   blanks \r\nline 8  with\tsome   blanks \r\nline 9  with\tsome   blanks \r\nline 10  with\tsome   blanks \r\nline 11  with\tsome   blanks \r\nline 12  with\tsome   blanks \r\nline 13  with\tsome   blanks \r\nline 14  with\tsome   blanks \r\nline 15  with\tsome   blanks \r\nline 16  with\tsome   blanks \r\nline 17  with\tsome   blanks \r\nline 18  with\tsome   blanks \r\nline 19  with\tsome   blanks \r\nline 20  with\tsome   blanks \r\nline 21  with\tsome   blanks \r\nline 22  with\tsome   blanks \r\nline 23  with\tsome   blanks \r\nline 24  with\tsome   blanks \r\nline 25  with\tsome   blanks \r\nline 26  with\tsome   blanks \r\nline 27  with\tsome   blanks \r\nline 28  with\tsome   blanks \r\nline 29  with\tsome   blanks \r\nline 30  with\tsome   blanks \r\nline 31  with\tsome   blanks \r\nline 32  with\tsome   blanks \r\nline 33  with\tsome   blanks \r\nline 34  with\tsome   blanks \r\nline 35  with\tsome   blanks \r\nline 36  with\tsome   blanks \r\nline 37  with\tsome   blanks \r\nline 38  with\tsome   blanks \r\nline 39  with\tsome   blanks \r\n\r\n\r\n", 1194, DKB_SIMPLE, DKB_SHA256, 1193LL, 1190, "Yejgfxqarb1qGeHVTydnObOZbQxwdtRQ6zE1kUOKuU8=" },
+	{ "long-ish", "line 0  with\tsome   blanks \r\nline 1  with\tsome   blanks \r\nline 2  with\tsome   blanks \r\nline 3  with\tsome   blanks \r\nline 4  with\tsome   blanks \r\nline 5  with\tsome   blanks \r\nline 6  with\tsome   blanks \r\nline 7  with\tsome   blanks \r\nline 8  with\tsome   blanks \r\nline 9  with\tsome   blanks \r\nline 10  with\tsome   blanks \r\nline 11  with\tsome   blanks \r\nline 12  with\tsome   blanks \r\nline 13  with\tsome   blanks \r\nline 14  with\tsome   blanks \r\nline 15  with\tsome   blanks \r\nline 16  with\tsome   blanks \r\nline 17  with\tsome   blanks \r\nline 18  with\tsome   blanks \r\nline 19  with\tsome   blanks \r\nline 20  with\tsome   blanks \r\nline 21  with\tsome   blanks \r\nline 22  with\tsome   blanks \r\nline 23  with\tsome   blanks \r\nline 24  with\tsome   blanks \r\nline 25  with\tsome   blanks \r\nline 26  with\tsome   blanks \r\nline 27  with\tsome   blanks \r\nline 28  with\tsome   blanks \r\nline 29  with\tsome   blanks \r\nline 30  with\tsome   blanks \r\nline 31  with\tsome   blanks \r\nline 32  with\tsome   blanks \r\nline 33  with\tsome   blanks \r\nline 34  with\tsome   blanks \r\nline 35  with\tsome   blanks \r\nline 36  with\tsome   blanks \r\nline 37  with\tsome   blanks \r\nline 38  with\tsome   blanks \r\nline 39  with\tsome   blanks \r\n\r\n\r\n", 1194, DKB_RELAXED, DKB_SHA256, -1LL, 1030, "XwwaYu3kq2xFg76BlYzzkZamacegu2zhCYD9+5vr2iE=" },
+	{ "long-ish", "line 0  with\tsome   blanks \r\nline 1  with\tsome   blanks \r\nline 2  with\tsome   blanks \r\nline 3  with\tsome   blanks \r\nline 4  with\tsome   blanks \r\nline 5  with\tsome   blanks \r\nline 6  with\tsome   blanks \r\nline 7  with\tsome   blanks \r\nline 8  with\tsome   blanks \r\nline 9  with\tsome   blanks \r\nline 10  with\tsome   blanks \r\nline 11  with\tsome   blanks \r\nline 12  with\tsome   blanks \r\nline 13  with\tsome   blanks \r\nline 14  with\tsome   blanks \r\nline 15  with\tsome   blanks \r\nline 16  with\tsome   blanks \r\nline 17  with\tsome   blanks \r\nline 18  with\tsome   blanks \r\nline 19  with\tsome   blanks \r\nline 20  with\tsome   blanks \r\nline 21  with\tsome   blanks \r\nline 22  with\tsome   blanks \r\nline 23  with\tsome   blanks \r\nline 24  with\tsome   blanks \r\nline 25  with\tsome   blanks \r\nline 26  with\tsome   blanks \r\nline 27  with\tsome   blanks \r\nline 28  with\tsome   blanks \r\nline 29  with\tsome   blanks \r\nline 30  with\tsome   blanks \r\nline 31  with\tsome   blanks \r\nline 32  with\tsome   blanks \r\nline 33  with\tsome   blanks \r\nline 34  with\tsome   blanks \r\nline 35  with\tsome   blanks \r\nline 36  with\tsome   blanks \r\nline 37  with\tsome   blanks \r\nline 38  with\tsome   blanks \r\nline 39  with\tsome   blanks \r\n\r\n\r\n", 1194, DKB_RELAXED, DKB_SHA1, -1LL, 1030, "gomOPLeFiV8yir/WNvGDYLDcFrE=" },
+	{ "long-ish", "line 0  with\tsome   blanks \r\nline 1  with\tsome   blanks \r\nline 2  with\tsome   blanks \r\nline 3  with\tsome   blanks \r\nline 4  with\tsome   blanks \r\nline 5  with\tsome   blanks \r\nline 6  with\tsome   blanks \r\nline 7  with\tsome   blanks \r\nline 8  with\tsome   blanks \r\nline 9  with\tsome   blanks \r\nline 10  with\tsome   blanks \r\nline 11  with\tsome   blanks \r\nline 12  with\tsome   blanks \r\nline 13  with\tsome   blanks \r\nline 14  with\tsome   blanks \r\nline 15  with\tsome   blanks \r\nline 16  with\tsome   blanks \r\nline 17  with\tsome   blanks \r\nline 18  with\tsome   blanks \r\nline 19  with\tsome   blanks \r\nline 20  with\tsome   blanks \r\nline 21  with\tsome   blanks \r\nline 22  with\tsome   blanks \r\nline 23  with\tsome   blanks \r\nline 24  with\tsome   blanks \r\nline 25  with\tsome   blanks \r\nline 26  with\tsome   blanks \r\nline 27  with\tsome   blanks \r\nline 28  with\tsome   blanks \r\nline 29  with\tsome   blanks \r\nline 30  with\tsome   blanks \r\nline 31  with\tsome   blanks \r\nline 32  with\tsome   blanks \r\nline 33  with\tsome   blanks \r\nline 34  with\tsome   blanks \r\nline 35  with\tsome   blanks \r\nline 36  with\tsome   blanks \r\nline 37  with\tsome   blanks \r\nline 38  with\tsome   blanks \r\nline 39  with\tsome   blanks \r\n\r\n\r\n", 1194, DKB_RELAXED, DKB_SHA256, 0LL, 0, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
+	{ "long-ish", "line 0  with\tsome   blanks \r\nline 1  with\tsome   blanks \r\nline 2  with\tsome   blanks \r\nline 3  with\tsome   blanks \r\nline 4  with\tsome   blanks \r\nline 5  with\tsome   blanks \r\nline 6  with\tsome   blanks \r\nline 7  with\tsome   blanks \r\nline 8  with\tsome   blanks \r\nline 9  with\tsome   blanks \r\nline 10  with\tsome   blanks \r\nline 11  with\tsome   blanks \r\nline 12  with\tsome   blanks \r\nline 13  with\tsome   blanks \r\nline 14  with\tsome   blanks \r\nline 15  with\tsome   blanks \r\nline 16  with\tsome   blanks \r\nline 17  with\tsome   blanks \r\nline 18  with\tsome   blanks \r\nline 19  with\tsome   blanks \r\nline 20  with\tsome   blanks \r\nline 21  with\tsome   blanks \r\nline 22  with\tsome   blanks \r\nline 23  with\tsome   blanks \r\nline 24  with\tsome   blanks \r\nline 25  with\tsome   blanks \r\nline 26  with\tsome   blanks \r\nline 27  with\tsome   blanks \r\nline 28  with\tsome   blanks \r\nline 29  with\tsome   blanks \r\nline 30  with\tsome   blanks \r\nline 31  with\tsome   blanks \r\nline 32  with\tsome   blanks \r\nline 33  with\tsome   blanks \r\nline 34  with\tsome   blanks \r\nline 35  with\tsome   blanks \r\nline 36  with\tsome   blanks \r\nline 37  with\tsome   blanks \r\nline 38  with\tsome   blanks \r\nline 39  with\tsome   blanks \r\n\r\n\r\n", 1194, DKB_RELAXED, DKB_SHA256, 1LL, 1, "rKyGwOYJypBvYysOLazMsrd9IrBiHyDr7OGkg1uT9vA=" },
+	{ "long-ish", "line 0  with\tsome   blanks \r\nline 1  with\tsome   blanks \r\nline 2  with\tsome   blanks \r\nline 3  with\tsome   blanks \r\nline 4  with\tsome   blanks \r\nline 5  with\tsome   blanks \r\nline 6  with\tsome   blanks \r\nline 7  with\tsome   blanks \r\nline 8  with\tsome   blanks \r\nline 9  with\tsome   blanks \r\nline 10  with\tsome   blanks \r\nline 11  with\tsome   blanks \r\nline 12  with\tsome   blanks \r\nline 13  with\tsome   blanks \r\nline 14  with\tsome   blanks \r\nline 15  with\tsome   blanks \r\nline 16  with\tsome   blanks \r\nline 17  with\tsome   blanks \r\nline 18  with\tsome   blanks \r\nline 19  with\tsome   blanks \r\nline 20  with\tsome   blanks \r\nline 21  with\tsome   blanks \r\nline 22  with\tsome   blanks \r\nline 23  with\tsome   blanks \r\nline 24  with\tsome   blanks \r\nline 25  with\tsome   blanks \r\nline 26  with\tsome   blanks \r\nline 27  with\tsome   blanks \r\nline 28  with\tsome   blanks \r\nline 29  with\tsome   blanks \r\nline 30  with\tsome   blanks \r\nline 31  with\tsome   blanks \r\nline 32  with\tsome   blanks \r\nline 33  with\tsome   blanks \r\nline 34  with\tsome   blanks \r\nline 35  with\tsome   blanks \r\nline 36  with\tsome   blanks \r\nline 37  with\tsome   blanks \r\nline 38  with\tsome   blanks \r\nline 39  with\tsome   blanks \r\n\r\n\r\n", 1194, DKB_RELAXED, DKB_SHA256, 5LL, 5, "co0m4OQyOyLqktmepZvkO8MnyCF0n7Myl6ZODiITJ5U=" },
+	{ "long-ish", "line 0  with\tsome   blanks \r\nline 1  with\tsome   blanks \r\nline 2  with\tsome   blanks \r\nline 3  with\tsome   blanks \r\nline 4  with\tsome   blanks \r\nline 5  with\tsome   blanks \r\nline 6  with\tsome   blanks \r\nline 7  with\tsome   blanks \r\nline 8  with\tsome   blanks \r\nline 9  with\tsome   blanks \r\nline 10  with\tsome   blanks \r\nline 11  with\tsome   blanks \r\nline 12  with\tsome   blanks \r\nline 13  with\tsome   blanks \r\nline 14  with\tsome   blanks \r\nline 15  with\tsome   blanks \r\nline 16  with\tsome   blanks \r\nline 17  with\tsome   blanks \r\nline 18  with\tsome   blanks \r\nline 19  with\tsome   blanks \r\nline 20  with\tsome   blanks \r\nline 21  with\tsome   blanks \r\nline 22  with\tsome   blanks \r\nline 23  with\tsome   blanks \r\nline 24  with\tsome   blanks \r\nline 25  with\tsome   blanks \r\nline 26  with\tsome   blanks \r\nline 27  with\tsome   blanks \r\nline 28  with\tsome   blanks \r\nline 29  with\tsome   blanks \r\nline 30  with\tsome   blanks \r\nline 31  with\tsome   blanks \r\nline 32  with\tsome   blanks \r\nline 33  with\tsome   blanks \r\nline 34  with\tsome   blanks \r\nline 35  with\tsome   blanks \r\nline 36  with\tsome   blanks \r\nline 37  with\tsome   blanks \r\nline 38  with\tsome   blanks \r\nline 39  with\tsome   blanks \r\n\r\n\r\n", 1194, DKB_RELAXED, DKB_SHA256, 1030LL, 1030, "XwwaYu3kq2xFg76BlYzzkZamacegu2zhCYD9+5vr2iE=" },
+	{ "long-ish", "line 0  with\tsome   blanks \r\nline 1  with\tsome   blanks \r\nline 2  with\tsome   blanks \r\nline 3  with\tsome   blanks \r\nline 4  with\tsome   blanks \r\nline 5  with\tsome   blanks \r\nline 6  with\tsome   blanks \r\nline 7  with\tsome   blanks \r\nline 8  with\tsome   blanks \r\nline 9  with\tsome   blanks \r\nline 10  with\tsome   blanks \r\nline 11  with\tsome   blanks \r\nline 12  with\tsome   blanks \r\nline 13  with\tsome   blanks \r\nline 14  with\tsome   blanks \r\nline 15  with\tsome   blanks \r\nline 16  with\tsome   blanks \r\nline 17  with\tsome   blanks \r\nline 18  with\tsome   blanks \r\nline 19  with\tsome   blanks \r\nline 20  with\tsome   blanks \r\nline 21  with\tsome   blanks \r\nline 22  with\tsome   blanks \r\nline 23  with\tsome   blanks \r\nline 24  with\tsome   blanks \r\nline 25  with\tsome   blanks \r\nline 26  with\tsome   blanks \r\nline 27  with\tsome   blanks \r\nline 28  with\tsome   blanks \r\nline 29  with\tsome   blanks \r\nline 30  with\tsome   blanks \r\nline 31  with\tsome   blanks \r\nline 32  with\tsome   blanks \r\nline 33  with\tsome   blanks \r\nline 34  with\tsome   blanks \r\nline 35  with\tsome   blanks \r\nline 36  with\tsome   blanks \r\nline 37  with\tsome   blanks \r\nline 38  with\tsome   blanks \r\nline 39  with\tsome   blanks \r\n\r\n\r\n", 1194, DKB_RELAXED, DKB_SHA256, 1033LL, 1030, "XwwaYu3kq2xFg76BlYzzkZamacegu2zhCYD9+5vr2iE=" },
+};
+
+/* b64 - base64 of a digest */
+static void
+b64(const unsigned char *p, size_t n, char *out)
+{
+	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+}
+
+/* dkb_run - one body through a fresh dkb, chunks cut at cuts[]; base64 digest */
+static long long
+dkb_run(const unsigned char *p, size_t n, const size_t *cuts, size_t ncuts,
+    enum dkb_canon c, enum dkb_hash h, long long limit, char *out)
+{
+	struct dkb *b = dkb_new();
+	int i = dkb_add(b, c, h, limit, true);
+	unsigned char dg[64];
+	size_t prev = 0, dl;
+	long long wrote;
+
+	(void)dkb_add(b, c == DKB_SIMPLE ? DKB_RELAXED : DKB_SIMPLE, h, -1, true);
+	for (size_t k = 0; k <= ncuts; k++) {
+		size_t cut = k < ncuts ? cuts[k] : n;
+
+		dkb_chunk(b, p + prev, cut - prev);
+		prev = cut;
+	}
+	dkb_final(b);
+	dl = dkb_digest(b, i, dg);
+	b64(dg, dl, out);
+	wrote = dkb_wrote(b, i);
+	dkb_free(b);
+	return wrote;
+}
+
+/* test_body_vectors - python's digests, whole and split at every offset */
+static void
+test_body_vectors(void)
+{
+	for (size_t i = 0; i < NELEM(bodyvecs); i++) {
+		const struct bodyvec *v = &bodyvecs[i];
+		char got[128];
+		long long wrote = dkb_run((const unsigned char *)v->body, v->len, NULL, 0,
+		    v->canon, v->hash, v->limit, got);
+		int bad = 0;
+
+		is_string(v->b64, got, "body %s, %s %s l=%lld: digest", v->name,
+		    v->canon == DKB_SIMPLE ? "simple" : "relaxed",
+		    v->hash == DKB_SHA1 ? "sha1" : "sha256", v->limit);
+		is_int(v->wrote, wrote, "body %s, %s l=%lld: %lld octets hashed", v->name,
+		    v->canon == DKB_SIMPLE ? "simple" : "relaxed", v->limit, v->wrote);
+		for (size_t cut = 0; cut <= v->len; cut++) {
+			size_t cuts[2] = { cut, cut + (cut + 1 < v->len ? 1 : 0) };
+
+			dkb_run((const unsigned char *)v->body, v->len, cuts, 2, v->canon,
+			    v->hash, v->limit, got);
+			if (strcmp(got, v->b64) != 0)
+				bad++;
+		}
+		is_int(0, bad, "body %s, %s l=%lld: same digest split at each offset",
+		    v->name, v->canon == DKB_SIMPLE ? "simple" : "relaxed", v->limit);
+	}
+}
+
+static unsigned long long rng_state = 0x9e3779b97f4a7c15ULL;
+
+/* rng - xorshift64, deterministic */
+static unsigned
+rng(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+/* naive_canon - RFC 6376 3.4.3/3.4.4 on a whole body of CRLF lines */
+static void
+naive_canon(const unsigned char *p, size_t n, bool relaxed, struct buf *out)
+{
+	size_t i = 0;
+
+	buf_reset(out);
+	while (i < n) {
+		size_t e = i;
+		struct buf line;
+
+		while (e + 1 < n && !(p[e] == '\r' && p[e + 1] == '\n'))
+			e++;
+		if (e + 1 >= n)
+			e = n;		/* last line without CRLF */
+		buf_init(&line);
+		for (size_t k = i; k < e; k++) {
+			bool wsp = p[k] == ' ' || p[k] == '\t';
+
+			if (relaxed && wsp) {
+				while (k + 1 < e && (p[k + 1] == ' ' || p[k + 1] == '\t'))
+					k++;
+				if (k + 1 < e)
+					buf_addc(&line, ' ');
+				continue;
+			}
+			buf_addc(&line, (char)p[k]);
+		}
+		buf_add(out, line.data != NULL ? line.data : "", line.len);
+		buf_add(out, "\r\n", 2);
+		buf_free(&line);
+		i = e + 2;
+	}
+	while (out->len >= 2 && (out->len == 2 || memcmp(out->data + out->len - 4,
+	    "\r\n\r\n", 4) == 0) && memcmp(out->data + out->len - 2, "\r\n", 2) == 0)
+		out->len -= 2;
+	if (!relaxed && out->len == 0)
+		buf_add(out, "\r\n", 2);
+}
+
+/* test_body_naive - random CRLF bodies in random chunks against naive_canon */
+static void
+test_body_naive(void)
+{
+	static const char *const parts[] = { "a", "bc", " ", "\t", "  ", "\r\n", "\r\n",
+		"\r\n\r\n", " \r\n", "x\t \r\n", "word" };
+	int bad = 0, runs = 0;
+	struct buf body, want;
+
+	buf_init(&body);
+	buf_init(&want);
+	for (int iter = 0; iter < 3000; iter++) {
+		unsigned np = rng(30);
+		size_t cuts[4];
+		unsigned nc = rng(5);
+		bool relaxed = rng(2) == 1;
+		long long limit = rng(3) == 0 ? (long long)rng(60) : -1;
+		unsigned char dg[EVP_MAX_MD_SIZE];
+		unsigned dl = 0;
+		char w[128], got[128];
+		size_t wl;
+
+		buf_reset(&body);
+		for (unsigned k = 0; k < np; k++)
+			buf_adds(&body, parts[rng(NELEM(parts))]);
+		if (body.len > 0 && body.data[body.len - 1] != '\n')
+			buf_adds(&body, "\r\n");	/* as dkv_eom makes it */
+		for (unsigned k = 0; k < nc; k++)
+			cuts[k] = body.len ? rng((unsigned)body.len + 1) : 0;
+		for (unsigned k = 1; k < nc; k++)	/* sort */
+			for (unsigned j = k; j > 0 && cuts[j - 1] > cuts[j]; j--) {
+				size_t t = cuts[j];
+
+				cuts[j] = cuts[j - 1];
+				cuts[j - 1] = t;
+			}
+		naive_canon((const unsigned char *)body.data, body.len, relaxed, &want);
+		wl = limit >= 0 && (size_t)limit < want.len ? (size_t)limit : want.len;
+		EVP_Digest(want.data != NULL ? want.data : "", wl, dg, &dl, EVP_sha256(), NULL);
+		b64(dg, dl, w);
+		if (dkb_run((const unsigned char *)(body.data != NULL ? body.data : ""),
+		    body.len, cuts, nc, relaxed ? DKB_RELAXED : DKB_SIMPLE, DKB_SHA256,
+		    limit, got) != (long long)wl || strcmp(w, got) != 0) {
+			if (bad++ == 0)
+				diag("first difference: %s body of %zu bytes, l=%lld",
+				    relaxed ? "relaxed" : "simple", body.len, limit);
+		}
+		runs++;
+	}
+	is_int(0, bad, "%d random CRLF bodies in random chunks: digests as RFC 6376 "
+	    "(naive whole-buffer canonicalization)", runs);
+	buf_free(&body);
+	buf_free(&want);
+}
+
+/* lib_bh - bh= that libopendkim signs for this body, fed in these chunks; 1 when
+ * it refused the body (SYNTAX), -1 on other errors */
+static int
+lib_bh(DKIM_LIB *lib, const char *key, const unsigned char *p, size_t n,
+    const size_t *cuts, size_t ncuts, bool relaxed, bool sha1, long long limit,
+    char *out, size_t outlen)
+{
+	DKIM_STAT st;
+	DKIM *d = dkim_sign(lib, (const u_char *)"t", NULL, (dkim_sigkey_t)key,
+	    (const u_char *)"s", (const u_char *)"example.org", DKIM_CANON_SIMPLE,
+	    relaxed ? DKIM_CANON_RELAXED : DKIM_CANON_SIMPLE,
+	    sha1 ? DKIM_SIGN_RSASHA1 : DKIM_SIGN_RSASHA256,
+	    limit < 0 ? (ssize_t)-1 : (ssize_t)limit, &st);
+	u_char hdr[4096];
+	char *bh, *w = out;
+	size_t prev = 0;
+	int ret = -1;
+
+	if (d == NULL)
+		return -1;
+	if (dkim_header(d, (u_char *)"From: a@example.org", 19) != DKIM_STAT_OK ||
+	    dkim_eoh(d) != DKIM_STAT_OK)
+		goto done;
+	for (size_t k = 0; k <= ncuts; k++) {
+		size_t cut = k < ncuts ? cuts[k] : n;
+
+		if (cut > prev)
+			(void)dkim_body(d, (u_char *)p + prev, cut - prev);
+		prev = cut;
+	}
+	st = dkim_eom(d, NULL);
+	if (st == DKIM_STAT_SYNTAX) {
+		ret = 1;
+		goto done;
+	}
+	if (st != DKIM_STAT_OK ||
+	    dkim_getsighdr(d, hdr, sizeof hdr, strlen("DKIM-Signature: ")) != DKIM_STAT_OK ||
+	    (bh = strstr((char *)hdr, "bh=")) == NULL)
+		goto done;
+	for (bh += 3; *bh && *bh != ';' && (size_t)(w - out) + 1 < outlen; bh++)
+		if (*bh != ' ' && *bh != '\t' && *bh != '\r' && *bh != '\n')
+			*w++ = *bh;
+	*w = '\0';
+	ret = 0;
+done:
+	dkim_free(d);
+	return ret;
+}
+
+/* test_body_library - bodies with bare CR and LF: the same as libopendkim hashes */
+static void
+test_body_library(void)
+{
+	static const char *const parts[] = { "a", " ", "\t", "\r", "\n", "\r\n", "\r\n",
+		"\r\r", "\r \r\n", " \r", "\r\n\r\n", "b\r\n" };
+	unsigned char *key;
+	size_t keylen;
+	DKIM_LIB *lib = dkim_init(NULL, NULL);
+	unsigned flags = 0;
+	int bad = 0, syn = 0, bare = 0, runs = 0, libfail = 0;
+	struct buf body;
+
+	if (lib == NULL)
+		bail("dkim_init");
+	(void)dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags);
+	key = slurp("dkim/keys/rsa1024.pem", &keylen);
+	key = realloc(key, keylen + 1);
+	key[keylen] = '\0';
+	buf_init(&body);
+	for (int iter = 0; iter < 2500; iter++) {
+		unsigned np = rng(16);
+		size_t cuts[4];
+		unsigned nc = rng(5);
+		bool relaxed = rng(2) == 1, sha1 = rng(8) == 0, lib_syntax, our_syntax;
+		long long limit = rng(4) == 0 ? (long long)rng(40) : -1;
+		char want[128], got[128];
+		int r;
+
+		buf_reset(&body);
+		for (unsigned k = 0; k < np; k++)
+			buf_adds(&body, parts[rng(NELEM(parts))]);
+		for (unsigned k = 0; k < nc; k++)
+			cuts[k] = body.len ? rng((unsigned)body.len + 1) : 0;
+		for (unsigned k = 1; k < nc; k++)
+			for (unsigned j = k; j > 0 && cuts[j - 1] > cuts[j]; j--) {
+				size_t t = cuts[j];
+
+				cuts[j] = cuts[j - 1];
+				cuts[j - 1] = t;
+			}
+		/* as dkv_eom: a body not ending in LF gets CRLF (or LF), as a chunk */
+		if (body.len > 0 && body.data[body.len - 1] != '\n') {
+			bool cr = body.data[body.len - 1] == '\r';
+
+			if (nc < NELEM(cuts))
+				cuts[nc++] = body.len;
+			buf_adds(&body, cr ? "\n" : "\r\n");
+		}
+		for (size_t k = 0; k < body.len; k++)
+			if ((body.data[k] == '\r' && (k + 1 == body.len || body.data[k + 1] != '\n')) ||
+			    (body.data[k] == '\n' && (k == 0 || body.data[k - 1] != '\r'))) {
+				bare++;
+				break;
+			}
+		r = lib_bh(lib, (const char *)key, (const unsigned char *)(body.data ? body.data : ""),
+		    body.len, cuts, nc, relaxed, sha1, limit, want, sizeof want);
+		if (r < 0) {
+			libfail++;
+			continue;
+		}
+		lib_syntax = r == 1;
+		/* lib/dkim.c's rule for the library's refusal */
+		our_syntax = relaxed && body.len > 0 && (body.len < 2 ||
+		    body.data[body.len - 2] != '\r');
+		runs++;
+		syn += lib_syntax;
+		if (lib_syntax != our_syntax) {
+			if (bad++ == 0)
+				diag("first difference: refusal lib %d ours %d", lib_syntax,
+				    our_syntax);
+			continue;
+		}
+		if (lib_syntax)
+			continue;
+		dkb_run((const unsigned char *)(body.data ? body.data : ""), body.len, cuts,
+		    nc, relaxed ? DKB_RELAXED : DKB_SIMPLE, sha1 ? DKB_SHA1 : DKB_SHA256,
+		    limit, got);
+		if (strcmp(want, got) != 0 && bad++ == 0) {
+			struct buf d;
+
+			buf_init(&d);
+			str_sanitize(&d, body.data, 400);
+			diag("first difference: %s %s l=%lld cuts %u: lib %s ours %s body %s",
+			    relaxed ? "relaxed" : "simple", sha1 ? "sha1" : "sha256", limit,
+			    nc, want, got, buf_str(&d));
+			buf_free(&d);
+		}
+	}
+	is_int(0, libfail, "libopendkim signed every random body");
+	ok(bare > 500 && syn > 20, "random bodies: %d with bare CR or LF, %d refused", bare,
+	    syn);
+	is_int(0, bad, "%d random bodies with bare CR/LF in random chunks: digests and "
+	    "refusals as libopendkim's", runs);
+	buf_free(&body);
+	free(key);
+	dkim_close(lib);
+}
+
 /* maxrss_kb - peak resident set size so far */
 static long
 maxrss_kb(void)
@@ -726,6 +1194,9 @@ main(void)
 	test_limit(e, &c);
 	test_too_many(e, &c);
 	test_hostile(e, &c);
+	test_body_vectors();
+	test_body_naive();
+	test_body_library();
 	test_memory(e, &c);
 	test_threads(e, &c);
 
