@@ -13,7 +13,9 @@
  * DESCRIPTION
  *	store_open() opens an SQLite database file (created if missing, WAL journal,
  *	5 s busy timeout) or connects to PostgreSQL with a libpq connection string
- *	(keyword=value form gets connect_timeout=10 unless it names one).
+ *	(keyword=value form gets connect_timeout=10 unless it names one). libpq is
+ *	loaded at the first PostgreSQL open (libpq.so.5, or $MAILAUTH_LIBPQ); when it
+ *	cannot be loaded, store_open fails with that reason.
  *	store_exec() runs one statement. Parameters are text (NULL is SQL NULL) and
  *	are written "?" in sql whatever the backend (they become $1..$n for
  *	PostgreSQL); a "?" inside a quoted literal is not a parameter. With rows

@@ -395,6 +395,14 @@ test_store(void)
 	ok(store_open(STORE_SQLITE, "/nonexistent-dir/x.sqlite", &err) == NULL,
 	    "a database in a missing directory does not open");
 	ok(store_open(STORE_SQLITE, "", &err) == NULL, "an empty path does not open");
+	/* libpq is loaded on first use; a library that cannot be loaded is a reason */
+	setenv("MAILAUTH_LIBPQ", "/nonexistent/libpq.so.5", 1);
+	buf_reset(&err);
+	ok(store_open(STORE_POSTGRESQL, "dbname=x", &err) == NULL &&
+	    strstr(buf_str(&err), "cannot load /nonexistent/libpq.so.5") != NULL,
+	    "PostgreSQL store without a loadable libpq: refused with the reason: %s",
+	    buf_str(&err));
+	unsetenv("MAILAUTH_LIBPQ");
 	buf_free(&err);
 }
 

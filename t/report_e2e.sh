@@ -213,6 +213,11 @@ SQL() { sqlite3 "$db" "$1"; }
 run_store sqlite "HistoryStore sqlite" "HistoryFile $db"
 
 # --- PostgreSQL ------------------------------------------------------------
+# libpq (and the Kerberos/LDAP/TLS libraries it brings) is loaded only for a
+# PostgreSQL store, never linked into the milter
+! ldd "$MAILAUTH" | grep -q 'libpq\.'
+tap_ok $? "the milter does not link libpq"
+
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ "$(id -u)" -ne 0 ] || [ -z "$pgbin" ] || ! getent passwd postgres >/dev/null; then
 	skip "PostgreSQL: needs root and Debian's postgresql package"

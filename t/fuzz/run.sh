@@ -47,7 +47,7 @@ cppflags="-I$top_builddir -I$top_srcdir/lib -I$top_srcdir/t/fuzz -D_GNU_SOURCE
 libs="$(mkvar OPENDKIM_LIBS) $(mkvar SPF2_LIBS) $(mkvar OPENDMARC_LIBS)
 	$(mkvar UNBOUND_LIBS) $(mkvar LIBBSD_LIBS) $(mkvar CRYPTO_LIBS)
 	$(mkvar IDN2_LIBS) $(mkvar RESOLV_LIBS) $(mkvar PTHREAD_LIBS) $(mkvar ZLIB_LIBS)
-	$(mkvar SQLITE_LIBS) $(mkvar LIBPQ_LIBS)"
+	$(mkvar SQLITE_LIBS)"
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-std=gnu11 -g -O1 -fno-omit-frame-pointer $san"
 
