@@ -4,7 +4,8 @@
 #           diag TEXT, tap_done (prints the plan last, exit 1 if anything failed)
 # Daemon:   make_tmp, free_port, write_conf FILE [LINE...], start_daemon NAME ARGS...,
 #           wait_log FILE PATTERN, stop_daemon PID, still_running PID
-# Load:     need_mltload, corpus_add DIR FILE MAILFROM EXPECT
+# Load:     find_mltload, need_mltload, corpus_add DIR FILE MAILFROM EXPECT,
+#           corpus_milter DIR
 # Every daemon started here is remembered and stopped by PID when the script exits,
 # also after a failure (trap on EXIT); the temporary directory is removed.
 #
@@ -159,17 +160,23 @@ wait_listening() {
 	return 1
 }
 
-# need_mltload - set MLTLOAD to a usable bench/mltload (the built one, else one
-# compiled into $tmp); on failure print a TAP skip-all line and exit
-need_mltload() {
+# find_mltload - set MLTLOAD to a usable bench/mltload (the built one, else one
+# compiled into $tmp); returns 1 (MLTLOAD empty, $tmp/cc.log says why) if none
+find_mltload() {
 	: "${MLTLOAD:=$top_builddir/bench/mltload}"
 	[ -x "$MLTLOAD" ] && return 0
 	MLTLOAD=$tmp/mltload
-	if ! ${CC:-cc} -std=gnu11 -O2 -pthread -o "$MLTLOAD" \
-	    "$top_srcdir/bench/mltload.c" >"$tmp/cc.log" 2>&1; then
-		echo "1..0 # SKIP cannot build bench/mltload: $(head -n 1 "$tmp/cc.log")"
-		exit 0
-	fi
+	${CC:-cc} -std=gnu11 -O2 -pthread -o "$MLTLOAD" \
+	    "$top_srcdir/bench/mltload.c" >"$tmp/cc.log" 2>&1 && return 0
+	MLTLOAD=
+	return 1
+}
+
+# need_mltload - find_mltload, or print a TAP skip-all line and exit
+need_mltload() {
+	find_mltload && return 0
+	echo "1..0 # SKIP cannot build bench/mltload: $(head -n 1 "$tmp/cc.log")"
+	exit 0
 }
 
 # corpus_add DIR FILE MAILFROM EXPECT - an mltload corpus entry: t/data/milter/FILE
@@ -183,6 +190,17 @@ corpus_add() {
 		echo "X-Bench-Expect: $4"
 		cat "$TDATA/milter/$2"
 	} >"$1/$2"
+}
+
+# corpus_milter DIR - the six t/data/milter messages with the verdicts the
+# records of t/data/milter/test.zone call for
+corpus_milter() {
+	corpus_add "$1" pass.eml bounce@example.com accept
+	corpus_add "$1" unsigned.eml bounce@example.com accept
+	corpus_add "$1" forged.eml bounce@example.com accept
+	corpus_add "$1" reject.eml alice@reject.example reject
+	corpus_add "$1" quarantine.eml alice@quarantine.example quarantine
+	corpus_add "$1" tempfail.eml bounce@example.com tempfail
 }
 
 # still_running - the process exists and is not a zombie waiting to be reaped

@@ -142,31 +142,10 @@ fi
 
 # bench/mltload (the load client of make bench, Postfix's way of skipping
 # replies) gets the same verdicts and headers with and without SMFIP_NR_*
-: "${MLTLOAD:=$top_builddir/bench/mltload}"
-if [ ! -x "$MLTLOAD" ]; then
-	MLTLOAD=$tmp/mltload
-	${CC:-cc} -std=gnu11 -O2 -pthread -o "$MLTLOAD" "$top_srcdir/bench/mltload.c" \
-	    >"$tmp/cc.log" 2>&1 || MLTLOAD=
-fi
+find_mltload
 if [ -n "$MLTLOAD" ]; then
 	mkdir "$tmp/corpus"
-	# corpus FILE MAILFROM EXPECT
-	corpus() {
-		{
-			echo "X-Bench-IP: $ip"
-			echo "X-Bench-Helo: $helo"
-			echo "X-Bench-From: <$2>"
-			echo "X-Bench-Rcpt: <postmaster@mx.test.example>"
-			echo "X-Bench-Expect: $3"
-			cat "$data/$1"
-		} >"$tmp/corpus/$1"
-	}
-	corpus pass.eml bounce@example.com accept
-	corpus unsigned.eml bounce@example.com accept
-	corpus forged.eml bounce@example.com accept
-	corpus reject.eml alice@reject.example reject
-	corpus quarantine.eml alice@quarantine.example quarantine
-	corpus tempfail.eml bounce@example.com tempfail
+	corpus_milter "$tmp/corpus"
 	for mode in nr plain; do
 		flag=
 		[ $mode = plain ] && flag=-N

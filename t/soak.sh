@@ -25,13 +25,7 @@ need_mltload
 # the corpus: t/data/milter messages with their envelope and the verdict the
 # published records of t/data/milter/test.zone call for
 mkdir "$tmp/corpus"
-corpus() { corpus_add "$tmp/corpus" "$@"; }
-corpus pass.eml bounce@example.com accept
-corpus unsigned.eml bounce@example.com accept
-corpus forged.eml bounce@example.com accept
-corpus reject.eml alice@reject.example reject
-corpus quarantine.eml alice@quarantine.example quarantine
-corpus tempfail.eml bounce@example.com tempfail
+corpus_milter "$tmp/corpus"
 
 conf=$tmp/mailauth.conf
 # conf [LINE...] - the test configuration at LogLevel info (one line per message)
