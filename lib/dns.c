@@ -40,19 +40,6 @@ ts_now(void)
 	return ts;
 }
 
-/* ts_add_ms - a time plus milliseconds */
-static struct timespec
-ts_add_ms(struct timespec t, unsigned ms)
-{
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
-}
-
 /* ts_before - whether a is earlier than b */
 static bool
 ts_before(const struct timespec *a, const struct timespec *b)

@@ -341,13 +341,8 @@ history_flush(struct history *h, unsigned timeout_ms)
 
 	if (h == NULL)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	clock_gettime(CLOCK_REALTIME, &ts);	/* the condition variable's clock */
+	ts = ts_add_ms(ts, timeout_ms);
 	pthread_mutex_lock(&h->lock);
 	while ((h->len > 0 || h->busy) &&
 	    pthread_cond_timedwait(&h->drained, &h->lock, &ts) == 0)

@@ -253,3 +253,16 @@ str_set_printf(char **dst, const char *fmt, ...)
 	free(*dst);
 	*dst = buf_steal(&b);
 }
+
+/* ts_add_ms - a time plus milliseconds */
+struct timespec
+ts_add_ms(struct timespec t, unsigned ms)
+{
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}

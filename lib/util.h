@@ -13,6 +13,7 @@
  *	void str_sanitize(struct buf *out, const char *in, size_t max);
 void str_set_printf(char **dst, const char *fmt, ...) PRINTF_LIKE(2, 3);
  *	void str_set_printf(char **dst, const char *fmt, ...);
+ *	struct timespec ts_add_ms(struct timespec t, unsigned ms);
  * DESCRIPTION
  *	The x* allocators log and exit(EX_OSERR) when memory runs out: the MTA's
  *	milter_default_action then covers the dead milter. A struct buf always keeps its
@@ -20,7 +21,8 @@ void str_set_printf(char **dst, const char *fmt, ...) PRINTF_LIKE(2, 3);
  *	str_sanitize() appends in to out with every byte outside printable ASCII (and
  *	backslash) written as \xHH, stopping after max input bytes: for log lines and
  *	header comments built from attacker text. str_set_printf() frees *dst and
- *	replaces it with a newly formatted string.
+ *	replaces it with a newly formatted string. ts_add_ms() adds milliseconds to
+ *	a time of any clock (deadlines for timed waits).
  */
 #ifndef MAILAUTH_UTIL_H
 #define MAILAUTH_UTIL_H
@@ -28,6 +30,7 @@ void str_set_printf(char **dst, const char *fmt, ...) PRINTF_LIKE(2, 3);
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -69,5 +72,6 @@ int str_eq_nocase(const char *a, const char *b);
 bool str_has_suffix_nocase(const char *s, const char *suffix);
 void str_sanitize(struct buf *out, const char *in, size_t max);
 void str_set_printf(char **dst, const char *fmt, ...) PRINTF_LIKE(2, 3);
+struct timespec ts_add_ms(struct timespec t, unsigned ms);
 
 #endif
