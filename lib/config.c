@@ -56,8 +56,8 @@ static const struct cfg_choice qmodes[] = {
 	{ "hold", QUARANTINE_HOLD }, { "header", QUARANTINE_HEADER }, { NULL, 0 },
 };
 static const struct cfg_choice history_kinds[] = {
-	{ "none", HISTORY_NONE }, { "sqlite", HISTORY_SQLITE },
-	{ "postgresql", HISTORY_POSTGRESQL }, { NULL, 0 },
+	{ "none", STORE_NONE }, { "sqlite", STORE_SQLITE },
+	{ "postgresql", STORE_POSTGRESQL }, { NULL, 0 },
 };
 static const struct cfg_choice lpolicies[] = {
 	{ "report", DKIM_L_REPORT }, { "fail", DKIM_L_FAIL }, { NULL, 0 },
@@ -158,6 +158,21 @@ static const struct cfg_option options[] = {
 	{ "ReportMaxRecords", CFG_UINT, "10000", 1, 1000000, NULL,
 	  OFF(report_max_records), "record elements at most in one report" },
 };
+
+/* cfg_history_target - the HistoryStore's file or connection string */
+const char *
+cfg_history_target(const struct config *c)
+{
+	switch (c->history_store) {
+	case STORE_SQLITE:
+		return c->history_file;
+	case STORE_POSTGRESQL:
+		return c->history_conninfo;
+	case STORE_NONE:
+		break;
+	}
+	return "";
+}
 
 /* cfg_options - the table, for documentation checks and cfg_print */
 const struct cfg_option *
@@ -522,11 +537,11 @@ check_cross(struct config *c, const char *path, const unsigned *lineof,
 		    "\"%s\" is not a host name (letters, digits, '.', '-', '_')",
 		    c->authserv_id);
 	if (!BAD("HistoryStore") && !BAD("HistoryFile") &&
-	    c->history_store == HISTORY_SQLITE && c->history_file[0] == '\0')
+	    c->history_store == STORE_SQLITE && c->history_file[0] == '\0')
 		cross_error(path, lineof, "HistoryStore", err, nerr,
 		    "sqlite needs HistoryFile");
 	if (!BAD("HistoryStore") && !BAD("HistoryConnInfo") &&
-	    c->history_store == HISTORY_POSTGRESQL && c->history_conninfo[0] == '\0')
+	    c->history_store == STORE_POSTGRESQL && c->history_conninfo[0] == '\0')
 		cross_error(path, lineof, "HistoryStore", err, nerr,
 		    "postgresql needs HistoryConnInfo");
 	if (!BAD("ReportEmail") && c->report_email[0] != '\0' &&

@@ -16,6 +16,8 @@
  *	loaded: each message pins the one current at its connect (cfg_ref) and lets go at
  *	close (cfg_unref); SIGUSR1 installs a new one atomically.
  *	Lists (CFG_LIST) are words separated by blanks or commas.
+ *	cfg_history_target() is what store_open() takes for HistoryStore: the
+ *	HistoryFile for sqlite, the HistoryConnInfo for postgresql ("" for none).
  */
 #ifndef MAILAUTH_CONFIG_H
 #define MAILAUTH_CONFIG_H
@@ -36,8 +38,8 @@ enum action {
 enum dns_backend_kind { DNS_BACKEND_UNBOUND = 0, DNS_BACKEND_ZONE };
 enum quarantine_mode { QUARANTINE_HOLD = 0, QUARANTINE_HEADER };
 enum dkim_l_policy { DKIM_L_REPORT = 0, DKIM_L_FAIL };
-/* same values as enum store_kind (lib/store.h) */
-enum history_kind { HISTORY_NONE = 0, HISTORY_SQLITE, HISTORY_POSTGRESQL };
+/* HistoryStore: the database lib/store opens for the DMARC history */
+enum store_kind { STORE_NONE = 0, STORE_SQLITE, STORE_POSTGRESQL };
 
 struct config {
 	int refcnt;			/* atomic */
@@ -90,7 +92,7 @@ struct config {
 	char **tag_only_hosts;		/* TagOnlyHosts (forwarders' networks) */
 
 	/* DMARC aggregate reports */
-	enum history_kind history_store;	/* HistoryStore none|sqlite|postgresql */
+	enum store_kind history_store;	/* HistoryStore none|sqlite|postgresql */
 	char *history_file;		/* HistoryFile /var/lib/mailauth/history.sqlite */
 	char *history_conninfo;		/* HistoryConnInfo "" (libpq) */
 	unsigned history_queue;		/* HistoryQueueSize 10000 rows */
@@ -127,5 +129,6 @@ void cfg_unref(struct config *c);
 const struct cfg_option *cfg_options(size_t *n);
 void cfg_print(const struct config *c, FILE *fp);
 const char *cfg_action_name(enum action a);
+const char *cfg_history_target(const struct config *c);
 
 #endif

@@ -529,11 +529,12 @@ history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
     const struct dmarc_outcome *dm, const struct policy_decision *pd)
 {
 	struct hist_row *r;
-	const struct spf_outcome *spf = m->spf_done ? &m->spf_mail : NULL;
+	const struct spf_outcome *spf = m->spf_done && m->spf_mail.domain != NULL &&
+	    m->spf_mail.domain[0] != '\0' ? &m->spf_mail : NULL;
 	const char *expected, *done, *at;
 	struct buf b;
 
-	if (m->cfg->history_store == HISTORY_NONE || dm == NULL ||
+	if (m->cfg->history_store == STORE_NONE || dm == NULL ||
 	    (dm->result != DMR_PASS && dm->result != DMR_FAIL) ||
 	    dm->policy_domain == NULL || dm->from_domain == NULL ||
 	    pd->action == ACTION_TEMPFAIL)
@@ -552,18 +553,18 @@ history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
 	r->pct = dm->pct;
 	r->source_ip = xstrdup(m->ip != NULL ? m->ip : "0.0.0.0");
 	r->header_from = xstrdup(dm->from_domain);
-	if (spf != NULL && spf->domain != NULL && spf->domain[0] != '\0')
+	if (spf != NULL)
 		r->envelope_from = xstrdup(spf->domain);
 	else if (m->mailfrom != NULL && (at = strrchr(m->mailfrom, '@')) != NULL &&
 	    at[1] != '\0')
 		r->envelope_from = str_lower(xstrdup(at + 1));
-	if (spf != NULL && spf->domain != NULL && spf->domain[0] != '\0') {
+	if (spf != NULL) {
 		r->spf_domain = xstrdup(spf->domain);
 		strlcpy(r->spf_scope, spf->helo_identity ? "helo" : "mfrom",
 		    sizeof r->spf_scope);
 		strlcpy(r->spf_result, spf_result_name(spf->result), sizeof r->spf_result);
 	} else {
-		/* not evaluated (no client address): the report still needs an spf
+		/* not evaluated (no client address, no domain): the report still needs an spf
 		   element; it names the envelope or author domain with result none */
 		r->spf_domain = xstrdup(r->envelope_from != NULL ? r->envelope_from :
 		    dm->from_domain);

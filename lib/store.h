@@ -28,9 +28,8 @@
 
 #include <stddef.h>
 
+#include "config.h"		/* enum store_kind */
 #include "util.h"
-
-enum store_kind { STORE_NONE = 0, STORE_SQLITE, STORE_POSTGRESQL };
 
 struct store;
 struct store_rows;

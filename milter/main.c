@@ -615,9 +615,8 @@ main(int argc, char **argv)
 	}
 
 	/* after the privilege drop: an SQLite file is created owned by UserID */
-	history_writer = history_start((enum store_kind)cfg->history_store,
-	    cfg->history_store == HISTORY_SQLITE ? cfg->history_file :
-	    cfg->history_conninfo, cfg->history_queue);
+	history_writer = history_start(cfg->history_store, cfg_history_target(cfg),
+	    cfg->history_queue);
 	ra.path = path;
 	if ((rc = pthread_create(&reloader, NULL, reload_main, &ra)) != 0) {
 		errno = rc;

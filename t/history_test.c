@@ -106,7 +106,7 @@ test_config(const char *zone)
 	c->dns_zone_file = xstrdup(zone);
 	free(c->authserv_id);
 	c->authserv_id = xstrdup("mx.test.example");
-	c->history_store = HISTORY_SQLITE;
+	c->history_store = STORE_SQLITE;
 	return c;
 }
 
@@ -225,7 +225,7 @@ test_rows(const char *zone)
 	cfg[2]->tag_only_hosts = xcalloc(2, sizeof *cfg[2]->tag_only_hosts);
 	cfg[2]->tag_only_hosts[0] = xstrdup("198.51.100.7");
 	none = test_config(zone);
-	none->history_store = HISTORY_NONE;
+	none->history_store = STORE_NONE;
 	for (int i = 0; i < 3; i++)
 		if ((eng[i] = engine_new(cfg[i], &err)) == NULL)
 			bail("engine_new: %s", buf_str(&err));

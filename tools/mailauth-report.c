@@ -93,7 +93,7 @@ main(int argc, char **argv)
 		return EX_CONFIG;
 	}
 	log_set_level(verbose ? LOG_INFO : LOG_NOTICE);
-	if (cfg->history_store == HISTORY_NONE) {
+	if (cfg->history_store == STORE_NONE) {
 		fprintf(stderr, "mailauth-report: %s: HistoryStore is none: nothing to "
 		    "report\n", conf);
 		return EX_CONFIG;
@@ -117,9 +117,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "mailauth-report: %s\n", buf_str(&err));
 		return EX_CONFIG;
 	}
-	store = store_open((enum store_kind)cfg->history_store,
-	    cfg->history_store == HISTORY_SQLITE ? cfg->history_file :
-	    cfg->history_conninfo, &err);
+	store = store_open(cfg->history_store, cfg_history_target(cfg), &err);
 	if (store == NULL || history_schema(store, &err) != 0) {
 		fprintf(stderr, "mailauth-report: %s\n", buf_str(&err));
 		return 2;
