@@ -149,24 +149,33 @@ write_file(const char *dir, const char *name, const void *p, size_t len)
 	return rc;
 }
 
+/* run_sql - store_exec, an error logged as "report: ..."; 0 or -1 */
+static int
+run_sql(struct store *st, const char *sql, const char *const *v, size_t n,
+    struct store_rows **rows)
+{
+	struct buf err;
+	int rc;
+
+	buf_init(&err);
+	if ((rc = store_exec(st, sql, v, n, rows, &err)) != 0)
+		log_msg(LOG_ERR, "report: %s", buf_str(&err));
+	buf_free(&err);
+	return rc;
+}
+
 /* already_sent - this URI got this day's report in an earlier run */
 static int
 already_sent(struct store *st, const struct period *pd, const char *uri)
 {
 	const char *v[] = { pd->domain, pd->b, uri };
 	struct store_rows *r;
-	struct buf err;
 	int rc;
 
-	buf_init(&err);
-	if (store_exec(st, sent_sql, v, NELEM(v), &r, &err) != 0) {
-		log_msg(LOG_ERR, "report: %s", buf_str(&err));
-		buf_free(&err);
+	if (run_sql(st, sent_sql, v, NELEM(v), &r) != 0)
 		return -1;
-	}
 	rc = store_nrows(r) > 0;
 	store_rows_free(r);
-	buf_free(&err);
 	return rc;
 }
 
@@ -207,11 +216,10 @@ deliver(const struct reporter_opts *o, const struct period *pd, const char *rua,
 	struct dns_session dns;
 	bool all_done = true;
 	char day[16];
-	struct buf msg, err;
+	struct buf msg;
 
 	day_text(pd->begin, day, sizeof day);
 	buf_init(&msg);
-	buf_init(&err);
 	if (nu == 0)
 		log_msg(LOG_NOTICE, "report %s %s: no URI in rua=, nothing sent", pd->domain,
 		    day);
@@ -285,11 +293,8 @@ deliver(const struct reporter_opts *o, const struct period *pd, const char *rua,
 		{
 			const char *v[] = { pd->domain, pd->b, u[i].uri, num, meta->report_id };
 
-			buf_reset(&err);
-			if (store_exec(o->store, mark_sent_sql, v, NELEM(v), NULL, &err) != 0) {
-				log_msg(LOG_ERR, "report: %s", buf_str(&err));
+			if (run_sql(o->store, mark_sent_sql, v, NELEM(v), NULL) != 0)
 				all_done = false;
-			}
 		}
 		log_msg(LOG_INFO, "report %s %s: sent to %s (%zu bytes, report id %s)",
 		    pd->domain, day, u[i].address, msg.len, meta->report_id);
@@ -297,7 +302,6 @@ deliver(const struct reporter_opts *o, const struct period *pd, const char *rua,
 	}
 	report_uris_free(u, nu);
 	buf_free(&msg);
-	buf_free(&err);
 	return all_done ? 1 : 0;
 }
 
@@ -308,17 +312,12 @@ mark_reported(const struct reporter_opts *o, const struct period *pd,
 {
 	char now[24];
 	const char *v[] = { now, pd->domain, pd->b, pd->e };
-	struct buf err;
-	int rc;
 
 	snprintf(now, sizeof now, "%lld", o->now);
-	buf_init(&err);
-	if ((rc = store_exec(o->store, mark_rows_sql, v, NELEM(v), NULL, &err)) != 0)
-		log_msg(LOG_ERR, "report: %s", buf_str(&err));
-	else
-		stats->rows_reported += n;
-	buf_free(&err);
-	return rc;
+	if (run_sql(o->store, mark_rows_sql, v, NELEM(v), NULL) != 0)
+		return -1;
+	stats->rows_reported += n;
+	return 0;
 }
 
 /* one_period - build and deliver the report of one domain and day */
@@ -472,17 +471,12 @@ reporter_run(const struct reporter_opts *o, struct reporter_stats *stats)
 	char today[24];
 	const char *v[] = { today };
 	struct store_rows *ps = NULL;
-	struct buf err;
 	int rc = 0;
 
 	memset(stats, 0, sizeof *stats);
 	snprintf(today, sizeof today, "%lld", o->now - o->now % DAY);
-	buf_init(&err);
-	if (store_exec(o->store, periods_sql, v, 1, &ps, &err) != 0) {
-		log_msg(LOG_ERR, "report: %s", buf_str(&err));
-		buf_free(&err);
+	if (run_sql(o->store, periods_sql, v, 1, &ps) != 0)
 		return -1;
-	}
 	for (size_t i = 0; i < store_nrows(ps); i++) {
 		struct period pd;
 		int r;
@@ -498,7 +492,6 @@ reporter_run(const struct reporter_opts *o, struct reporter_stats *stats)
 			rc = 1;
 	}
 	store_rows_free(ps);
-	buf_free(&err);
 	if (o->dry_run_dir == NULL && expire(o, stats) != 0)
 		rc = -1;
 	return rc;
