@@ -92,15 +92,16 @@
 struct dmarc_engine {
 	const struct psl *psl;
 	bool np;			/* cfg->dmarc_np at creation */
-	dmarc_sample_fn *sample;
-	void *sample_arg;
+	enum dmarc_discovery discovery;	/* cfg->dmarc_org_domain at creation */
 };
 
 /* a parsed DMARC record */
 struct dmarc_rec {
 	enum dmarc_policy p, sp, np;
 	bool p_seen, sp_seen, np_seen;
-	bool p_bad, sp_bad;
+	bool p_bad, sp_bad, np_bad;
+	char psd;			/* 'y', 'n', or 'u' (absent or invalid) */
+	bool t_seen, testing;		/* t=y, or no t= and the historic pct=0 */
 	bool rua_valid;
 	char rua[1024];			/* the rua= value (whole URIs only), or "" */
 	char fo[32];			/* the fo= value, or "" */
@@ -109,14 +110,6 @@ struct dmarc_rec {
 	char adkim, aspf;
 	bool adkim_seen, aspf_seen;
 };
-
-/* default_sample - the production pct draw */
-static unsigned
-default_sample(void *arg)
-{
-	(void)arg;
-	return arc4random_uniform(100);
-}
 
 /* dmarc_engine_new - initialise libopendmarc once and keep the PSL */
 struct dmarc_engine *
@@ -139,9 +132,9 @@ dmarc_engine_new(const struct config *cfg, const struct psl *psl, struct buf *er
 	}
 	e = xcalloc(1, sizeof(*e));
 	e->psl = psl;
-	e->np = cfg != NULL && cfg->dmarc_np;
-	e->sample = default_sample;
-	e->sample_arg = NULL;
+	e->np = cfg == NULL || cfg->dmarc_np;
+	e->discovery = cfg != NULL ? (enum dmarc_discovery)cfg->dmarc_org_domain :
+	    DMD_TREEWALK;
 	return e;
 }
 
@@ -150,14 +143,6 @@ void
 dmarc_engine_free(struct dmarc_engine *e)
 {
 	free(e);
-}
-
-/* dmarc_engine_set_sampler - replace the pct draw (tests) */
-void
-dmarc_engine_set_sampler(struct dmarc_engine *e, dmarc_sample_fn *fn, void *arg)
-{
-	e->sample = fn != NULL ? fn : default_sample;
-	e->sample_arg = fn != NULL ? arg : NULL;
 }
 
 /* dmarc_domain_normalize - lowercase A-label LDH name without final dot */
@@ -221,27 +206,6 @@ out:
 	if (rc != 0 && outlen > 0)
 		out[0] = '\0';
 	return rc;
-}
-
-/* dmarc_aligned - RFC 7489 section 3.1 identifier alignment */
-bool
-dmarc_aligned(const struct psl *psl, const char *id_domain, const char *from_domain,
-    char mode)
-{
-	char a[DOMAIN_MAX], b[DOMAIN_MAX], oa[DOMAIN_MAX], ob[DOMAIN_MAX];
-
-	if (id_domain == NULL || from_domain == NULL ||
-	    dmarc_domain_normalize(id_domain, a, sizeof(a)) != 0 ||
-	    dmarc_domain_normalize(from_domain, b, sizeof(b)) != 0)
-		return false;
-	if (strcmp(a, b) == 0)
-		return true;
-	if (mode == 's' || psl == NULL)
-		return false;
-	if (psl_org_domain(psl, a, oa, sizeof(oa)) != 0 ||
-	    psl_org_domain(psl, b, ob, sizeof(ob)) != 0)
-		return false;
-	return strcmp(oa, ob) == 0;
 }
 
 /* --- From field parsing (RFC 5322 section 3.4) --- */
@@ -690,9 +654,11 @@ static void
 parse_record(const char *d, size_t len, struct dmarc_rec *r)
 {
 	size_t i, start, eq, ts, te, vs, ve;
+	bool psd_seen = false;
 
 	memset(r, 0, sizeof(*r));
 	r->pct = 100;
+	r->psd = 'u';
 	r->adkim = r->aspf = 'r';
 	start = version_end(d, len);
 	while (start < len) {
@@ -724,6 +690,14 @@ parse_record(const char *d, size_t len, struct dmarc_rec *r)
 			} else if (word_eq(t, tn, "np") && !r->np_seen) {
 				r->np_seen = true;
 				r->np = policy_word(v, vn);
+				r->np_bad = r->np == DMP_UNSET;
+			} else if (word_eq(t, tn, "psd") && !psd_seen) {
+				psd_seen = true;
+				if (word_eq(v, vn, "y") || word_eq(v, vn, "n"))
+					r->psd = (char)tolower((unsigned char)v[0]);
+			} else if (word_eq(t, tn, "t") && !r->t_seen) {
+				r->t_seen = true;
+				r->testing = word_eq(v, vn, "y");
 			} else if (word_eq(t, tn, "adkim") && !r->adkim_seen) {
 				r->adkim_seen = true;
 				if (word_eq(v, vn, "s") || word_eq(v, vn, "r"))
@@ -750,6 +724,10 @@ parse_record(const char *d, size_t len, struct dmarc_rec *r)
 		}
 		start = i + 1;
 	}
+	/* RFC 9989 Appendix A.6 (pct is historic): t=y stands for what pct=0 meant,
+	   any other pct= value is ignored */
+	if (!r->t_seen && r->pct_seen && r->pct == 0)
+		r->testing = true;
 }
 
 enum lookup { LK_FOUND, LK_NONE, LK_SEVERAL, LK_TEMP };
@@ -787,32 +765,236 @@ lookup_record(struct dns_session *s, const char *domain, struct dmarc_rec *r)
 	return lk;
 }
 
-/* domain_nonexistent - FROM answers NXDOMAIN (DMARCbis non-existent domain) */
-static bool
-domain_nonexistent(struct dns_session *s, const char *domain)
-{
-	struct dns_answer *a = NULL;
-	int st;
+/* --- DNS Tree Walk (RFC 9989 section 4.10) --- */
 
-	st = dns_query(s, domain, ns_t_a, &a);
-	dns_answer_free(a);
-	return st == DNS_NXDOMAIN;
+#define WALK_QUERIES	8	/* at most 8 queries per walk */
+#define WALK_SHORTEN	7	/* 8 or more labels: jump to the last 7 */
+#define MSG_QUERIES	32	/* all DMARC queries of one message */
+#define CACHE_MAX	MSG_QUERIES
+
+/* one _dmarc name asked during this message */
+struct cached {
+	char name[DOMAIN_MAX];
+	enum lookup lk;
+	struct dmarc_rec rec;
+};
+
+/* per-message state: the answers already had, so no name is asked twice */
+struct walk_ctx {
+	struct dns_session *s;
+	struct cached c[CACHE_MAX];
+	size_t n;
+	unsigned asked;			/* DMARC queries of this message */
+	bool from_org_done;		/* from_org / from_org_temp computed */
+	bool from_org_temp;
+	char from_org[DOMAIN_MAX];
+};
+
+/* the result of one walk */
+struct walk {
+	bool temp;			/* a query failed: the result is unknown */
+	char tempname[DOMAIN_MAX];	/* the name whose query failed */
+	char org[DOMAIN_MAX];		/* organizational domain of the start */
+	const struct cached *policy;	/* the record that applies to the start */
+};
+
+/* cached_lookup - TXT _dmarc.NAME once per message; past the budget: LK_TEMP */
+static const struct cached *
+cached_lookup(struct walk_ctx *w, const char *name)
+{
+	struct cached *c;
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (strcmp(w->c[i].name, name) == 0)
+			return &w->c[i];
+	if (w->asked >= MSG_QUERIES || w->n >= CACHE_MAX)
+		return NULL;
+	w->asked++;
+	c = &w->c[w->n];
+	memset(c, 0, sizeof(*c));
+	strlcpy(c->name, name, sizeof(c->name));
+	c->lk = lookup_record(w->s, name, &c->rec);
+	if (c->lk == LK_TEMP)
+		return c;	/* not kept: a later walk may ask again */
+	w->n++;
+	return c;
 }
 
+/* nlabels - number of labels of a (normalised, non-empty) name */
+static size_t
+nlabels(const char *d)
+{
+	size_t n = 1;
+
+	for (; *d != '\0'; d++)
+		if (*d == '.')
+			n++;
+	return n;
+}
+
+/* last_labels - the suffix of d made of its last n labels */
+static const char *
+last_labels(const char *d, size_t n)
+{
+	size_t have = nlabels(d);
+
+	while (have > n) {
+		d = strchr(d, '.') + 1;
+		have--;
+	}
+	return d;
+}
+
+/* under - a is b or a subdomain of b */
+static bool
+under(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la == lb)
+		return strcmp(a, b) == 0;
+	return la > lb && a[la - lb - 1] == '.' && strcmp(a + la - lb, b) == 0;
+}
+
+/* tree_walk - the DNS Tree Walk from start: the records found, the organizational
+ * domain (section 4.10.2 rules) and the record that applies (section 4.10.1) */
+static void
+tree_walk(struct walk_ctx *w, const char *start, struct walk *out)
+{
+	const struct cached *found[WALK_QUERIES], *c;
+	const char *name = start, *org = NULL;
+	size_t nfound = 0, nq = 0, i, x = nlabels(start);
+
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		if ((c = cached_lookup(w, name)) == NULL || c->lk == LK_TEMP) {
+			out->temp = true;
+			snprintf(out->tempname, sizeof(out->tempname), "%s", name);
+			return;
+		}
+		nq++;
+		if (c->lk == LK_FOUND) {
+			found[nfound++] = c;
+			if (c->rec.psd == 'y' || c->rec.psd == 'n')
+				break;
+		}
+		if (nq >= WALK_QUERIES)
+			break;
+		if (name == start && x >= WALK_SHORTEN + 1)
+			name = last_labels(start, WALK_SHORTEN);
+		else if ((name = strchr(name, '.')) != NULL)
+			name++;
+		else
+			break;
+	}
+	/* longest to shortest: psd=n is the org domain; psd=y (not at the start)
+	   makes the name one label below it the org domain; else the fewest labels */
+	for (i = 0; i < nfound && org == NULL; i++) {
+		if (found[i]->rec.psd == 'n')
+			org = found[i]->name;
+		else if (found[i]->rec.psd == 'y' && strcmp(found[i]->name, start) != 0)
+			org = last_labels(start, nlabels(found[i]->name) + 1);
+	}
+	if (org == NULL)
+		org = nfound > 0 ? found[nfound - 1]->name : start;
+	snprintf(out->org, sizeof(out->org), "%s", org);
+	/* the record at the start, else at the org domain, else the PSD's */
+	for (i = 0; i < nfound && out->policy == NULL; i++)
+		if (strcmp(found[i]->name, start) == 0 || strcmp(found[i]->name, org) == 0)
+			out->policy = found[i];
+	if (out->policy == NULL && nfound > 0 && found[nfound - 1]->rec.psd == 'y')
+		out->policy = found[nfound - 1];
+}
+
+/* from_org - organizational domain of the From domain, walked once */
+static const char *
+from_org(struct walk_ctx *w, const char *from)
+{
+	struct walk wk;
+
+	if (!w->from_org_done) {
+		tree_walk(w, from, &wk);
+		w->from_org_done = true;
+		w->from_org_temp = wk.temp;
+		snprintf(w->from_org, sizeof(w->from_org), "%s", wk.org);
+	}
+	return w->from_org_temp ? NULL : w->from_org;
+}
+
+/* walk_aligned - relaxed alignment by tree walk: 1 aligned, 0 not, -1 unknown
+ * (a query failed); only an identifier at or below the From domain's org domain
+ * can have the same org domain, so no other identifier costs a query */
+static int
+walk_aligned(struct walk_ctx *w, const char *id, const char *from)
+{
+	const char *of;
+	struct walk wk;
+
+	if ((of = from_org(w, from)) == NULL)
+		return -1;
+	if (!under(id, of))
+		return 0;
+	tree_walk(w, id, &wk);
+	if (wk.temp)
+		return -1;
+	return strcmp(wk.org, of) == 0;
+}
+
+/* dmarc_aligned - RFC 7489 section 3.1 identifier alignment with the PSL */
+bool
+dmarc_aligned(const struct psl *psl, const char *id_domain, const char *from_domain,
+    char mode)
+{
+	char a[DOMAIN_MAX], b[DOMAIN_MAX], oa[DOMAIN_MAX], ob[DOMAIN_MAX];
+
+	if (id_domain == NULL || from_domain == NULL ||
+	    dmarc_domain_normalize(id_domain, a, sizeof(a)) != 0 ||
+	    dmarc_domain_normalize(from_domain, b, sizeof(b)) != 0)
+		return false;
+	if (strcmp(a, b) == 0)
+		return true;
+	if (mode == 's' || psl == NULL)
+		return false;
+	if (psl_org_domain(psl, a, oa, sizeof(oa)) != 0 ||
+	    psl_org_domain(psl, b, ob, sizeof(ob)) != 0)
+		return false;
+	return strcmp(oa, ob) == 0;
+}
+
+/* id_aligned - one identifier against the From domain: 1, 0, or -1 unknown */
+static int
+id_aligned(const struct dmarc_engine *e, struct walk_ctx *w,
+    const struct dmarc_outcome *out, const char *id, char mode)
+{
+	char a[DOMAIN_MAX];
+
+	if (out->discovery == DMD_PSL)
+		return dmarc_aligned(e->psl, id, out->from_domain, mode);
+	if (dmarc_domain_normalize(id, a, sizeof(a)) != 0)
+		return 0;
+	if (strcmp(a, out->from_domain) == 0)
+		return 1;
+	if (mode == 's')
+		return 0;
+	return walk_aligned(w, a, out->from_domain);
+}
 
 /* compute_alignment - SPF (MAIL FROM) and DKIM alignment, temperror hints */
 static void
-compute_alignment(const struct dmarc_engine *e, const struct dmarc_input *in,
-    struct dmarc_outcome *out)
+compute_alignment(const struct dmarc_engine *e, struct walk_ctx *w,
+    const struct dmarc_input *in, struct dmarc_outcome *out)
 {
 	const struct spf_outcome *spf = in->spf_mailfrom;
 	size_t i;
+	int al;
 
 	if (spf != NULL && spf->domain != NULL && spf->domain[0] != '\0' &&
-	    dmarc_aligned(e->psl, spf->domain, out->from_domain, out->aspf)) {
-		if (spf->result == SPFR_PASS)
+	    (spf->result == SPFR_PASS || spf->result == SPFR_TEMPERROR) &&
+	    (al = id_aligned(e, w, out, spf->domain, out->aspf)) != 0) {
+		if (spf->result == SPFR_PASS && al > 0)
 			out->spf_aligned = true;
-		else if (spf->result == SPFR_TEMPERROR)
+		else
 			out->spf_temperror = true;
 	}
 	for (i = 0; i < in->ndkim && in->dkim != NULL; i++) {
@@ -822,27 +1004,93 @@ compute_alignment(const struct dmarc_engine *e, const struct dmarc_input *in,
 			continue;
 		if (d->result != DKIMR_PASS && d->result != DKIMR_TEMPERROR)
 			continue;
-		if (!dmarc_aligned(e->psl, d->domain, out->from_domain, out->adkim))
+		if ((al = id_aligned(e, w, out, d->domain, out->adkim)) == 0)
 			continue;
-		if (d->result == DKIMR_PASS)
+		if (d->result == DKIMR_PASS && al > 0)
 			out->dkim_aligned = true;
 		else
 			out->dkim_temperror = true;
 	}
 }
 
-/* apply_pct - sample a failing message, downgrade when not selected */
-static enum dmarc_policy
-apply_pct(const struct dmarc_engine *e, struct dmarc_outcome *out)
+/* domain_nonexistent - FROM answers NXDOMAIN (RFC 9989 non-existent domain) */
+static bool
+domain_nonexistent(struct walk_ctx *w, const char *domain)
 {
-	enum dmarc_policy p = out->applied;
+	struct dns_answer *a = NULL;
+	int st;
 
-	if (p != DMP_QUARANTINE && p != DMP_REJECT)
-		return p;
-	if (out->pct >= 100 || e->sample(e->sample_arg) < out->pct)
-		return p;
-	out->sampled_out = true;
-	return p == DMP_REJECT ? DMP_QUARANTINE : DMP_NONE;
+	if (w->asked >= MSG_QUERIES)
+		return false;
+	w->asked++;
+	st = dns_query(w->s, domain, ns_t_a, &a);
+	dns_answer_free(a);
+	return st == DNS_NXDOMAIN;
+}
+
+/* discover_psl - RFC 7489 discovery: From, then its PSL organizational domain */
+static const struct cached *
+discover_psl(const struct dmarc_engine *e, struct walk_ctx *w, const char *from,
+    struct walk *wk)
+{
+	char org[DOMAIN_MAX];
+	const struct cached *c;
+
+	memset(wk, 0, sizeof(*wk));
+	if ((c = cached_lookup(w, from)) == NULL || c->lk == LK_TEMP)
+		goto temp;
+	if (c->lk == LK_FOUND)
+		return c;
+	snprintf(wk->tempname, sizeof(wk->tempname), "%s", from);
+	if (psl_org_domain(e->psl, from, org, sizeof(org)) != 0 || strcmp(org, from) == 0)
+		return NULL;
+	if ((c = cached_lookup(w, org)) == NULL || c->lk == LK_TEMP) {
+		from = org;
+		goto temp;
+	}
+	return c->lk == LK_FOUND ? c : NULL;
+temp:
+	wk->temp = true;
+	snprintf(wk->tempname, sizeof(wk->tempname), "%s", from);
+	return NULL;
+}
+
+/* discover - the record that applies to FROM, or NULL; wk->temp on DNS failure.
+ * Tree walk: the From domain alone when it publishes, the whole walk otherwise */
+static const struct cached *
+discover(const struct dmarc_engine *e, struct walk_ctx *w, const char *from,
+    enum dmarc_discovery mode, struct walk *wk)
+{
+	const struct cached *c;
+
+	if (mode == DMD_PSL)
+		return discover_psl(e, w, from, wk);
+	memset(wk, 0, sizeof(*wk));
+	c = cached_lookup(w, from);
+	if (c == NULL || c->lk == LK_TEMP) {
+		wk->temp = true;
+		snprintf(wk->tempname, sizeof(wk->tempname), "%s", from);
+		return NULL;
+	}
+	if (c->lk == LK_FOUND)
+		return c;
+	tree_walk(w, from, wk);
+	if (wk->temp)
+		return NULL;
+	w->from_org_done = true;
+	snprintf(w->from_org, sizeof(w->from_org), "%s", wk->org);
+	return wk->policy;
+}
+
+/* testing_policy - RFC 9989 t=y: the policy one level below the published one */
+static enum dmarc_policy
+testing_policy(enum dmarc_policy p)
+{
+	if (p == DMP_REJECT)
+		return DMP_QUARANTINE;
+	if (p == DMP_QUARANTINE)
+		return DMP_NONE;
+	return p;
 }
 
 /* dmarc_check - evaluate DMARC for one message */
@@ -850,16 +1098,20 @@ void
 dmarc_check(struct dmarc_engine *e, struct dns_session *s,
     const struct dmarc_input *in, struct dmarc_outcome *out)
 {
-	char from[DOMAIN_MAX], org[DOMAIN_MAX];
+	char from[DOMAIN_MAX];
 	const char *why = NULL;
-	struct dmarc_rec rec;
-	enum lookup lk;
+	const struct cached *pc;
+	const struct dmarc_rec *rec;
+	struct walk_ctx *w;
+	struct walk wk;
 	bool use_np = in->cfg != NULL ? in->cfg->dmarc_np : e->np;
-	bool have_org;
 
 	memset(out, 0, sizeof(*out));
 	out->adkim = out->aspf = 'r';
 	out->pct = 100;
+	out->psd = 'u';
+	out->discovery = in->cfg != NULL ? (enum dmarc_discovery)in->cfg->dmarc_org_domain :
+	    e->discovery;
 	if (dmarc_from_domain(in->from_values, in->nfrom, from, sizeof(from), &why) != 0) {
 		out->result = DMR_PERMERROR;
 		out->bad_from = true;
@@ -867,96 +1119,92 @@ dmarc_check(struct dmarc_engine *e, struct dns_session *s,
 		return;
 	}
 	out->from_domain = xstrdup(from);
-	have_org = psl_org_domain(e->psl, from, org, sizeof(org)) == 0 &&
-	    strcmp(org, from) != 0;
+	w = xcalloc(1, sizeof(*w));
+	w->s = s;
 
-	lk = lookup_record(s, from, &rec);
-	if (lk == LK_TEMP) {
-		str_set_printf(&out->reason, "DNS failure looking up _dmarc.%s", from);
-		goto temperror;
+	pc = discover(e, w, from, out->discovery, &wk);
+	if (wk.temp) {
+		str_set_printf(&out->reason, "DNS failure looking up _dmarc.%s", wk.tempname);
+		out->result = DMR_TEMPERROR;
+		goto out;
 	}
-	if (lk == LK_SEVERAL) {
-		str_set_printf(&out->reason, "several DMARC records at _dmarc.%s", from);
-		goto none;
-	}
-	if (lk == LK_FOUND)
-		out->policy_domain = xstrdup(from);
-	else if (have_org) {
-		lk = lookup_record(s, org, &rec);
-		if (lk == LK_TEMP) {
-			str_set_printf(&out->reason, "DNS failure looking up _dmarc.%s", org);
-			goto temperror;
-		}
-		if (lk == LK_SEVERAL) {
-			str_set_printf(&out->reason, "several DMARC records at _dmarc.%s", org);
-			goto none;
-		}
-		if (lk == LK_FOUND) {
-			out->policy_domain = xstrdup(org);
-			out->found_at_org = true;
-		}
-	}
-	if (lk != LK_FOUND) {
+	if (pc == NULL) {
 		str_set_printf(&out->reason, "no DMARC record for %s", from);
 		goto none;
 	}
-
-	out->p = rec.p;
-	out->sp = rec.sp;
-	out->rua = rec.rua[0] != '\0' ? xstrdup(rec.rua) : NULL;
-	out->fo = rec.fo[0] != '\0' ? xstrdup(rec.fo) : NULL;
-	out->np = rec.np;
-	out->pct = rec.pct;
-	out->adkim = rec.adkim;
-	out->aspf = rec.aspf;
-	if (rec.p_bad || !rec.p_seen || rec.sp_bad) {
-		if (!rec.rua_valid) {
-			str_set_printf(&out->reason, rec.sp_bad ? "DMARC record at _dmarc.%s has an "
-			    "invalid sp= and no valid rua=" : "DMARC record at _dmarc.%s "
-			    "has no valid p= and no valid rua=", out->policy_domain);
+	rec = &pc->rec;
+	out->policy_domain = xstrdup(pc->name);
+	out->found_at_org = strcmp(pc->name, from) != 0;
+	out->p = rec->p;
+	out->sp = rec->sp;
+	out->np = rec->np;
+	out->rua = rec->rua[0] != '\0' ? xstrdup(rec->rua) : NULL;
+	out->fo = rec->fo[0] != '\0' ? xstrdup(rec->fo) : NULL;
+	out->pct = rec->pct;
+	out->adkim = rec->adkim;
+	out->aspf = rec->aspf;
+	out->psd = rec->psd;
+	out->testing = rec->testing;
+	if (rec->p_bad || !rec->p_seen || rec->sp_bad || rec->np_bad) {
+		if (!rec->rua_valid) {
+			str_set_printf(&out->reason, rec->sp_bad || rec->np_bad ?
+			    "DMARC record at _dmarc.%s has an invalid %s= and no valid rua=" :
+			    "DMARC record at _dmarc.%s has no valid p= and no valid rua=",
+			    out->policy_domain, rec->sp_bad ? "sp" : "np");
 			goto none;
 		}
-		/* RFC 7489 section 6.6.3 step 6: act as p=none */
+		/* RFC 9989 section 4.10.1: act as p=none */
 		out->applied = DMP_NONE;
 	} else if (!out->found_at_org)
-		out->applied = rec.p;
+		out->applied = rec->p;
 	else {
-		out->applied = rec.sp != DMP_UNSET ? rec.sp : rec.p;
-		if (use_np && rec.np != DMP_UNSET && domain_nonexistent(s, from)) {
+		out->applied = rec->sp != DMP_UNSET ? rec->sp : rec->p;
+		if (use_np && rec->np != DMP_UNSET && domain_nonexistent(w, from)) {
 			out->nonexistent = true;
-			out->applied = rec.np;
+			out->applied = rec->np;
 		}
 	}
-	compute_alignment(e, in, out);
+	compute_alignment(e, w, in, out);
 	if (out->spf_aligned || out->dkim_aligned) {
 		out->result = DMR_PASS;
 		out->disposition = DMP_NONE;
 		str_set_printf(&out->reason, out->spf_aligned && out->dkim_aligned ?
 		    "SPF and DKIM aligned with %s" : out->spf_aligned ?
 		    "SPF aligned with %s" : "DKIM aligned with %s", from);
-		return;
+		goto done;
+	}
+	out->disposition = out->testing ? testing_policy(out->applied) : out->applied;
+	if (out->spf_temperror || out->dkim_temperror) {
+		/* RFC 9989 section 5.3.6 (Apply Policy): a query that did not complete
+		   means neither pass nor fail */
+		out->result = DMR_TEMPERROR;
+		str_set_printf(&out->reason, "temporary error checking an aligned %s "
+		    "identifier for %s", out->spf_temperror ? "SPF" : "DKIM", from);
+		goto done;
 	}
 	out->result = DMR_FAIL;
-	out->disposition = apply_pct(e, out);
 	str_set_printf(&out->reason, "SPF and DKIM not aligned with %s", from);
-	return;
+	goto done;
 
 none:
 	out->result = DMR_NONE;
 	out->p = out->sp = out->np = DMP_UNSET;
 	out->pct = 100;
 	out->adkim = out->aspf = 'r';
+	out->psd = 'u';
+	out->testing = false;
 	free(out->policy_domain);
 	out->policy_domain = NULL;
 	free(out->rua);
 	free(out->fo);
 	out->rua = out->fo = NULL;
 	out->found_at_org = false;
-	compute_alignment(e, in, out);
-	return;
-temperror:
-	out->result = DMR_TEMPERROR;
-	compute_alignment(e, in, out);
+out:
+	/* for the logs only: no query beyond those already answered */
+	w->asked = MSG_QUERIES;
+	compute_alignment(e, w, in, out);
+done:
+	free(w);
 }
 
 /* dmarc_outcome_clear - free what dmarc_check allocated */

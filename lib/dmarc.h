@@ -11,8 +11,6 @@
  *	void dmarc_outcome_clear(struct dmarc_outcome *o);
  *	const char *dmarc_result_name(enum dmarc_result r);
  *	const char *dmarc_policy_name(enum dmarc_policy p);
- *	void dmarc_engine_set_sampler(struct dmarc_engine *e, dmarc_sample_fn *fn,
- *	    void *arg);
  *	bool dmarc_aligned(const struct psl *psl, const char *id_domain,
  *	    const char *from_domain, char mode);
  *	int dmarc_domain_normalize(const char *in, char *out, size_t outlen);
@@ -64,6 +62,8 @@ struct dmarc_input {
 						   options given to dmarc_engine_new */
 };
 
+enum dmarc_discovery { DMD_TREEWALK = 0, DMD_PSL };
+
 struct dmarc_outcome {
 	enum dmarc_result result;
 	bool bad_from;			/* From missing, multiple, unparseable */
@@ -82,11 +82,10 @@ struct dmarc_outcome {
 	bool nonexistent;		/* From domain NXDOMAIN (checked only for np=) */
 	bool spf_temperror;		/* aligned MAIL FROM identity: SPF temperror */
 	bool dkim_temperror;		/* a signature with aligned d=: DKIM temperror */
+	enum dmarc_discovery discovery;	/* DMD_TREEWALK or DMD_PSL */
+	bool testing;			/* t=y (or historic pct=0) */
+	char psd;			/* the record's psd=: 'y', 'n', or 'u' absent */
 };
-
-/* test hook: pct sampling draws fn(arg) (0..99) instead of arc4random_uniform(100);
-   set before the engine is shared between threads */
-typedef unsigned dmarc_sample_fn(void *arg);
 
 struct dmarc_engine;
 
@@ -100,7 +99,6 @@ void dmarc_check(struct dmarc_engine *e, struct dns_session *s,
 void dmarc_outcome_clear(struct dmarc_outcome *o);
 const char *dmarc_result_name(enum dmarc_result r);
 const char *dmarc_policy_name(enum dmarc_policy p);
-void dmarc_engine_set_sampler(struct dmarc_engine *e, dmarc_sample_fn *fn, void *arg);
 bool dmarc_aligned(const struct psl *psl, const char *id_domain,
     const char *from_domain, char mode);
 int dmarc_domain_normalize(const char *in, char *out, size_t outlen);

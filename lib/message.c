@@ -481,7 +481,8 @@ summary_line(const struct msg *m, const struct dkv_result *const *dk, size_t ndk
 		    dk[i]->selector != NULL ? dk[i]->selector : "");
 	log_value(&b, "dkim", ndk ? buf_str(&dkl) : "none");
 	log_value(&b, "dmarc", dm != NULL ? dmarc_result_name(dm->result) : "none");
-	if (dm != NULL && (dm->result == DMR_PASS || dm->result == DMR_FAIL)) {
+	if (dm != NULL && (dm->result == DMR_PASS || dm->result == DMR_FAIL ||
+	    (dm->result == DMR_TEMPERROR && dm->policy_domain != NULL))) {
 		/* the published policy that applies (p, sp or np), then what was done */
 		log_value(&b, "policy", dmarc_policy_name(dm->applied));
 		log_value(&b, "dis", dmarc_policy_name(dm->disposition));
@@ -591,9 +592,11 @@ history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
 		r->reason_comment = xstrdup(m->cfg->monitor_only ? "monitor only" :
 		    !m->cfg->dmarc_honor_policy ? "DMARC policy not honoured" :
 		    pd->reason[0] != '\0' ? pd->reason : "local policy");
-	} else if (dm->sampled_out) {
+	} else if (dm->result == DMR_FAIL && dm->testing &&
+	    dm->disposition != dm->applied) {
+		/* t=y is RFC 9989's replacement for pct=0, reported as sampled out */
 		r->reason_type = xstrdup("sampled_out");
-		str_set_printf(&r->reason_comment, "pct=%u", dm->pct);
+		r->reason_comment = xstrdup(dm->pct == 0 ? "pct=0" : "t=y");
 	}
 	return r;
 }
