@@ -351,6 +351,18 @@ msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
 	return false;
 }
 
+/* field_is - the field name is want, case-insensitive, trailing WSP ignored: the
+ * obsolete syntax of RFC 5322 section 4.5.6 ("From :") names the same field */
+static bool
+field_is(const char *name, const char *want)
+{
+	size_t n = strlen(name), w = strlen(want);
+
+	while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+		n--;
+	return n == w && strncasecmp(name, want, w) == 0;
+}
+
 /* msg_header - one header field as the MTA gives it */
 void
 msg_header(struct msg *m, const char *name, const char *value)
@@ -368,7 +380,7 @@ msg_header(struct msg *m, const char *name, const char *value)
 	}
 	if (m->skip)
 		return;
-	if (strcasecmp(name, "From") == 0) {
+	if (field_is(name, "From")) {
 		if (m->nfrom < MAX_FROM_KEPT) {
 			const char *v = value;
 

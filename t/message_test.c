@@ -70,6 +70,15 @@ static const struct tcase {
 	{ "twofrom.eml", "198.51.100.7", "h.evil.example", "<x@evil.example>", NULL,
 	  false, ACTION_REJECT, "550", "5.7.1", { "dmarc=permerror", NULL },
 	  "action=reject", { 0 } },
+	/* "From :" (RFC 5322 section 4.5.6) is a From field: with a second From the
+	   message has two, and alone it is the author */
+	{ "fromspace-pair.eml", "198.51.100.7", "mail.reject.example",
+	  "<x@reject.example>", NULL, false, ACTION_REJECT, "550", "5.7.1",
+	  { "dmarc=permerror", NULL }, "several From fields", { 0 } },
+	{ "fromspace-only.eml", "198.51.100.7", "mail.reject.example",
+	  "<x@reject.example>", NULL, false, ACTION_REJECT, "550", "5.7.1",
+	  { "dmarc=fail", "header.from=reject.example", NULL }, "from=reject.example",
+	  { 0 } },
 	{ "pass.eml", "127.0.0.1", "localhost", "<x@example.com>", NULL, false,
 	  ACTION_ACCEPT, "", "", { NULL }, "skipped=\"internal host\"", { 0 } },
 	{ "reject-unsigned.eml", "198.51.100.7", "h", "<x@reject.example>", "alice",

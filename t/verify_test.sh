@@ -35,6 +35,8 @@ quarantine.eml 198.51.100.7 h.quarantine.example <x@quarantine.example> quaranti
 tempfail.eml 198.51.100.7 h.broken.example <x@broken.example> tempfail
 forged.eml 192.0.2.1 mx.example.com <bounce@example.com> accept
 twofrom.eml 198.51.100.7 h.evil.example <x@evil.example> reject
+fromspace-pair.eml 198.51.100.7 mail.reject.example <x@reject.example> reject
+fromspace-only.eml 198.51.100.7 mail.reject.example <x@reject.example> reject
 pass.eml 192.0.2.10 mx.example.com <> accept
 pass.eml 127.0.0.1 localhost <x@example.com> accept'
 

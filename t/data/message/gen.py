@@ -35,6 +35,9 @@ forged = (b"Authentication-Results: mx.test.example; dkim=pass header.d=reject.e
           b"Authentication-Results: (sneaky) MX.TEST.EXAMPLE; dmarc=pass\r\n")
 open("forged.eml", "wb").write(sign(msg(b"example.com", forged), b"example.com"))
 open("twofrom.eml", "wb").write(b"From: a@example.com\r\n" + msg(b"evil.example"))
+# obsolete field name syntax (RFC 5322 section 4.5.6): WSP before the colon
+open("fromspace-pair.eml", "wb").write(b"From: a@nopolicy.example\r\nFrom : " + msg(b"reject.example")[6:])
+open("fromspace-only.eml", "wb").write(b"From : " + msg(b"reject.example")[6:])
 # body altered after signing
 s = sign(msg(b"reject.example"), b"reject.example").replace(b"Second line.", b"Second line!")
 open("reject-altered.eml", "wb").write(s)
