@@ -1,6 +1,6 @@
 /*
  * NAME
- *	dmarc - DMARC (RFC 7489) evaluation with our own DNS, PSL and record parser
+ *	dmarc - DMARC (RFC 9989) evaluation: DNS Tree Walk, alignment, verdict
  * SYNOPSIS
  *	#include "dmarc.h"
  *	(see dmarc.h)
@@ -13,61 +13,76 @@
  *	Encoded words are atoms and stay untouched. Unbalanced quotes, comments,
  *	brackets or groups make the field unparseable. Exactly one From field is
  *	required; several mailboxes are accepted only when they all have the same
- *	domain (RFC 7489 section 6.6.1 lets receivers reject or evaluate). The domain
+ *	domain (RFC 9989 lets receivers reject or evaluate each; several author
+ *	domains are refused here as a whole: none escapes evaluation). The domain
  *	is normalised by dmarc_domain_normalize(); an address literal ("[192.0.2.1]")
  *	or an all-numeric top label is refused.
  *
- *	Record discovery (RFC 7489 section 6.6.3). TXT at _dmarc.FROM; the records
+ *	Record discovery (RFC 9989 section 4.10). TXT at _dmarc.NAME; the records
  *	kept are those starting with "v" *WSP "=" *WSP "DMARC1" (case-insensitive)
- *	followed by ';', WSP or the end. Exactly one: it is used. Several: DMARC does
- *	not apply (DMR_NONE, "several DMARC records"), with no organizational-domain
- *	lookup (step 5). None (NXDOMAIN, NODATA, no DMARC text, or a DNS_PERMFAIL such
- *	as a name too long for the _dmarc prefix): TXT at _dmarc.ORG where ORG is the
- *	PSL organizational domain of FROM, unless ORG equals FROM or FROM is itself a
- *	public suffix. A DNS_TEMPFAIL on either lookup gives DMR_TEMPERROR.
+ *	followed by ';', WSP or the end; several at one name are all discarded. The
+ *	DNS Tree Walk from a name asks NAME, then (8 or more labels) its last 7
+ *	labels or (fewer) its parent, then one label less each time up to the top-level
+ *	domain, at most 8 queries; it stops early at a record with psd=y or psd=n.
+ *	The organizational domain of the walk's start is, over the records found from
+ *	the longest name to the shortest: a psd=n name; the name one label below a
+ *	psd=y name other than the start; else the name with the fewest labels; with no
+ *	record the start itself. The record that applies to the From domain is its own
+ *	(one query when it publishes), else its organizational domain's, else the PSD
+ *	record (psd=y). A DNS_TEMPFAIL on any query of the walk gives DMR_TEMPERROR.
+ *	Every query goes through the message's dns_session (deadline, counters); the
+ *	answers are cached for the message, and all DMARC queries of a message are
+ *	capped at MSG_QUERIES (past it a query counts as failed). DMARCOrgDomain psl
+ *	(DMD_PSL) is the RFC 7489 compatibility mode: the From domain, then its PSL
+ *	organizational domain unless that is the From domain or it is a public suffix.
  *
  *	Record parsing is ours, not libopendmarc's: its parser takes any prefix of a
  *	keyword ("p=r" means reject, "p=" is skipped), turns "pct=abc" into 0, and
  *	drops the whole record for one bad rf= or fo= value, all against RFC 7489
- *	section 6.3 ("syntax errors in the remainder of the record SHOULD be
+ *	section 6.3 and RFC 9989 ("syntax errors in the remainder of the record SHOULD be
  *	discarded in favor of default values"). Here tags and keyword values are
  *	case-insensitive, the first occurrence of a tag counts, unknown tags and
  *	invalid optional values are ignored (adkim/aspf default r, pct default 100,
- *	np invalid = absent). p= absent or invalid, or sp= present but invalid: if
- *	rua= holds at least one syntactically valid URI the record acts as p=none,
- *	otherwise DMARC does not apply (DMR_NONE) -- section 6.6.3 step 6.
+ *	t default n, psd default u; rf= and ri= are historic and ignored). p= absent
+ *	or invalid, or sp= or np= present but invalid: if rua= holds at least one
+ *	syntactically valid URI the record acts as p=none, otherwise DMARC does not
+ *	apply (DMR_NONE) -- RFC 9989 section 4.10.1.
  *	libopendmarc is still initialised once by dmarc_engine_new() (so report code
  *	may use it) but never does DNS for us and never sees a ruf= buffer
  *	(CVE-2024-25768).
  *
- *	Policy. Record at FROM: p. Record at ORG: sp, or p when sp is absent; with
- *	the DMARCbis option (cfg->dmarc_np) and np= published, one more query (A at
- *	FROM) decides whether FROM exists: NXDOMAIN means it does not and np applies.
- *	Any other answer (including a DNS failure) keeps sp/p.
+ *	Policy. Record at FROM: p. Record elsewhere (org domain or PSD): sp, or p when
+ *	sp is absent; with np= published and cfg->dmarc_np (default on), one more
+ *	query (A at FROM) decides whether FROM exists: NXDOMAIN means it does not and
+ *	np applies. Any other answer (including a DNS failure) keeps sp/p. An invalid
+ *	np= is treated like an invalid sp=.
  *
- *	Alignment is computed here with our PSL (libopendmarc's relaxed test is a
- *	reversed-label prefix test that aligns d=co.uk with victim.co.uk and fails
- *	siblings): strict = same name, relaxed = same organizational domain; a name
- *	without one (a public suffix) aligns only with itself. SPF counts the MAIL
- *	FROM identity only (RFC 7489 section 4.1); for the null sender that identity
- *	is postmaster@HELO (RFC 7208 section 2.4), which spf_check() already did, so
- *	the spf_mailfrom outcome is used as it is and a separate HELO check never
- *	counts. DKIM: any DKIMR_PASS whose d= aligns. Alignment is also computed (in
- *	relaxed mode) when there is no record, for the logs.
+ *	Alignment: strict = same name; relaxed = same organizational domain, by the
+ *	walk (or the PSL in psl mode). Only identifiers at or below the From domain's
+ *	organizational domain can share it, so no other identifier costs a query, and
+ *	a sender cannot make its own domain's DNS failures matter. SPF counts the MAIL
+ *	FROM identity only; for the null sender that identity is postmaster@HELO (RFC
+ *	7208 section 2.4), which spf_check() already did. DKIM: any DKIMR_PASS whose d=
+ *	aligns. Alignment is also computed (with no new query) when there is no record,
+ *	for the logs.
  *
- *	pct (section 6.6.4): only a failing message under quarantine or reject is
- *	sampled, with arc4random_uniform(100) < pct; when it is not selected, reject
- *	becomes quarantine and quarantine becomes none (sampled_out). disposition is
- *	DMP_NONE on pass, the applied policy after pct on fail, and DMP_UNSET for
- *	none, temperror and permerror. dmarc_policy_name(DMP_UNSET) is "none"
- *	(nothing is applied), so an A-R "dis=" never shows an unknown word.
+ *	t= and pct= (RFC 9989 section 4.7 and Appendix A.6): t=y applies the policy one
+ *	level lower to a failing message (reject -> quarantine, quarantine -> none);
+ *	pct is historic: without a t= tag pct=0 means t=y, other values are ignored.
+ *	disposition is DMP_NONE on pass, the applied policy after t=y on fail and on a
+ *	temperror with a known policy, and DMP_UNSET for none, record temperror and
+ *	permerror. dmarc_policy_name(DMP_UNSET) is "none" (nothing is applied), so an
+ *	A-R "dis=" never shows an unknown word.
  *
- *	Temperror hints: spf_temperror / dkim_temperror say that an identity aligned
- *	with the From domain got a temperror (it might have passed); lib/policy may
- *	defer a DMARC reject because of them. Unaligned temperrors are ignored, so a
- *	sender cannot turn a reject into a deferral with a broken signature of its own.
+ *	Temperror: spf_temperror / dkim_temperror say that an identity that is or
+ *	may be aligned with the From domain got a temperror, or that its alignment
+ *	could not be walked; when nothing aligned, the result is then DMR_TEMPERROR
+ *	(RFC 9989: a query that did not complete means neither pass nor fail), with the
+ *	policy and disposition known; lib/policy decides what that does. Unaligned
+ *	temperrors are ignored, so a sender cannot turn a reject into a deferral with
+ *	a broken signature of its own.
  * SEE ALSO
- *	RFC 7489, draft-ietf-dmarc-dmarcbis (np=), RFC 5322 section 3.4.
+ *	RFC 9989 (DMARC), RFC 7489 (DMARCOrgDomain psl), RFC 5322 section 3.4.
  */
 #include "autoconf.h"
 
@@ -649,7 +664,7 @@ keep_value(char *dst, size_t size, const char *v, size_t n, char sep)
 	dst[n] = '\0';
 }
 
-/* parse_record - RFC 7489 section 6.3/6.4 tag-list into r */
+/* parse_record - RFC 9989 section 4.7 tag-list into r */
 static void
 parse_record(const char *d, size_t len, struct dmarc_rec *r)
 {

@@ -1,5 +1,5 @@
 /*
- * dmarc.h - DMARC (RFC 7489) evaluation on libopendmarc, our DNS and our PSL
+ * dmarc.h - DMARC (RFC 9989) evaluation: DNS Tree Walk, alignment, verdict
  * SYNOPSIS
  *	struct dmarc_engine *dmarc_engine_new(const struct config *cfg,
  *	    const struct psl *psl, struct buf *err);
@@ -20,14 +20,16 @@
  *	dmarc_from_domain() takes the values of every From field of the message and
  *	returns 0 with the one author domain (lowercase, A-label) in out, or -1 with a
  *	reason in *why ("no From field", "several From fields", "From has several
- *	domains", "unparseable From"). dmarc_check() does the _dmarc lookups itself
- *	(From domain, then organizational domain where sp= applies, DMARCbis np= for
- *	non-existent subdomains when cfg->dmarc_np), computes SPF (MAIL FROM identity)
- *	and DKIM (any passing signature) alignment, relaxed or strict, applies pct= with
- *	a recorded sampling decision, and fills out. A From problem gives DMR_PERMERROR
- *	with bad_from set. DNS failure on the record lookup gives DMR_TEMPERROR.
- *	The details (record parsing, what "several records" and "invalid p=" mean,
- *	alignment through our PSL, pct) are in the DESCRIPTION of dmarc.c.
+ *	domains", "unparseable From"). dmarc_check() does the _dmarc lookups itself:
+ *	with cfg->dmarc_org_domain DMD_TREEWALK (default) the RFC 9989 DNS Tree Walk
+ *	finds the record and the organizational domains (also those of the SPF and
+ *	DKIM identifiers, for relaxed alignment); with DMD_PSL the RFC 7489 way (From
+ *	domain, then its PSL organizational domain). np= applies to an NXDOMAIN From
+ *	subdomain unless cfg->dmarc_np is off; t=y (or the historic pct=0) applies the
+ *	policy one level lower. A From problem gives DMR_PERMERROR with bad_from set.
+ *	A DNS failure finding the record, or one that leaves an identifier's alignment
+ *	unknown while nothing else aligned, gives DMR_TEMPERROR. The details are in
+ *	the DESCRIPTION of dmarc.c.
  *	dmarc_aligned() is the RFC 7489 section 3.1 test (mode 's' strict: equal
  *	names; 'r' relaxed: same organizational domain; a public suffix aligns only
  *	with itself). dmarc_domain_normalize() lowercases, drops one final dot,
@@ -71,14 +73,15 @@ struct dmarc_outcome {
 	char *policy_domain;		/* where the record was found */
 	enum dmarc_policy p, sp, np;	/* as published (DMP_UNSET if absent) */
 	enum dmarc_policy applied;	/* p, sp or np as applies to this From */
-	enum dmarc_policy disposition;	/* after pct sampling; DMP_NONE on pass */
-	unsigned pct;
-	bool sampled_out;		/* pct < 100 and this message not sampled */
+	enum dmarc_policy disposition;	/* after t=y; DMP_NONE on pass */
+	unsigned pct;			/* as published (historic: only pct=0 counts) */
+	bool sampled_out;		/* never set: pct sampling is gone (RFC 9989) */
 	bool spf_aligned, dkim_aligned;
 	char adkim, aspf;		/* 'r' or 's' */
 	char *reason;			/* short English for comments/logs */
 	char *rua, *fo;			/* the record's rua= and fo= values, or NULL */
-	bool found_at_org;		/* record came from the organizational domain */
+	bool found_at_org;		/* record not at the From domain: its org domain's
+					   or its PSD's (sp/np apply) */
 	bool nonexistent;		/* From domain NXDOMAIN (checked only for np=) */
 	bool spf_temperror;		/* aligned MAIL FROM identity: SPF temperror */
 	bool dkim_temperror;		/* a signature with aligned d=: DKIM temperror */
