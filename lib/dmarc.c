@@ -1190,7 +1190,7 @@ dmarc_check(struct dmarc_engine *e, struct dns_session *s,
 	}
 	out->disposition = out->testing ? testing_policy(out->applied) : out->applied;
 	if (out->spf_temperror || out->dkim_temperror) {
-		/* RFC 9989 section 5.3.6 (Apply Policy): a query that did not complete
+		/* RFC 9989 "Apply Policy If Appropriate": a query that did not complete
 		   means neither pass nor fail */
 		out->result = DMR_TEMPERROR;
 		str_set_printf(&out->reason, "temporary error checking an aligned %s "
