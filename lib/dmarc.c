@@ -5,18 +5,16 @@
  *	#include "dmarc.h"
  *	(see dmarc.h)
  * DESCRIPTION
- *	Author domain. dmarc_from_domain() parses every From field value as an RFC
- *	5322 address-list: comments (nested, with quoted-pairs), quoted strings,
- *	display names (also obsolete ones with '.'; an unquoted '@' in a display name
- *	is tolerated because the author address is the one in angle brackets), groups
- *	("name: a@x, b@x;", the name being words and dots only), empty list elements, obsolete routes ("<@r1,@r2:a@x>").
- *	Encoded words are atoms and stay untouched. Unbalanced quotes, comments,
- *	brackets or groups make the field unparseable. Exactly one From field is
- *	required; several mailboxes are accepted only when they all have the same
- *	domain (RFC 9989 lets receivers reject or evaluate each; several author
- *	domains are refused here as a whole: none escapes evaluation). The domain
- *	is normalised by dmarc_domain_normalize(); an address literal ("[192.0.2.1]")
- *	or an all-numeric top label is refused.
+ *	Owns discovery, alignment and the verdict; the From field grammar is in
+ *	lib/addrlist, the record grammar in lib/dmarc_record.
+ *
+ *	Author domain. dmarc_from_domain() takes the mailboxes lib/addrlist finds in
+ *	the From field. Exactly one From field is required; several mailboxes are
+ *	accepted only when they all have the same domain (RFC 9989 lets receivers
+ *	reject or evaluate each; several author domains are refused here as a whole:
+ *	none escapes evaluation). The domain is normalised by
+ *	dmarc_domain_normalize(); an address literal ("[192.0.2.1]") or an
+ *	all-numeric top label is refused.
  *
  *	Record discovery (RFC 9989 section 4.10). TXT at _dmarc.NAME; the records
  *	kept are those starting with "v" *WSP "=" *WSP "DMARC1" (case-insensitive)
@@ -36,17 +34,10 @@
  *	(DMD_PSL) is the RFC 7489 compatibility mode: the From domain, then its PSL
  *	organizational domain unless that is the From domain or it is a public suffix.
  *
- *	Record parsing is ours, not libopendmarc's: its parser takes any prefix of a
- *	keyword ("p=r" means reject, "p=" is skipped), turns "pct=abc" into 0, and
- *	drops the whole record for one bad rf= or fo= value, all against RFC 7489
- *	section 6.3 and RFC 9989 ("syntax errors in the remainder of the record SHOULD be
- *	discarded in favor of default values"). Here tags and keyword values are
- *	case-insensitive, the first occurrence of a tag counts, unknown tags and
- *	invalid optional values are ignored (adkim/aspf default r, pct default 100,
- *	t default n, psd default u; rf= and ri= are historic and ignored). p= absent
- *	or invalid, or sp= or np= present but invalid: if rua= holds at least one
- *	syntactically valid URI the record acts as p=none, otherwise DMARC does not
- *	apply (DMR_NONE) -- RFC 9989 section 4.10.1.
+ *	Records are parsed by lib/dmarc_record. p= absent or invalid, or sp= or np=
+ *	present but invalid: if rua= holds at least one syntactically valid URI the
+ *	record acts as p=none, otherwise DMARC does not apply (DMR_NONE) -- RFC 9989
+ *	section 4.10.1.
  *	libopendmarc is still initialised once by dmarc_engine_new() (so report code
  *	may use it) but never does DNS for us and never sees a ruf= buffer
  *	(CVE-2024-25768).
@@ -99,6 +90,7 @@
 
 #include <opendmarc/dmarc.h>
 
+#include "addrlist.h"
 #include "dmarc.h"
 #include "log.h"
 
@@ -108,22 +100,6 @@ struct dmarc_engine {
 	const struct psl *psl;
 	bool np;			/* cfg->dmarc_np at creation */
 	enum dmarc_discovery discovery;	/* cfg->dmarc_org_domain at creation */
-};
-
-/* a parsed DMARC record */
-struct dmarc_rec {
-	enum dmarc_policy p, sp, np;
-	bool p_seen, sp_seen, np_seen;
-	bool p_bad, sp_bad, np_bad;
-	char psd;			/* 'y', 'n', or 'u' (absent or invalid) */
-	bool t_seen, testing;		/* t=y, or no t= and the historic pct=0 */
-	bool rua_valid;
-	char rua[1024];			/* the rua= value (whole URIs only), or "" */
-	char fo[32];			/* the fo= value, or "" */
-	unsigned pct;
-	bool pct_seen;
-	char adkim, aspf;
-	bool adkim_seen, aspf_seen;
 };
 
 /* dmarc_engine_new - initialise libopendmarc once and keep the PSL */
@@ -223,297 +199,30 @@ out:
 	return rc;
 }
 
-/* --- From field parsing (RFC 5322 section 3.4) --- */
+/* --- the author domain --- */
 
-enum tok_kind { TK_ATOM, TK_QSTR, TK_DLIT, TK_SPECIAL };
-
-struct tok {
-	enum tok_kind kind;
-	const char *p;
+struct author {
+	char domain[DOMAIN_MAX];
 	size_t n;
 };
 
-struct toks {
-	struct tok *v;
-	size_t n, cap;
-};
-
-#define FROM_SPECIALS "()<>[]:;@\\,.\""
-
-/* tok_push - append one token */
-static void
-tok_push(struct toks *t, enum tok_kind kind, const char *p, size_t n)
-{
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 32;
-		t->v = xreallocarray(t->v, t->cap, sizeof(*t->v));
-	}
-	t->v[t->n].kind = kind;
-	t->v[t->n].p = p;
-	t->v[t->n].n = n;
-	t->n++;
-}
-
-/* skip_delimited - past a quoted string or literal; NULL when unterminated */
-static const char *
-skip_delimited(const char *s, char close)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '\\') {
-			if (*++s == '\0')
-				return NULL;
-		} else if (*s == close)
-			return s;
-	}
-	return NULL;
-}
-
-/* tokenize - split a field value into atoms, quoted strings, literals, specials */
+/* one_domain - addrlist callback: normalise, and every mailbox has one domain */
 static int
-tokenize(const char *s, struct toks *t)
+one_domain(const char *raw, void *arg, const char **why)
 {
-	const char *e;
-	int depth;
+	struct author *au = arg;
+	char dom[DOMAIN_MAX];
 
-	while (*s != '\0') {
-		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
-			s++;
-		} else if (*s == '(') {
-			for (depth = 1, s++; *s != '\0' && depth > 0; s++) {
-				if (*s == '\\') {
-					if (s[1] == '\0')
-						return -1;
-					s++;
-				} else if (*s == '(')
-					depth++;
-				else if (*s == ')')
-					depth--;
-			}
-			if (depth > 0)
-				return -1;
-		} else if (*s == '"' || *s == '[') {
-			if ((e = skip_delimited(s + 1, *s == '"' ? '"' : ']')) == NULL)
-				return -1;
-			tok_push(t, *s == '"' ? TK_QSTR : TK_DLIT, s + 1,
-			    (size_t)(e - s - 1));
-			s = e + 1;
-		} else if (*s == ')' || *s == ']' || *s == '\\') {
-			return -1;
-		} else if (strchr(FROM_SPECIALS, *s) != NULL) {
-			tok_push(t, TK_SPECIAL, s, 1);
-			s++;
-		} else {
-			for (e = s; *e != '\0' && *e != ' ' && *e != '\t' &&
-			    *e != '\r' && *e != '\n' && strchr(FROM_SPECIALS, *e) == NULL;
-			    e++)
-				;
-			tok_push(t, TK_ATOM, s, (size_t)(e - s));
-			s = e;
-		}
+	if (dmarc_domain_normalize(raw, dom, sizeof(dom)) != 0) {
+		*why = "From domain is not a valid domain name";
+		return -1;
 	}
+	if (au->n++ > 0 && strcmp(au->domain, dom) != 0) {
+		*why = "From has several domains";
+		return -1;
+	}
+	memcpy(au->domain, dom, sizeof(dom));
 	return 0;
-}
-
-/* is_special - token is the special character c */
-static bool
-is_special(const struct tok *t, char c)
-{
-	return t->kind == TK_SPECIAL && t->p[0] == c;
-}
-
-struct from_state {
-	char domain[DOMAIN_MAX];
-	size_t nmailbox;
-	const char *why;
-};
-
-/* addr_spec - local-part "@" domain from tokens [a, b); records the domain */
-static int
-addr_spec(const struct tok *v, size_t a, size_t b, struct from_state *st)
-{
-	char raw[1024], dom[DOMAIN_MAX];
-	size_t at = b, i, n = 0;
-	bool want_word;
-
-	for (i = a; i < b; i++)
-		if (is_special(&v[i], '@'))
-			at = i;
-	if (at == b) {
-		st->why = "From address has no domain";
-		return -1;
-	}
-	if (at == a) {
-		st->why = "unparseable From";
-		return -1;
-	}
-	/* local-part: word *("." word), obsolete forms tolerated */
-	for (i = a; i < at; i++) {
-		if (v[i].kind != TK_ATOM && v[i].kind != TK_QSTR &&
-		    !is_special(&v[i], '.')) {
-			st->why = "unparseable From";
-			return -1;
-		}
-	}
-	if (at + 1 == b) {
-		st->why = "From address has no domain";
-		return -1;
-	}
-	if (v[at + 1].kind == TK_DLIT) {
-		st->why = "From domain is an address literal";
-		return -1;
-	}
-	/* domain: atom *("." atom) with at most one final dot */
-	want_word = true;
-	for (i = at + 1; i < b; i++) {
-		if (v[i].kind == TK_ATOM && want_word) {
-			if (n + v[i].n >= sizeof(raw))
-				goto bad;
-			memcpy(raw + n, v[i].p, v[i].n);
-			n += v[i].n;
-			want_word = false;
-		} else if (is_special(&v[i], '.') && !want_word) {
-			if (n + 1 >= sizeof(raw))
-				goto bad;
-			raw[n++] = '.';
-			want_word = true;
-		} else if (v[i].kind == TK_DLIT) {
-			st->why = "From domain is an address literal";
-			return -1;
-		} else
-			goto bad;
-	}
-	if (n == 0)
-		goto bad;
-	raw[n] = '\0';
-	if (dmarc_domain_normalize(raw, dom, sizeof(dom)) != 0)
-		goto bad;
-	if (st->nmailbox > 0 && strcmp(st->domain, dom) != 0) {
-		st->why = "From has several domains";
-		return -1;
-	}
-	memcpy(st->domain, dom, sizeof(dom));
-	st->nmailbox++;
-	return 0;
-bad:
-	st->why = "From domain is not a valid domain name";
-	return -1;
-}
-
-/* mailbox - name-addr or addr-spec from tokens [a, b) */
-static int
-mailbox(const struct tok *v, size_t a, size_t b, struct from_state *st)
-{
-	size_t i, lt = b, gt = b, in;
-
-	if (a == b)
-		return 0;	/* empty list element (obs-addr-list) */
-	for (i = a; i < b; i++) {
-		if (is_special(&v[i], '<') && lt == b)
-			lt = i;
-		else if (is_special(&v[i], '>') && lt != b && gt == b)
-			gt = i;
-	}
-	if (lt == b)
-		return addr_spec(v, a, b, st);
-	/* display name: words, '.' (obs-phrase), a stray '@' tolerated */
-	for (i = a; i < lt; i++)
-		if (v[i].kind == TK_DLIT) {
-			st->why = "unparseable From";
-			return -1;
-		}
-	if (gt == b || gt + 1 != b) {
-		st->why = "unparseable From";
-		return -1;
-	}
-	/* obs-route: skip "@a,@b:" */
-	in = lt + 1;
-	for (i = lt + 1; i < gt; i++)
-		if (is_special(&v[i], ':'))
-			in = i + 1;
-	if (in == gt) {
-		st->why = "From has an empty address";
-		return -1;
-	}
-	return addr_spec(v, in, gt, st);
-}
-
-/* phrase - tokens [a, b) are a non-empty display name (words and dots) */
-static bool
-phrase(const struct tok *v, size_t a, size_t b)
-{
-	size_t i;
-
-	if (a == b)
-		return false;
-	for (i = a; i < b; i++)
-		if (v[i].kind != TK_ATOM && v[i].kind != TK_QSTR && !is_special(&v[i], '.'))
-			return false;
-	return true;
-}
-
-/* parse_from - one From field value into st */
-static int
-parse_from(const char *value, struct from_state *st)
-{
-	struct toks t = { NULL, 0, 0 };
-	size_t i, start = 0;
-	bool in_angle = false, in_group = false;
-	int rc = -1;
-
-	if (tokenize(value, &t) != 0) {
-		st->why = "unparseable From";
-		goto out;
-	}
-	st->why = "unparseable From";
-	for (i = 0; i < t.n; i++) {
-		const struct tok *k = &t.v[i];
-
-		if (k->kind != TK_SPECIAL)
-			continue;
-		switch (k->p[0]) {
-		case '<':
-			if (in_angle)
-				goto out;
-			in_angle = true;
-			break;
-		case '>':
-			if (!in_angle)
-				goto out;
-			in_angle = false;
-			break;
-		case ':':
-			if (in_angle)
-				break;	/* obs-route */
-			if (in_group || !phrase(t.v, start, i))
-				goto out;
-			in_group = true;	/* display-name ":" group-list */
-			start = i + 1;
-			break;
-		case ',':
-			if (in_angle)
-				break;	/* obs-route */
-			if (mailbox(t.v, start, i, st) != 0)
-				goto out;
-			start = i + 1;
-			break;
-		case ';':
-			if (in_angle || !in_group)
-				goto out;
-			if (mailbox(t.v, start, i, st) != 0)
-				goto out;
-			in_group = false;
-			start = i + 1;
-			break;
-		}
-	}
-	if (in_angle || in_group)
-		goto out;
-	if (mailbox(t.v, start, t.n, st) != 0)
-		goto out;
-	rc = 0;
-out:
-	free(t.v);
-	return rc;
 }
 
 /* dmarc_from_domain - the one author domain of the message */
@@ -521,8 +230,9 @@ int
 dmarc_from_domain(const char *const *from_values, size_t nfrom, char *out,
     size_t outlen, const char **why)
 {
-	struct from_state st;
-	const char *dummy;
+	struct author au;
+	const char *dummy, *w = NULL;
+	size_t nmailbox = 0;
 
 	if (why == NULL)
 		why = &dummy;
@@ -536,213 +246,22 @@ dmarc_from_domain(const char *const *from_values, size_t nfrom, char *out,
 		*why = "several From fields";
 		return -1;
 	}
-	memset(&st, 0, sizeof(st));
-	if (parse_from(from_values[0], &st) != 0) {
-		*why = st.why;
+	memset(&au, 0, sizeof(au));
+	if (addrlist_parse(from_values[0], one_domain, &au, &nmailbox, &w) != 0) {
+		*why = w != NULL ? w : "unparseable From";
 		return -1;
 	}
-	if (st.nmailbox == 0) {
+	if (nmailbox == 0) {
 		*why = "From has no address";
 		return -1;
 	}
-	if (strlen(st.domain) >= outlen) {
+	if (strlen(au.domain) >= outlen) {
 		*why = "From domain is too long";
 		return -1;
 	}
-	strcpy(out, st.domain);
+	strcpy(out, au.domain);
 	*why = NULL;
 	return 0;
-}
-
-/* --- DMARC records --- */
-
-/* is_wsp - RFC 5234 WSP */
-static bool
-is_wsp(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* version_end - length of a leading "v=DMARC1" (WSP allowed around '='), or 0 */
-static size_t
-version_end(const char *d, size_t len)
-{
-	size_t i = 0;
-
-	if (len < 1 || (d[0] != 'v' && d[0] != 'V'))
-		return 0;
-	for (i = 1; i < len && is_wsp(d[i]); i++)
-		;
-	if (i >= len || d[i] != '=')
-		return 0;
-	for (i++; i < len && is_wsp(d[i]); i++)
-		;
-	if (len - i < 6 || strncasecmp(d + i, "DMARC1", 6) != 0)
-		return 0;
-	i += 6;
-	if (i < len && d[i] != ';' && !is_wsp(d[i]))
-		return 0;
-	return i;
-}
-
-/* dmarc_record_is_v1 - TXT rdata starts with "v=DMARC1" (version_end() > 0) */
-bool
-dmarc_record_is_v1(const char *d, size_t len)
-{
-	return d != NULL && version_end(d, len) > 0;
-}
-
-/* word_eq - counted string equals word, case-insensitive */
-static bool
-word_eq(const char *p, size_t n, const char *word)
-{
-	return strlen(word) == n && strncasecmp(p, word, n) == 0;
-}
-
-/* policy_word - none/quarantine/reject or DMP_UNSET */
-static enum dmarc_policy
-policy_word(const char *p, size_t n)
-{
-	if (word_eq(p, n, "none"))
-		return DMP_NONE;
-	if (word_eq(p, n, "quarantine"))
-		return DMP_QUARANTINE;
-	if (word_eq(p, n, "reject"))
-		return DMP_REJECT;
-	return DMP_UNSET;
-}
-
-/* uri_valid - a DMARC-uri (RFC 7489 section 6.4): scheme ":" rest ["!" size] */
-static bool
-uri_valid(const char *p, size_t n)
-{
-	size_t i;
-
-	while (n > 0 && is_wsp(p[0]))
-		p++, n--;
-	while (n > 0 && is_wsp(p[n - 1]))
-		n--;
-	if (n < 3 || !isalpha((unsigned char)p[0]))
-		return false;
-	for (i = 1; i < n && p[i] != ':'; i++)
-		if (!isalnum((unsigned char)p[i]) && p[i] != '+' && p[i] != '-' &&
-		    p[i] != '.')
-			return false;
-	if (i >= n - 1)
-		return false;
-	for (i++; i < n; i++)
-		if ((unsigned char)p[i] <= ' ' || (unsigned char)p[i] >= 0x7f)
-			return false;
-	return true;
-}
-
-/* rua_valid - at least one valid URI in a comma-separated list */
-static bool
-rua_valid(const char *p, size_t n)
-{
-	size_t i, start = 0;
-
-	for (i = 0; i <= n; i++)
-		if (i == n || p[i] == ',') {
-			if (uri_valid(p + start, i - start))
-				return true;
-			start = i + 1;
-		}
-	return false;
-}
-
-/* keep_value - copy a tag value for reports; one too long is cut at the last
- * separator that fits, so no URI or option is ever kept half */
-static void
-keep_value(char *dst, size_t size, const char *v, size_t n, char sep)
-{
-	if (n >= size) {
-		for (n = size - 1; n > 0 && v[n] != sep; n--)
-			;
-	}
-	memcpy(dst, v, n);
-	dst[n] = '\0';
-}
-
-/* parse_record - RFC 9989 section 4.7 tag-list into r */
-static void
-parse_record(const char *d, size_t len, struct dmarc_rec *r)
-{
-	size_t i, start, eq, ts, te, vs, ve;
-	bool psd_seen = false;
-
-	memset(r, 0, sizeof(*r));
-	r->pct = 100;
-	r->psd = 'u';
-	r->adkim = r->aspf = 'r';
-	start = version_end(d, len);
-	while (start < len) {
-		for (i = start; i < len && d[i] != ';'; i++)
-			;
-		/* one tag-spec in [start, i) */
-		for (eq = start; eq < i && d[eq] != '='; eq++)
-			;
-		for (ts = start; ts < eq && is_wsp(d[ts]); ts++)
-			;
-		for (te = eq; te > ts && is_wsp(d[te - 1]); te--)
-			;
-		for (vs = eq + 1; vs < i && is_wsp(d[vs]); vs++)
-			;
-		for (ve = i; ve > vs && is_wsp(d[ve - 1]); ve--)
-			;
-		if (eq < i && te > ts) {
-			const char *t = d + ts, *v = d + vs;
-			size_t tn = te - ts, vn = ve > vs ? ve - vs : 0;
-
-			if (word_eq(t, tn, "p") && !r->p_seen) {
-				r->p_seen = true;
-				r->p = policy_word(v, vn);
-				r->p_bad = r->p == DMP_UNSET;
-			} else if (word_eq(t, tn, "sp") && !r->sp_seen) {
-				r->sp_seen = true;
-				r->sp = policy_word(v, vn);
-				r->sp_bad = r->sp == DMP_UNSET;
-			} else if (word_eq(t, tn, "np") && !r->np_seen) {
-				r->np_seen = true;
-				r->np = policy_word(v, vn);
-				r->np_bad = r->np == DMP_UNSET;
-			} else if (word_eq(t, tn, "psd") && !psd_seen) {
-				psd_seen = true;
-				if (word_eq(v, vn, "y") || word_eq(v, vn, "n"))
-					r->psd = (char)tolower((unsigned char)v[0]);
-			} else if (word_eq(t, tn, "t") && !r->t_seen) {
-				r->t_seen = true;
-				r->testing = word_eq(v, vn, "y");
-			} else if (word_eq(t, tn, "adkim") && !r->adkim_seen) {
-				r->adkim_seen = true;
-				if (word_eq(v, vn, "s") || word_eq(v, vn, "r"))
-					r->adkim = (char)tolower((unsigned char)v[0]);
-			} else if (word_eq(t, tn, "aspf") && !r->aspf_seen) {
-				r->aspf_seen = true;
-				if (word_eq(v, vn, "s") || word_eq(v, vn, "r"))
-					r->aspf = (char)tolower((unsigned char)v[0]);
-			} else if (word_eq(t, tn, "pct") && !r->pct_seen) {
-				unsigned n = 0;
-				size_t k;
-
-				r->pct_seen = true;
-				for (k = 0; k < vn && k < 4 && isdigit((unsigned char)v[k]); k++)
-					n = n * 10 + (unsigned)(v[k] - '0');
-				if (vn >= 1 && vn <= 3 && k == vn && n <= 100)
-					r->pct = n;
-			} else if (word_eq(t, tn, "rua") && r->rua[0] == '\0') {
-				r->rua_valid = rua_valid(v, vn);
-				keep_value(r->rua, sizeof r->rua, v, vn, ',');
-			} else if (word_eq(t, tn, "fo") && r->fo[0] == '\0') {
-				keep_value(r->fo, sizeof r->fo, v, vn, ':');
-			}
-		}
-		start = i + 1;
-	}
-	/* RFC 9989 Appendix A.6 (pct is historic): t=y stands for what pct=0 meant,
-	   any other pct= value is ignored */
-	if (!r->t_seen && r->pct_seen && r->pct == 0)
-		r->testing = true;
 }
 
 enum lookup { LK_FOUND, LK_NONE, LK_SEVERAL, LK_TEMP };
@@ -766,12 +285,12 @@ lookup_record(struct dns_session *s, const char *domain, struct dmarc_rec *r)
 	else {
 		for (i = 0; i < a->n; i++)
 			if (a->rr[i].u.txt.data != NULL &&
-			    version_end(a->rr[i].u.txt.data, a->rr[i].u.txt.len) > 0) {
+			    dmarc_record_is_v1(a->rr[i].u.txt.data, a->rr[i].u.txt.len)) {
 				found++;
 				which = i;
 			}
 		if (found == 1) {
-			parse_record(a->rr[which].u.txt.data, a->rr[which].u.txt.len, r);
+			dmarc_record_parse(a->rr[which].u.txt.data, a->rr[which].u.txt.len, r);
 			lk = LK_FOUND;
 		} else
 			lk = found > 1 ? LK_SEVERAL : LK_NONE;

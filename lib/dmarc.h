@@ -14,8 +14,7 @@
  *	bool dmarc_aligned(const struct psl *psl, const char *id_domain,
  *	    const char *from_domain, char mode);
  *	int dmarc_domain_normalize(const char *in, char *out, size_t outlen);
- *	bool dmarc_record_is_v1(const char *d, size_t len);
- * DESCRIPTION
+ *	 * DESCRIPTION
  *	dmarc_engine_new() initialises libopendmarc once per process (before threads).
  *	dmarc_from_domain() takes the values of every From field of the message and
  *	returns 0 with the one author domain (lowercase, A-label) in out, or -1 with a
@@ -34,8 +33,8 @@
  *	names; 'r' relaxed: same organizational domain; a public suffix aligns only
  *	with itself). dmarc_domain_normalize() lowercases, drops one final dot,
  *	converts U-labels to A-labels and checks LDH syntax: 0, or -1 if invalid.
- *	dmarc_record_is_v1() is the record test of discovery ("v" *WSP "=" *WSP
- *	"DMARC1" then ';', WSP or the end), for other users of DMARC TXT records.
+ *	The record grammar (dmarc_record_is_v1() and the rua= URI list) is in
+ *	dmarc_record.h, which this header includes.
  */
 #ifndef MAILAUTH_DMARC_H
 #define MAILAUTH_DMARC_H
@@ -45,13 +44,13 @@
 
 #include "config.h"
 #include "dkim.h"
+#include "dmarc_record.h"
 #include "dns.h"
 #include "psl.h"
 #include "spf.h"
 #include "util.h"
 
 enum dmarc_result { DMR_NONE = 0, DMR_PASS, DMR_FAIL, DMR_TEMPERROR, DMR_PERMERROR };
-enum dmarc_policy { DMP_UNSET = 0, DMP_NONE, DMP_QUARANTINE, DMP_REJECT };
 
 struct dmarc_input {
 	const char *ip;				/* client IP literal */
@@ -105,6 +104,5 @@ const char *dmarc_policy_name(enum dmarc_policy p);
 bool dmarc_aligned(const struct psl *psl, const char *id_domain,
     const char *from_domain, char mode);
 int dmarc_domain_normalize(const char *in, char *out, size_t outlen);
-bool dmarc_record_is_v1(const char *d, size_t len);
 
 #endif

@@ -905,6 +905,56 @@ test_library_agrees(struct dmarc_engine *e, struct dns_resolver *r)
 	}
 }
 
+/* test_uri_list - dmarc_uri_next: the one rua= splitter (lib/report uses it too) */
+static void
+test_uri_list(void)
+{
+	static const struct {
+		const char *list;
+		size_t n;			/* elements */
+		const char *first;		/* first URI, without !size */
+		const char *size;		/* its size text, or NULL */
+		size_t scheme;			/* its scheme length */
+		bool valid;
+	} cases[] = {
+		{ "mailto:a@example.com", 1, "mailto:a@example.com", NULL, 6, true },
+		{ " mailto:a@x.test !10m , mailto:b@x.test", 2, "mailto:a@x.test", "10m",
+		  6, true },
+		{ ",,\r\n https://r.example/x ,", 1, "https://r.example/x", NULL, 5, true },
+		{ "mailto:", 1, "mailto:", NULL, 6, false },
+		{ "not a uri", 1, "not a uri", NULL, 0, false },
+		{ "1mailto:a@b", 1, "1mailto:a@b", NULL, 0, false },
+		{ "mailto:a b@c", 1, "mailto:a b@c", NULL, 6, false },
+		{ "x+y.z-1:rest!", 1, "x+y.z-1:rest", "", 7, true },
+		{ "", 0, NULL, NULL, 0, false },
+	};
+	size_t i, n;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		const char *p = cases[i].list, *end = p + strlen(p);
+		struct dmarc_uri u, first;
+		char buf[64];
+
+		memset(&first, 0, sizeof(first));
+		for (n = 0; dmarc_uri_next(&p, end, &u); n++)
+			if (n == 0)
+				first = u;
+		is_int((long)cases[i].n, (long)n, "uri list \"%s\": elements", cases[i].list);
+		if (cases[i].first == NULL)
+			continue;
+		snprintf(buf, sizeof(buf), "%.*s", (int)first.len, first.uri);
+		is_string(cases[i].first, buf, "uri list \"%s\": first URI", cases[i].list);
+		if (cases[i].size != NULL) {
+			snprintf(buf, sizeof(buf), "%.*s", (int)first.size_len, first.size);
+			is_string(cases[i].size, buf, "uri list \"%s\": size", cases[i].list);
+		} else
+			ok(first.size == NULL, "uri list \"%s\": no size", cases[i].list);
+		is_int((long)cases[i].scheme, (long)first.scheme_len, "uri list \"%s\": scheme",
+		    cases[i].list);
+		is_int(cases[i].valid, first.valid, "uri list \"%s\": valid", cases[i].list);
+	}
+}
+
 /* test_names - result and policy words */
 static void
 test_names(void)
@@ -932,6 +982,7 @@ main(void)
 	buf_init(&err);
 	test_from();
 	test_names();
+	test_uri_list();
 	if ((psl = psl_load(tap_path("TDATA", "dmarc/psl.dat"), &err)) == NULL)
 		bail("psl_load: %s", buf_str(&err));
 	test_aligned(psl);
