@@ -38,6 +38,7 @@ forged.eml 192.0.2.1 mx.example.com <bounce@example.com> accept
 twofrom.eml 198.51.100.7 h.evil.example <x@evil.example> reject
 fromspace-pair.eml 198.51.100.7 mail.reject.example <x@reject.example> reject
 fromspace-only.eml 198.51.100.7 mail.reject.example <x@reject.example> reject
+fromcase-pair.eml 198.51.100.7 mail.reject.example <x@reject.example> reject several From fields
 walk.eml 198.51.100.7 h.walk.example <x@walk.example> reject dis=reject
 psd.eml 198.51.100.7 h.psd.example <x@other.psd.example> quarantine dis=quarantine
 testing.eml 198.51.100.7 h.testing.example <x@testing.example> quarantine dis=quarantine

@@ -43,6 +43,7 @@ for f, d in (("walk.eml", b"a.b.c.walk.example"), ("psd.eml", b"shop.psd.example
 # obsolete field name syntax (RFC 5322 section 4.5.6): WSP before the colon
 open("fromspace-pair.eml", "wb").write(b"From: a@nopolicy.example\r\nFrom : " + msg(b"reject.example")[6:])
 open("fromspace-only.eml", "wb").write(b"From : " + msg(b"reject.example")[6:])
+open("fromcase-pair.eml", "wb").write(b"From: a@nopolicy.example\r\nfROM \t: " + msg(b"reject.example")[6:])
 # body altered after signing
 s = sign(msg(b"reject.example"), b"reject.example").replace(b"Second line.", b"Second line!")
 open("reject-altered.eml", "wb").write(s)
