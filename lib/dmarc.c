@@ -465,8 +465,12 @@ walk_aligned(struct walk_ctx *w, const char *id, const char *from)
 	const char *of;
 	struct walk wk;
 
-	if ((of = from_org(w, from)) == NULL)
-		return -1;
+	if ((of = from_org(w, from)) == NULL) {
+		const char *a = strrchr(id, '.'), *b = strrchr(from, '.');
+
+		/* no common top-level domain: no common org domain either */
+		return strcmp(a != NULL ? a + 1 : id, b != NULL ? b + 1 : from) == 0 ? -1 : 0;
+	}
 	if (!under(id, of))
 		return 0;
 	tree_walk(w, id, &wk);
