@@ -120,7 +120,7 @@ static const struct cfg_option options[] = {
 	{ "ClockDrift", CFG_UINT, "300", 0, 86400, NULL, OFF(dkim_clock_drift),
 	  "seconds of clock difference tolerated for DKIM t= and x=" },
 	{ "PublicSuffixList", CFG_STRING, "/usr/share/publicsuffix/public_suffix_list.dat",
-	  0, 0, NULL, OFF(psl_file), "Public Suffix List for organizational domains" },
+	  0, 0, NULL, OFF(psl_file), "Public Suffix List: organizational domains under DMARCOrgDomain psl, and of report destinations" },
 	{ "HonorDMARCPolicy", CFG_BOOL, "yes", 0, 0, NULL, OFF(dmarc_honor_policy),
 	  "act on the published DMARC policy (no: only tag)" },
 	{ "QuarantineMode", CFG_ENUM, "hold", 0, 0, qmodes, OFF(quarantine_mode),
