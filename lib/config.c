@@ -30,6 +30,7 @@
 #include <syslog.h>
 
 #include "config.h"
+#include "dmarc.h"
 #include "log.h"
 #include "netlist.h"
 #include "sockspec.h"
@@ -54,6 +55,9 @@ static const struct cfg_choice backends[] = {
 };
 static const struct cfg_choice qmodes[] = {
 	{ "hold", QUARANTINE_HOLD }, { "header", QUARANTINE_HEADER }, { NULL, 0 },
+};
+static const struct cfg_choice org_domain_modes[] = {
+	{ "treewalk", DMD_TREEWALK }, { "psl", DMD_PSL }, { NULL, 0 },
 };
 static const struct cfg_choice history_kinds[] = {
 	{ "none", STORE_NONE }, { "sqlite", STORE_SQLITE },
@@ -116,13 +120,16 @@ static const struct cfg_option options[] = {
 	{ "ClockDrift", CFG_UINT, "300", 0, 86400, NULL, OFF(dkim_clock_drift),
 	  "seconds of clock difference tolerated for DKIM t= and x=" },
 	{ "PublicSuffixList", CFG_STRING, "/usr/share/publicsuffix/public_suffix_list.dat",
-	  0, 0, NULL, OFF(psl_file), "Public Suffix List for organizational domains" },
+	  0, 0, NULL, OFF(psl_file), "Public Suffix List: organizational domains under DMARCOrgDomain psl, and of report destinations" },
 	{ "HonorDMARCPolicy", CFG_BOOL, "yes", 0, 0, NULL, OFF(dmarc_honor_policy),
 	  "act on the published DMARC policy (no: only tag)" },
 	{ "QuarantineMode", CFG_ENUM, "hold", 0, 0, qmodes, OFF(quarantine_mode),
 	  "p=quarantine: hold (MTA hold queue) or header (deliver with a header)" },
-	{ "DMARCNonExistentPolicy", CFG_BOOL, "no", 0, 0, NULL, OFF(dmarc_np),
-	  "apply DMARCbis np= to From domains that do not exist" },
+	{ "DMARCNonExistentPolicy", CFG_BOOL, "yes", 0, 0, NULL, OFF(dmarc_np),
+	  "apply RFC 9989 np= to From domains that do not exist (no: RFC 7489, sp/p)" },
+	{ "DMARCOrgDomain", CFG_ENUM, "treewalk", 0, 0, org_domain_modes,
+	  OFF(dmarc_org_domain), "how DMARC finds organizational domains: treewalk "
+	  "(RFC 9989 DNS Tree Walk) or psl (RFC 7489, the PublicSuffixList)" },
 	{ "BadFromAction", CFG_ENUM, "reject", 0, 0, action_all, OFF(bad_from_action),
 	  "no From, several From fields or an unparseable From: accept, quarantine, reject, tempfail" },
 	{ "MonitorOnly", CFG_BOOL, "no", 0, 0, NULL, OFF(monitor_only),

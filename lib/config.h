@@ -82,7 +82,9 @@ struct config {
 	char *psl_file;			/* PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat */
 	bool dmarc_honor_policy;	/* HonorDMARCPolicy yes */
 	enum quarantine_mode quarantine_mode;	/* QuarantineMode hold|header */
-	bool dmarc_np;			/* DMARCNonExistentPolicy no (DMARCbis np=) */
+	bool dmarc_np;			/* DMARCNonExistentPolicy yes (RFC 9989 np=) */
+	int dmarc_org_domain;		/* DMARCOrgDomain treewalk|psl: an enum
+					   dmarc_discovery (lib/dmarc.h) */
 	enum action bad_from_action;	/* BadFromAction reject (no/several From, unparseable) */
 	bool monitor_only;		/* MonitorOnly no */
 	enum action temperror_action;	/* TempErrorAction tempfail|accept */

@@ -1,73 +1,79 @@
 /*
  * NAME
- *	dmarc - DMARC (RFC 7489) evaluation with our own DNS, PSL and record parser
+ *	dmarc - DMARC (RFC 9989) evaluation: DNS Tree Walk, alignment, verdict
  * SYNOPSIS
  *	#include "dmarc.h"
  *	(see dmarc.h)
  * DESCRIPTION
- *	Author domain. dmarc_from_domain() parses every From field value as an RFC
- *	5322 address-list: comments (nested, with quoted-pairs), quoted strings,
- *	display names (also obsolete ones with '.'; an unquoted '@' in a display name
- *	is tolerated because the author address is the one in angle brackets), groups
- *	("name: a@x, b@x;", the name being words and dots only), empty list elements, obsolete routes ("<@r1,@r2:a@x>").
- *	Encoded words are atoms and stay untouched. Unbalanced quotes, comments,
- *	brackets or groups make the field unparseable. Exactly one From field is
- *	required; several mailboxes are accepted only when they all have the same
- *	domain (RFC 7489 section 6.6.1 lets receivers reject or evaluate). The domain
- *	is normalised by dmarc_domain_normalize(); an address literal ("[192.0.2.1]")
- *	or an all-numeric top label is refused.
+ *	Owns discovery, alignment and the verdict; the From field grammar is in
+ *	lib/addrlist, the record grammar in lib/dmarc_record.
  *
- *	Record discovery (RFC 7489 section 6.6.3). TXT at _dmarc.FROM; the records
+ *	Author domain. dmarc_from_domain() takes the mailboxes lib/addrlist finds in
+ *	the From field. Exactly one From field is required; several mailboxes are
+ *	accepted only when they all have the same domain (RFC 9989 lets receivers
+ *	reject or evaluate each; several author domains are refused here as a whole:
+ *	none escapes evaluation). The domain is normalised by
+ *	dmarc_domain_normalize(); an address literal ("[192.0.2.1]") or an
+ *	all-numeric top label is refused.
+ *
+ *	Record discovery (RFC 9989 section 4.10). TXT at _dmarc.NAME; the records
  *	kept are those starting with "v" *WSP "=" *WSP "DMARC1" (case-insensitive)
- *	followed by ';', WSP or the end. Exactly one: it is used. Several: DMARC does
- *	not apply (DMR_NONE, "several DMARC records"), with no organizational-domain
- *	lookup (step 5). None (NXDOMAIN, NODATA, no DMARC text, or a DNS_PERMFAIL such
- *	as a name too long for the _dmarc prefix): TXT at _dmarc.ORG where ORG is the
- *	PSL organizational domain of FROM, unless ORG equals FROM or FROM is itself a
- *	public suffix. A DNS_TEMPFAIL on either lookup gives DMR_TEMPERROR.
+ *	followed by ';', WSP or the end; several at one name are all discarded. The
+ *	DNS Tree Walk from a name asks NAME, then (8 or more labels) its last 7
+ *	labels or (fewer) its parent, then one label less each time up to the top-level
+ *	domain, at most 8 queries; it stops early at a record with psd=y or psd=n.
+ *	The organizational domain of the walk's start is, over the records found from
+ *	the longest name to the shortest: a psd=n name; the name one label below a
+ *	psd=y name other than the start; else the name with the fewest labels; with no
+ *	record the start itself. The record that applies to the From domain is its own
+ *	(one query when it publishes), else its organizational domain's, else the PSD
+ *	record (psd=y). A DNS_TEMPFAIL on any query of the walk gives DMR_TEMPERROR.
+ *	Every query goes through the message's dns_session (deadline, counters); the
+ *	answers are cached for the message, and all DMARC queries of a message are
+ *	capped at MSG_QUERIES (past it a query counts as failed). DMARCOrgDomain psl
+ *	(DMD_PSL) is the RFC 7489 compatibility mode: the From domain, then its PSL
+ *	organizational domain unless that is the From domain or it is a public suffix.
  *
- *	Record parsing is ours, not libopendmarc's: its parser takes any prefix of a
- *	keyword ("p=r" means reject, "p=" is skipped), turns "pct=abc" into 0, and
- *	drops the whole record for one bad rf= or fo= value, all against RFC 7489
- *	section 6.3 ("syntax errors in the remainder of the record SHOULD be
- *	discarded in favor of default values"). Here tags and keyword values are
- *	case-insensitive, the first occurrence of a tag counts, unknown tags and
- *	invalid optional values are ignored (adkim/aspf default r, pct default 100,
- *	np invalid = absent). p= absent or invalid, or sp= present but invalid: if
- *	rua= holds at least one syntactically valid URI the record acts as p=none,
- *	otherwise DMARC does not apply (DMR_NONE) -- section 6.6.3 step 6.
+ *	Records are parsed by lib/dmarc_record. p= absent or invalid, or sp= or np=
+ *	present but invalid: if rua= holds at least one syntactically valid URI the
+ *	record acts as p=none, otherwise DMARC does not apply (DMR_NONE) -- RFC 9989
+ *	section 4.10.1.
  *	libopendmarc is still initialised once by dmarc_engine_new() (so report code
  *	may use it) but never does DNS for us and never sees a ruf= buffer
  *	(CVE-2024-25768).
  *
- *	Policy. Record at FROM: p. Record at ORG: sp, or p when sp is absent; with
- *	the DMARCbis option (cfg->dmarc_np) and np= published, one more query (A at
- *	FROM) decides whether FROM exists: NXDOMAIN means it does not and np applies.
- *	Any other answer (including a DNS failure) keeps sp/p.
+ *	Policy. Record at FROM: p. Record elsewhere (org domain or PSD): sp, or p when
+ *	sp is absent; with np= published and cfg->dmarc_np (default on), one more
+ *	query (A at FROM) decides whether FROM exists: NXDOMAIN means it does not and
+ *	np applies. Any other answer (including a DNS failure) keeps sp/p. An invalid
+ *	np= is treated like an invalid sp=.
  *
- *	Alignment is computed here with our PSL (libopendmarc's relaxed test is a
- *	reversed-label prefix test that aligns d=co.uk with victim.co.uk and fails
- *	siblings): strict = same name, relaxed = same organizational domain; a name
- *	without one (a public suffix) aligns only with itself. SPF counts the MAIL
- *	FROM identity only (RFC 7489 section 4.1); for the null sender that identity
- *	is postmaster@HELO (RFC 7208 section 2.4), which spf_check() already did, so
- *	the spf_mailfrom outcome is used as it is and a separate HELO check never
- *	counts. DKIM: any DKIMR_PASS whose d= aligns. Alignment is also computed (in
- *	relaxed mode) when there is no record, for the logs.
+ *	Alignment: strict = same name; relaxed = same organizational domain, by the
+ *	walk (or the PSL in psl mode). Only identifiers at or below the From domain's
+ *	organizational domain can share it, so no other identifier costs a query, and
+ *	a sender cannot make its own domain's DNS failures matter. SPF counts the MAIL
+ *	FROM identity only; for the null sender that identity is postmaster@HELO (RFC
+ *	7208 section 2.4), which spf_check() already did. DKIM: any DKIMR_PASS whose d=
+ *	aligns. Alignment is also computed (with no new query) when there is no record,
+ *	for the logs.
  *
- *	pct (section 6.6.4): only a failing message under quarantine or reject is
- *	sampled, with arc4random_uniform(100) < pct; when it is not selected, reject
- *	becomes quarantine and quarantine becomes none (sampled_out). disposition is
- *	DMP_NONE on pass, the applied policy after pct on fail, and DMP_UNSET for
- *	none, temperror and permerror. dmarc_policy_name(DMP_UNSET) is "none"
- *	(nothing is applied), so an A-R "dis=" never shows an unknown word.
+ *	t= and pct= (RFC 9989 section 4.7 and Appendix A.6): t=y applies the policy one
+ *	level lower to a failing message (reject -> quarantine, quarantine -> none);
+ *	pct is historic: without a t= tag pct=0 means t=y, other values are ignored.
+ *	disposition is DMP_NONE on pass, the applied policy after t=y on fail and on a
+ *	temperror with a known policy, and DMP_UNSET for none, record temperror and
+ *	permerror. dmarc_policy_name(DMP_UNSET) is "none" (nothing is applied), so an
+ *	A-R "dis=" never shows an unknown word.
  *
- *	Temperror hints: spf_temperror / dkim_temperror say that an identity aligned
- *	with the From domain got a temperror (it might have passed); lib/policy may
- *	defer a DMARC reject because of them. Unaligned temperrors are ignored, so a
- *	sender cannot turn a reject into a deferral with a broken signature of its own.
+ *	Temperror: spf_temperror / dkim_temperror say that an identity that is or
+ *	may be aligned with the From domain got a temperror, or that its alignment
+ *	could not be walked; when nothing aligned, the result is then DMR_TEMPERROR
+ *	(RFC 9989: a query that did not complete means neither pass nor fail), with the
+ *	policy and disposition known; lib/policy decides what that does. Unaligned
+ *	temperrors are ignored, so a sender cannot turn a reject into a deferral with
+ *	a broken signature of its own.
  * SEE ALSO
- *	RFC 7489, draft-ietf-dmarc-dmarcbis (np=), RFC 5322 section 3.4.
+ *	RFC 9989 (DMARC), RFC 7489 (DMARCOrgDomain psl), RFC 5322 section 3.4.
  */
 #include "autoconf.h"
 
@@ -84,6 +90,7 @@
 
 #include <opendmarc/dmarc.h>
 
+#include "addrlist.h"
 #include "dmarc.h"
 #include "log.h"
 
@@ -92,31 +99,8 @@
 struct dmarc_engine {
 	const struct psl *psl;
 	bool np;			/* cfg->dmarc_np at creation */
-	dmarc_sample_fn *sample;
-	void *sample_arg;
+	enum dmarc_discovery discovery;	/* cfg->dmarc_org_domain at creation */
 };
-
-/* a parsed DMARC record */
-struct dmarc_rec {
-	enum dmarc_policy p, sp, np;
-	bool p_seen, sp_seen, np_seen;
-	bool p_bad, sp_bad;
-	bool rua_valid;
-	char rua[1024];			/* the rua= value (whole URIs only), or "" */
-	char fo[32];			/* the fo= value, or "" */
-	unsigned pct;
-	bool pct_seen;
-	char adkim, aspf;
-	bool adkim_seen, aspf_seen;
-};
-
-/* default_sample - the production pct draw */
-static unsigned
-default_sample(void *arg)
-{
-	(void)arg;
-	return arc4random_uniform(100);
-}
 
 /* dmarc_engine_new - initialise libopendmarc once and keep the PSL */
 struct dmarc_engine *
@@ -139,9 +123,9 @@ dmarc_engine_new(const struct config *cfg, const struct psl *psl, struct buf *er
 	}
 	e = xcalloc(1, sizeof(*e));
 	e->psl = psl;
-	e->np = cfg != NULL && cfg->dmarc_np;
-	e->sample = default_sample;
-	e->sample_arg = NULL;
+	e->np = cfg == NULL || cfg->dmarc_np;
+	e->discovery = cfg != NULL ? (enum dmarc_discovery)cfg->dmarc_org_domain :
+	    DMD_TREEWALK;
 	return e;
 }
 
@@ -150,14 +134,6 @@ void
 dmarc_engine_free(struct dmarc_engine *e)
 {
 	free(e);
-}
-
-/* dmarc_engine_set_sampler - replace the pct draw (tests) */
-void
-dmarc_engine_set_sampler(struct dmarc_engine *e, dmarc_sample_fn *fn, void *arg)
-{
-	e->sample = fn != NULL ? fn : default_sample;
-	e->sample_arg = fn != NULL ? arg : NULL;
 }
 
 /* dmarc_domain_normalize - lowercase A-label LDH name without final dot */
@@ -223,318 +199,30 @@ out:
 	return rc;
 }
 
-/* dmarc_aligned - RFC 7489 section 3.1 identifier alignment */
-bool
-dmarc_aligned(const struct psl *psl, const char *id_domain, const char *from_domain,
-    char mode)
-{
-	char a[DOMAIN_MAX], b[DOMAIN_MAX], oa[DOMAIN_MAX], ob[DOMAIN_MAX];
+/* --- the author domain --- */
 
-	if (id_domain == NULL || from_domain == NULL ||
-	    dmarc_domain_normalize(id_domain, a, sizeof(a)) != 0 ||
-	    dmarc_domain_normalize(from_domain, b, sizeof(b)) != 0)
-		return false;
-	if (strcmp(a, b) == 0)
-		return true;
-	if (mode == 's' || psl == NULL)
-		return false;
-	if (psl_org_domain(psl, a, oa, sizeof(oa)) != 0 ||
-	    psl_org_domain(psl, b, ob, sizeof(ob)) != 0)
-		return false;
-	return strcmp(oa, ob) == 0;
-}
-
-/* --- From field parsing (RFC 5322 section 3.4) --- */
-
-enum tok_kind { TK_ATOM, TK_QSTR, TK_DLIT, TK_SPECIAL };
-
-struct tok {
-	enum tok_kind kind;
-	const char *p;
+struct author {
+	char domain[DOMAIN_MAX];
 	size_t n;
 };
 
-struct toks {
-	struct tok *v;
-	size_t n, cap;
-};
-
-#define FROM_SPECIALS "()<>[]:;@\\,.\""
-
-/* tok_push - append one token */
-static void
-tok_push(struct toks *t, enum tok_kind kind, const char *p, size_t n)
-{
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 32;
-		t->v = xreallocarray(t->v, t->cap, sizeof(*t->v));
-	}
-	t->v[t->n].kind = kind;
-	t->v[t->n].p = p;
-	t->v[t->n].n = n;
-	t->n++;
-}
-
-/* skip_delimited - past a quoted string or literal; NULL when unterminated */
-static const char *
-skip_delimited(const char *s, char close)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '\\') {
-			if (*++s == '\0')
-				return NULL;
-		} else if (*s == close)
-			return s;
-	}
-	return NULL;
-}
-
-/* tokenize - split a field value into atoms, quoted strings, literals, specials */
+/* one_domain - addrlist callback: normalise, and every mailbox has one domain */
 static int
-tokenize(const char *s, struct toks *t)
+one_domain(const char *raw, void *arg, const char **why)
 {
-	const char *e;
-	int depth;
+	struct author *au = arg;
+	char dom[DOMAIN_MAX];
 
-	while (*s != '\0') {
-		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
-			s++;
-		} else if (*s == '(') {
-			for (depth = 1, s++; *s != '\0' && depth > 0; s++) {
-				if (*s == '\\') {
-					if (s[1] == '\0')
-						return -1;
-					s++;
-				} else if (*s == '(')
-					depth++;
-				else if (*s == ')')
-					depth--;
-			}
-			if (depth > 0)
-				return -1;
-		} else if (*s == '"' || *s == '[') {
-			if ((e = skip_delimited(s + 1, *s == '"' ? '"' : ']')) == NULL)
-				return -1;
-			tok_push(t, *s == '"' ? TK_QSTR : TK_DLIT, s + 1,
-			    (size_t)(e - s - 1));
-			s = e + 1;
-		} else if (*s == ')' || *s == ']' || *s == '\\') {
-			return -1;
-		} else if (strchr(FROM_SPECIALS, *s) != NULL) {
-			tok_push(t, TK_SPECIAL, s, 1);
-			s++;
-		} else {
-			for (e = s; *e != '\0' && *e != ' ' && *e != '\t' &&
-			    *e != '\r' && *e != '\n' && strchr(FROM_SPECIALS, *e) == NULL;
-			    e++)
-				;
-			tok_push(t, TK_ATOM, s, (size_t)(e - s));
-			s = e;
-		}
+	if (dmarc_domain_normalize(raw, dom, sizeof(dom)) != 0) {
+		*why = "From domain is not a valid domain name";
+		return -1;
 	}
+	if (au->n++ > 0 && strcmp(au->domain, dom) != 0) {
+		*why = "From has several domains";
+		return -1;
+	}
+	memcpy(au->domain, dom, sizeof(dom));
 	return 0;
-}
-
-/* is_special - token is the special character c */
-static bool
-is_special(const struct tok *t, char c)
-{
-	return t->kind == TK_SPECIAL && t->p[0] == c;
-}
-
-struct from_state {
-	char domain[DOMAIN_MAX];
-	size_t nmailbox;
-	const char *why;
-};
-
-/* addr_spec - local-part "@" domain from tokens [a, b); records the domain */
-static int
-addr_spec(const struct tok *v, size_t a, size_t b, struct from_state *st)
-{
-	char raw[1024], dom[DOMAIN_MAX];
-	size_t at = b, i, n = 0;
-	bool want_word;
-
-	for (i = a; i < b; i++)
-		if (is_special(&v[i], '@'))
-			at = i;
-	if (at == b) {
-		st->why = "From address has no domain";
-		return -1;
-	}
-	if (at == a) {
-		st->why = "unparseable From";
-		return -1;
-	}
-	/* local-part: word *("." word), obsolete forms tolerated */
-	for (i = a; i < at; i++) {
-		if (v[i].kind != TK_ATOM && v[i].kind != TK_QSTR &&
-		    !is_special(&v[i], '.')) {
-			st->why = "unparseable From";
-			return -1;
-		}
-	}
-	if (at + 1 == b) {
-		st->why = "From address has no domain";
-		return -1;
-	}
-	if (v[at + 1].kind == TK_DLIT) {
-		st->why = "From domain is an address literal";
-		return -1;
-	}
-	/* domain: atom *("." atom) with at most one final dot */
-	want_word = true;
-	for (i = at + 1; i < b; i++) {
-		if (v[i].kind == TK_ATOM && want_word) {
-			if (n + v[i].n >= sizeof(raw))
-				goto bad;
-			memcpy(raw + n, v[i].p, v[i].n);
-			n += v[i].n;
-			want_word = false;
-		} else if (is_special(&v[i], '.') && !want_word) {
-			if (n + 1 >= sizeof(raw))
-				goto bad;
-			raw[n++] = '.';
-			want_word = true;
-		} else if (v[i].kind == TK_DLIT) {
-			st->why = "From domain is an address literal";
-			return -1;
-		} else
-			goto bad;
-	}
-	if (n == 0)
-		goto bad;
-	raw[n] = '\0';
-	if (dmarc_domain_normalize(raw, dom, sizeof(dom)) != 0)
-		goto bad;
-	if (st->nmailbox > 0 && strcmp(st->domain, dom) != 0) {
-		st->why = "From has several domains";
-		return -1;
-	}
-	memcpy(st->domain, dom, sizeof(dom));
-	st->nmailbox++;
-	return 0;
-bad:
-	st->why = "From domain is not a valid domain name";
-	return -1;
-}
-
-/* mailbox - name-addr or addr-spec from tokens [a, b) */
-static int
-mailbox(const struct tok *v, size_t a, size_t b, struct from_state *st)
-{
-	size_t i, lt = b, gt = b, in;
-
-	if (a == b)
-		return 0;	/* empty list element (obs-addr-list) */
-	for (i = a; i < b; i++) {
-		if (is_special(&v[i], '<') && lt == b)
-			lt = i;
-		else if (is_special(&v[i], '>') && lt != b && gt == b)
-			gt = i;
-	}
-	if (lt == b)
-		return addr_spec(v, a, b, st);
-	/* display name: words, '.' (obs-phrase), a stray '@' tolerated */
-	for (i = a; i < lt; i++)
-		if (v[i].kind == TK_DLIT) {
-			st->why = "unparseable From";
-			return -1;
-		}
-	if (gt == b || gt + 1 != b) {
-		st->why = "unparseable From";
-		return -1;
-	}
-	/* obs-route: skip "@a,@b:" */
-	in = lt + 1;
-	for (i = lt + 1; i < gt; i++)
-		if (is_special(&v[i], ':'))
-			in = i + 1;
-	if (in == gt) {
-		st->why = "From has an empty address";
-		return -1;
-	}
-	return addr_spec(v, in, gt, st);
-}
-
-/* phrase - tokens [a, b) are a non-empty display name (words and dots) */
-static bool
-phrase(const struct tok *v, size_t a, size_t b)
-{
-	size_t i;
-
-	if (a == b)
-		return false;
-	for (i = a; i < b; i++)
-		if (v[i].kind != TK_ATOM && v[i].kind != TK_QSTR && !is_special(&v[i], '.'))
-			return false;
-	return true;
-}
-
-/* parse_from - one From field value into st */
-static int
-parse_from(const char *value, struct from_state *st)
-{
-	struct toks t = { NULL, 0, 0 };
-	size_t i, start = 0;
-	bool in_angle = false, in_group = false;
-	int rc = -1;
-
-	if (tokenize(value, &t) != 0) {
-		st->why = "unparseable From";
-		goto out;
-	}
-	st->why = "unparseable From";
-	for (i = 0; i < t.n; i++) {
-		const struct tok *k = &t.v[i];
-
-		if (k->kind != TK_SPECIAL)
-			continue;
-		switch (k->p[0]) {
-		case '<':
-			if (in_angle)
-				goto out;
-			in_angle = true;
-			break;
-		case '>':
-			if (!in_angle)
-				goto out;
-			in_angle = false;
-			break;
-		case ':':
-			if (in_angle)
-				break;	/* obs-route */
-			if (in_group || !phrase(t.v, start, i))
-				goto out;
-			in_group = true;	/* display-name ":" group-list */
-			start = i + 1;
-			break;
-		case ',':
-			if (in_angle)
-				break;	/* obs-route */
-			if (mailbox(t.v, start, i, st) != 0)
-				goto out;
-			start = i + 1;
-			break;
-		case ';':
-			if (in_angle || !in_group)
-				goto out;
-			if (mailbox(t.v, start, i, st) != 0)
-				goto out;
-			in_group = false;
-			start = i + 1;
-			break;
-		}
-	}
-	if (in_angle || in_group)
-		goto out;
-	if (mailbox(t.v, start, t.n, st) != 0)
-		goto out;
-	rc = 0;
-out:
-	free(t.v);
-	return rc;
 }
 
 /* dmarc_from_domain - the one author domain of the message */
@@ -542,8 +230,9 @@ int
 dmarc_from_domain(const char *const *from_values, size_t nfrom, char *out,
     size_t outlen, const char **why)
 {
-	struct from_state st;
-	const char *dummy;
+	struct author au;
+	const char *dummy, *w = NULL;
+	size_t nmailbox = 0;
 
 	if (why == NULL)
 		why = &dummy;
@@ -557,199 +246,22 @@ dmarc_from_domain(const char *const *from_values, size_t nfrom, char *out,
 		*why = "several From fields";
 		return -1;
 	}
-	memset(&st, 0, sizeof(st));
-	if (parse_from(from_values[0], &st) != 0) {
-		*why = st.why;
+	memset(&au, 0, sizeof(au));
+	if (addrlist_parse(from_values[0], one_domain, &au, &nmailbox, &w) != 0) {
+		*why = w != NULL ? w : "unparseable From";
 		return -1;
 	}
-	if (st.nmailbox == 0) {
+	if (nmailbox == 0) {
 		*why = "From has no address";
 		return -1;
 	}
-	if (strlen(st.domain) >= outlen) {
+	if (strlen(au.domain) >= outlen) {
 		*why = "From domain is too long";
 		return -1;
 	}
-	strcpy(out, st.domain);
+	strcpy(out, au.domain);
 	*why = NULL;
 	return 0;
-}
-
-/* --- DMARC records --- */
-
-/* is_wsp - RFC 5234 WSP */
-static bool
-is_wsp(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* version_end - length of a leading "v=DMARC1" (WSP allowed around '='), or 0 */
-static size_t
-version_end(const char *d, size_t len)
-{
-	size_t i = 0;
-
-	if (len < 1 || (d[0] != 'v' && d[0] != 'V'))
-		return 0;
-	for (i = 1; i < len && is_wsp(d[i]); i++)
-		;
-	if (i >= len || d[i] != '=')
-		return 0;
-	for (i++; i < len && is_wsp(d[i]); i++)
-		;
-	if (len - i < 6 || strncasecmp(d + i, "DMARC1", 6) != 0)
-		return 0;
-	i += 6;
-	if (i < len && d[i] != ';' && !is_wsp(d[i]))
-		return 0;
-	return i;
-}
-
-/* dmarc_record_is_v1 - TXT rdata starts with "v=DMARC1" (version_end() > 0) */
-bool
-dmarc_record_is_v1(const char *d, size_t len)
-{
-	return d != NULL && version_end(d, len) > 0;
-}
-
-/* word_eq - counted string equals word, case-insensitive */
-static bool
-word_eq(const char *p, size_t n, const char *word)
-{
-	return strlen(word) == n && strncasecmp(p, word, n) == 0;
-}
-
-/* policy_word - none/quarantine/reject or DMP_UNSET */
-static enum dmarc_policy
-policy_word(const char *p, size_t n)
-{
-	if (word_eq(p, n, "none"))
-		return DMP_NONE;
-	if (word_eq(p, n, "quarantine"))
-		return DMP_QUARANTINE;
-	if (word_eq(p, n, "reject"))
-		return DMP_REJECT;
-	return DMP_UNSET;
-}
-
-/* uri_valid - a DMARC-uri (RFC 7489 section 6.4): scheme ":" rest ["!" size] */
-static bool
-uri_valid(const char *p, size_t n)
-{
-	size_t i;
-
-	while (n > 0 && is_wsp(p[0]))
-		p++, n--;
-	while (n > 0 && is_wsp(p[n - 1]))
-		n--;
-	if (n < 3 || !isalpha((unsigned char)p[0]))
-		return false;
-	for (i = 1; i < n && p[i] != ':'; i++)
-		if (!isalnum((unsigned char)p[i]) && p[i] != '+' && p[i] != '-' &&
-		    p[i] != '.')
-			return false;
-	if (i >= n - 1)
-		return false;
-	for (i++; i < n; i++)
-		if ((unsigned char)p[i] <= ' ' || (unsigned char)p[i] >= 0x7f)
-			return false;
-	return true;
-}
-
-/* rua_valid - at least one valid URI in a comma-separated list */
-static bool
-rua_valid(const char *p, size_t n)
-{
-	size_t i, start = 0;
-
-	for (i = 0; i <= n; i++)
-		if (i == n || p[i] == ',') {
-			if (uri_valid(p + start, i - start))
-				return true;
-			start = i + 1;
-		}
-	return false;
-}
-
-/* keep_value - copy a tag value for reports; one too long is cut at the last
- * separator that fits, so no URI or option is ever kept half */
-static void
-keep_value(char *dst, size_t size, const char *v, size_t n, char sep)
-{
-	if (n >= size) {
-		for (n = size - 1; n > 0 && v[n] != sep; n--)
-			;
-	}
-	memcpy(dst, v, n);
-	dst[n] = '\0';
-}
-
-/* parse_record - RFC 7489 section 6.3/6.4 tag-list into r */
-static void
-parse_record(const char *d, size_t len, struct dmarc_rec *r)
-{
-	size_t i, start, eq, ts, te, vs, ve;
-
-	memset(r, 0, sizeof(*r));
-	r->pct = 100;
-	r->adkim = r->aspf = 'r';
-	start = version_end(d, len);
-	while (start < len) {
-		for (i = start; i < len && d[i] != ';'; i++)
-			;
-		/* one tag-spec in [start, i) */
-		for (eq = start; eq < i && d[eq] != '='; eq++)
-			;
-		for (ts = start; ts < eq && is_wsp(d[ts]); ts++)
-			;
-		for (te = eq; te > ts && is_wsp(d[te - 1]); te--)
-			;
-		for (vs = eq + 1; vs < i && is_wsp(d[vs]); vs++)
-			;
-		for (ve = i; ve > vs && is_wsp(d[ve - 1]); ve--)
-			;
-		if (eq < i && te > ts) {
-			const char *t = d + ts, *v = d + vs;
-			size_t tn = te - ts, vn = ve > vs ? ve - vs : 0;
-
-			if (word_eq(t, tn, "p") && !r->p_seen) {
-				r->p_seen = true;
-				r->p = policy_word(v, vn);
-				r->p_bad = r->p == DMP_UNSET;
-			} else if (word_eq(t, tn, "sp") && !r->sp_seen) {
-				r->sp_seen = true;
-				r->sp = policy_word(v, vn);
-				r->sp_bad = r->sp == DMP_UNSET;
-			} else if (word_eq(t, tn, "np") && !r->np_seen) {
-				r->np_seen = true;
-				r->np = policy_word(v, vn);
-			} else if (word_eq(t, tn, "adkim") && !r->adkim_seen) {
-				r->adkim_seen = true;
-				if (word_eq(v, vn, "s") || word_eq(v, vn, "r"))
-					r->adkim = (char)tolower((unsigned char)v[0]);
-			} else if (word_eq(t, tn, "aspf") && !r->aspf_seen) {
-				r->aspf_seen = true;
-				if (word_eq(v, vn, "s") || word_eq(v, vn, "r"))
-					r->aspf = (char)tolower((unsigned char)v[0]);
-			} else if (word_eq(t, tn, "pct") && !r->pct_seen) {
-				unsigned n = 0;
-				size_t k;
-
-				r->pct_seen = true;
-				for (k = 0; k < vn && k < 4 && isdigit((unsigned char)v[k]); k++)
-					n = n * 10 + (unsigned)(v[k] - '0');
-				if (vn >= 1 && vn <= 3 && k == vn && n <= 100)
-					r->pct = n;
-			} else if (word_eq(t, tn, "rua") && r->rua[0] == '\0') {
-				r->rua_valid = rua_valid(v, vn);
-				keep_value(r->rua, sizeof r->rua, v, vn, ',');
-			} else if (word_eq(t, tn, "fo") && r->fo[0] == '\0') {
-				keep_value(r->fo, sizeof r->fo, v, vn, ':');
-			}
-		}
-		start = i + 1;
-	}
 }
 
 enum lookup { LK_FOUND, LK_NONE, LK_SEVERAL, LK_TEMP };
@@ -773,12 +285,12 @@ lookup_record(struct dns_session *s, const char *domain, struct dmarc_rec *r)
 	else {
 		for (i = 0; i < a->n; i++)
 			if (a->rr[i].u.txt.data != NULL &&
-			    version_end(a->rr[i].u.txt.data, a->rr[i].u.txt.len) > 0) {
+			    dmarc_record_is_v1(a->rr[i].u.txt.data, a->rr[i].u.txt.len)) {
 				found++;
 				which = i;
 			}
 		if (found == 1) {
-			parse_record(a->rr[which].u.txt.data, a->rr[which].u.txt.len, r);
+			dmarc_record_parse(a->rr[which].u.txt.data, a->rr[which].u.txt.len, r);
 			lk = LK_FOUND;
 		} else
 			lk = found > 1 ? LK_SEVERAL : LK_NONE;
@@ -787,32 +299,240 @@ lookup_record(struct dns_session *s, const char *domain, struct dmarc_rec *r)
 	return lk;
 }
 
-/* domain_nonexistent - FROM answers NXDOMAIN (DMARCbis non-existent domain) */
-static bool
-domain_nonexistent(struct dns_session *s, const char *domain)
-{
-	struct dns_answer *a = NULL;
-	int st;
+/* --- DNS Tree Walk (RFC 9989 section 4.10) --- */
 
-	st = dns_query(s, domain, ns_t_a, &a);
-	dns_answer_free(a);
-	return st == DNS_NXDOMAIN;
+#define WALK_QUERIES	8	/* at most 8 queries per walk */
+#define WALK_SHORTEN	7	/* 8 or more labels: jump to the last 7 */
+#define MSG_QUERIES	32	/* all DMARC queries of one message */
+#define CACHE_MAX	MSG_QUERIES
+
+/* one _dmarc name asked during this message */
+struct cached {
+	char name[DOMAIN_MAX];
+	enum lookup lk;
+	struct dmarc_rec rec;
+};
+
+/* per-message state: the answers already had, so no name is asked twice */
+struct walk_ctx {
+	struct dns_session *s;
+	struct cached c[CACHE_MAX];
+	size_t n;
+	unsigned asked;			/* DMARC queries of this message */
+	bool from_org_done;		/* from_org / from_org_temp computed */
+	bool from_org_temp;
+	char from_org[DOMAIN_MAX];
+};
+
+/* the result of one walk */
+struct walk {
+	bool temp;			/* a query failed: the result is unknown */
+	char tempname[DOMAIN_MAX];	/* the name whose query failed */
+	char org[DOMAIN_MAX];		/* organizational domain of the start */
+	const struct cached *policy;	/* the record that applies to the start */
+};
+
+/* cached_lookup - TXT _dmarc.NAME once per message; past the budget: LK_TEMP */
+static const struct cached *
+cached_lookup(struct walk_ctx *w, const char *name)
+{
+	struct cached *c;
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (strcmp(w->c[i].name, name) == 0)
+			return &w->c[i];
+	if (w->asked >= MSG_QUERIES || w->n >= CACHE_MAX)
+		return NULL;
+	w->asked++;
+	c = &w->c[w->n];
+	memset(c, 0, sizeof(*c));
+	strlcpy(c->name, name, sizeof(c->name));
+	c->lk = lookup_record(w->s, name, &c->rec);
+	if (c->lk == LK_TEMP)
+		return c;	/* not kept: a later walk may ask again */
+	w->n++;
+	return c;
 }
 
+/* nlabels - number of labels of a (normalised, non-empty) name */
+static size_t
+nlabels(const char *d)
+{
+	size_t n = 1;
+
+	for (; *d != '\0'; d++)
+		if (*d == '.')
+			n++;
+	return n;
+}
+
+/* last_labels - the suffix of d made of its last n labels */
+static const char *
+last_labels(const char *d, size_t n)
+{
+	size_t have = nlabels(d);
+
+	while (have > n) {
+		d = strchr(d, '.') + 1;
+		have--;
+	}
+	return d;
+}
+
+/* under - a is b or a subdomain of b */
+static bool
+under(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la == lb)
+		return strcmp(a, b) == 0;
+	return la > lb && a[la - lb - 1] == '.' && strcmp(a + la - lb, b) == 0;
+}
+
+/* tree_walk - the DNS Tree Walk from start: the records found, the organizational
+ * domain (section 4.10.2 rules) and the record that applies (section 4.10.1) */
+static void
+tree_walk(struct walk_ctx *w, const char *start, struct walk *out)
+{
+	const struct cached *found[WALK_QUERIES], *c;
+	const char *name = start, *org = NULL;
+	size_t nfound = 0, nq = 0, i, x = nlabels(start);
+
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		if ((c = cached_lookup(w, name)) == NULL || c->lk == LK_TEMP) {
+			out->temp = true;
+			snprintf(out->tempname, sizeof(out->tempname), "%s", name);
+			return;
+		}
+		nq++;
+		if (c->lk == LK_FOUND) {
+			found[nfound++] = c;
+			if (c->rec.psd == 'y' || c->rec.psd == 'n')
+				break;
+		}
+		if (nq >= WALK_QUERIES)
+			break;
+		if (name == start && x >= WALK_SHORTEN + 1)
+			name = last_labels(start, WALK_SHORTEN);
+		else if ((name = strchr(name, '.')) != NULL)
+			name++;
+		else
+			break;
+	}
+	/* longest to shortest: psd=n is the org domain; psd=y (not at the start)
+	   makes the name one label below it the org domain; else the fewest labels */
+	for (i = 0; i < nfound && org == NULL; i++) {
+		if (found[i]->rec.psd == 'n')
+			org = found[i]->name;
+		else if (found[i]->rec.psd == 'y' && strcmp(found[i]->name, start) != 0)
+			org = last_labels(start, nlabels(found[i]->name) + 1);
+	}
+	if (org == NULL)
+		org = nfound > 0 ? found[nfound - 1]->name : start;
+	snprintf(out->org, sizeof(out->org), "%s", org);
+	/* the record at the start, else at the org domain, else the PSD's */
+	for (i = 0; i < nfound && out->policy == NULL; i++)
+		if (strcmp(found[i]->name, start) == 0 || strcmp(found[i]->name, org) == 0)
+			out->policy = found[i];
+	if (out->policy == NULL && nfound > 0 && found[nfound - 1]->rec.psd == 'y')
+		out->policy = found[nfound - 1];
+}
+
+/* from_org - organizational domain of the From domain, walked once */
+static const char *
+from_org(struct walk_ctx *w, const char *from)
+{
+	struct walk wk;
+
+	if (!w->from_org_done) {
+		tree_walk(w, from, &wk);
+		w->from_org_done = true;
+		w->from_org_temp = wk.temp;
+		snprintf(w->from_org, sizeof(w->from_org), "%s", wk.org);
+	}
+	return w->from_org_temp ? NULL : w->from_org;
+}
+
+/* walk_aligned - relaxed alignment by tree walk: 1 aligned, 0 not, -1 unknown
+ * (a query failed); only an identifier at or below the From domain's org domain
+ * can have the same org domain, so no other identifier costs a query */
+static int
+walk_aligned(struct walk_ctx *w, const char *id, const char *from)
+{
+	const char *of;
+	struct walk wk;
+
+	if ((of = from_org(w, from)) == NULL) {
+		const char *a = strrchr(id, '.'), *b = strrchr(from, '.');
+
+		/* no common top-level domain: no common org domain either */
+		return strcmp(a != NULL ? a + 1 : id, b != NULL ? b + 1 : from) == 0 ? -1 : 0;
+	}
+	if (!under(id, of))
+		return 0;
+	tree_walk(w, id, &wk);
+	if (wk.temp)
+		return -1;
+	return strcmp(wk.org, of) == 0;
+}
+
+/* dmarc_aligned - RFC 7489 section 3.1 identifier alignment with the PSL */
+bool
+dmarc_aligned(const struct psl *psl, const char *id_domain, const char *from_domain,
+    char mode)
+{
+	char a[DOMAIN_MAX], b[DOMAIN_MAX], oa[DOMAIN_MAX], ob[DOMAIN_MAX];
+
+	if (id_domain == NULL || from_domain == NULL ||
+	    dmarc_domain_normalize(id_domain, a, sizeof(a)) != 0 ||
+	    dmarc_domain_normalize(from_domain, b, sizeof(b)) != 0)
+		return false;
+	if (strcmp(a, b) == 0)
+		return true;
+	if (mode == 's' || psl == NULL)
+		return false;
+	if (psl_org_domain(psl, a, oa, sizeof(oa)) != 0 ||
+	    psl_org_domain(psl, b, ob, sizeof(ob)) != 0)
+		return false;
+	return strcmp(oa, ob) == 0;
+}
+
+/* id_aligned - one identifier against the From domain: 1, 0, or -1 unknown */
+static int
+id_aligned(const struct dmarc_engine *e, struct walk_ctx *w,
+    const struct dmarc_outcome *out, const char *id, char mode)
+{
+	char a[DOMAIN_MAX];
+
+	if (out->discovery == DMD_PSL)
+		return dmarc_aligned(e->psl, id, out->from_domain, mode);
+	if (dmarc_domain_normalize(id, a, sizeof(a)) != 0)
+		return 0;
+	if (strcmp(a, out->from_domain) == 0)
+		return 1;
+	if (mode == 's')
+		return 0;
+	return walk_aligned(w, a, out->from_domain);
+}
 
 /* compute_alignment - SPF (MAIL FROM) and DKIM alignment, temperror hints */
 static void
-compute_alignment(const struct dmarc_engine *e, const struct dmarc_input *in,
-    struct dmarc_outcome *out)
+compute_alignment(const struct dmarc_engine *e, struct walk_ctx *w,
+    const struct dmarc_input *in, struct dmarc_outcome *out)
 {
 	const struct spf_outcome *spf = in->spf_mailfrom;
 	size_t i;
+	int al;
 
 	if (spf != NULL && spf->domain != NULL && spf->domain[0] != '\0' &&
-	    dmarc_aligned(e->psl, spf->domain, out->from_domain, out->aspf)) {
-		if (spf->result == SPFR_PASS)
+	    (spf->result == SPFR_PASS || spf->result == SPFR_TEMPERROR) &&
+	    (al = id_aligned(e, w, out, spf->domain, out->aspf)) != 0) {
+		if (spf->result == SPFR_PASS && al > 0)
 			out->spf_aligned = true;
-		else if (spf->result == SPFR_TEMPERROR)
+		else
 			out->spf_temperror = true;
 	}
 	for (i = 0; i < in->ndkim && in->dkim != NULL; i++) {
@@ -822,27 +542,93 @@ compute_alignment(const struct dmarc_engine *e, const struct dmarc_input *in,
 			continue;
 		if (d->result != DKIMR_PASS && d->result != DKIMR_TEMPERROR)
 			continue;
-		if (!dmarc_aligned(e->psl, d->domain, out->from_domain, out->adkim))
+		if ((al = id_aligned(e, w, out, d->domain, out->adkim)) == 0)
 			continue;
-		if (d->result == DKIMR_PASS)
+		if (d->result == DKIMR_PASS && al > 0)
 			out->dkim_aligned = true;
 		else
 			out->dkim_temperror = true;
 	}
 }
 
-/* apply_pct - sample a failing message, downgrade when not selected */
-static enum dmarc_policy
-apply_pct(const struct dmarc_engine *e, struct dmarc_outcome *out)
+/* domain_nonexistent - FROM answers NXDOMAIN (RFC 9989 non-existent domain) */
+static bool
+domain_nonexistent(struct walk_ctx *w, const char *domain)
 {
-	enum dmarc_policy p = out->applied;
+	struct dns_answer *a = NULL;
+	int st;
 
-	if (p != DMP_QUARANTINE && p != DMP_REJECT)
-		return p;
-	if (out->pct >= 100 || e->sample(e->sample_arg) < out->pct)
-		return p;
-	out->sampled_out = true;
-	return p == DMP_REJECT ? DMP_QUARANTINE : DMP_NONE;
+	if (w->asked >= MSG_QUERIES)
+		return false;
+	w->asked++;
+	st = dns_query(w->s, domain, ns_t_a, &a);
+	dns_answer_free(a);
+	return st == DNS_NXDOMAIN;
+}
+
+/* discover_psl - RFC 7489 discovery: From, then its PSL organizational domain */
+static const struct cached *
+discover_psl(const struct dmarc_engine *e, struct walk_ctx *w, const char *from,
+    struct walk *wk)
+{
+	char org[DOMAIN_MAX];
+	const struct cached *c;
+
+	memset(wk, 0, sizeof(*wk));
+	if ((c = cached_lookup(w, from)) == NULL || c->lk == LK_TEMP)
+		goto temp;
+	if (c->lk == LK_FOUND)
+		return c;
+	snprintf(wk->tempname, sizeof(wk->tempname), "%s", from);
+	if (psl_org_domain(e->psl, from, org, sizeof(org)) != 0 || strcmp(org, from) == 0)
+		return NULL;
+	if ((c = cached_lookup(w, org)) == NULL || c->lk == LK_TEMP) {
+		from = org;
+		goto temp;
+	}
+	return c->lk == LK_FOUND ? c : NULL;
+temp:
+	wk->temp = true;
+	snprintf(wk->tempname, sizeof(wk->tempname), "%s", from);
+	return NULL;
+}
+
+/* discover - the record that applies to FROM, or NULL; wk->temp on DNS failure.
+ * Tree walk: the From domain alone when it publishes, the whole walk otherwise */
+static const struct cached *
+discover(const struct dmarc_engine *e, struct walk_ctx *w, const char *from,
+    enum dmarc_discovery mode, struct walk *wk)
+{
+	const struct cached *c;
+
+	if (mode == DMD_PSL)
+		return discover_psl(e, w, from, wk);
+	memset(wk, 0, sizeof(*wk));
+	c = cached_lookup(w, from);
+	if (c == NULL || c->lk == LK_TEMP) {
+		wk->temp = true;
+		snprintf(wk->tempname, sizeof(wk->tempname), "%s", from);
+		return NULL;
+	}
+	if (c->lk == LK_FOUND)
+		return c;
+	tree_walk(w, from, wk);
+	if (wk->temp)
+		return NULL;
+	w->from_org_done = true;
+	snprintf(w->from_org, sizeof(w->from_org), "%s", wk->org);
+	return wk->policy;
+}
+
+/* testing_policy - RFC 9989 t=y: the policy one level below the published one */
+static enum dmarc_policy
+testing_policy(enum dmarc_policy p)
+{
+	if (p == DMP_REJECT)
+		return DMP_QUARANTINE;
+	if (p == DMP_QUARANTINE)
+		return DMP_NONE;
+	return p;
 }
 
 /* dmarc_check - evaluate DMARC for one message */
@@ -850,16 +636,20 @@ void
 dmarc_check(struct dmarc_engine *e, struct dns_session *s,
     const struct dmarc_input *in, struct dmarc_outcome *out)
 {
-	char from[DOMAIN_MAX], org[DOMAIN_MAX];
+	char from[DOMAIN_MAX];
 	const char *why = NULL;
-	struct dmarc_rec rec;
-	enum lookup lk;
+	const struct cached *pc;
+	const struct dmarc_rec *rec;
+	struct walk_ctx *w;
+	struct walk wk;
 	bool use_np = in->cfg != NULL ? in->cfg->dmarc_np : e->np;
-	bool have_org;
 
 	memset(out, 0, sizeof(*out));
 	out->adkim = out->aspf = 'r';
 	out->pct = 100;
+	out->psd = 'u';
+	out->discovery = in->cfg != NULL ? (enum dmarc_discovery)in->cfg->dmarc_org_domain :
+	    e->discovery;
 	if (dmarc_from_domain(in->from_values, in->nfrom, from, sizeof(from), &why) != 0) {
 		out->result = DMR_PERMERROR;
 		out->bad_from = true;
@@ -867,96 +657,92 @@ dmarc_check(struct dmarc_engine *e, struct dns_session *s,
 		return;
 	}
 	out->from_domain = xstrdup(from);
-	have_org = psl_org_domain(e->psl, from, org, sizeof(org)) == 0 &&
-	    strcmp(org, from) != 0;
+	w = xcalloc(1, sizeof(*w));
+	w->s = s;
 
-	lk = lookup_record(s, from, &rec);
-	if (lk == LK_TEMP) {
-		str_set_printf(&out->reason, "DNS failure looking up _dmarc.%s", from);
-		goto temperror;
+	pc = discover(e, w, from, out->discovery, &wk);
+	if (wk.temp) {
+		str_set_printf(&out->reason, "DNS failure looking up _dmarc.%s", wk.tempname);
+		out->result = DMR_TEMPERROR;
+		goto out;
 	}
-	if (lk == LK_SEVERAL) {
-		str_set_printf(&out->reason, "several DMARC records at _dmarc.%s", from);
-		goto none;
-	}
-	if (lk == LK_FOUND)
-		out->policy_domain = xstrdup(from);
-	else if (have_org) {
-		lk = lookup_record(s, org, &rec);
-		if (lk == LK_TEMP) {
-			str_set_printf(&out->reason, "DNS failure looking up _dmarc.%s", org);
-			goto temperror;
-		}
-		if (lk == LK_SEVERAL) {
-			str_set_printf(&out->reason, "several DMARC records at _dmarc.%s", org);
-			goto none;
-		}
-		if (lk == LK_FOUND) {
-			out->policy_domain = xstrdup(org);
-			out->found_at_org = true;
-		}
-	}
-	if (lk != LK_FOUND) {
+	if (pc == NULL) {
 		str_set_printf(&out->reason, "no DMARC record for %s", from);
 		goto none;
 	}
-
-	out->p = rec.p;
-	out->sp = rec.sp;
-	out->rua = rec.rua[0] != '\0' ? xstrdup(rec.rua) : NULL;
-	out->fo = rec.fo[0] != '\0' ? xstrdup(rec.fo) : NULL;
-	out->np = rec.np;
-	out->pct = rec.pct;
-	out->adkim = rec.adkim;
-	out->aspf = rec.aspf;
-	if (rec.p_bad || !rec.p_seen || rec.sp_bad) {
-		if (!rec.rua_valid) {
-			str_set_printf(&out->reason, rec.sp_bad ? "DMARC record at _dmarc.%s has an "
-			    "invalid sp= and no valid rua=" : "DMARC record at _dmarc.%s "
-			    "has no valid p= and no valid rua=", out->policy_domain);
+	rec = &pc->rec;
+	out->policy_domain = xstrdup(pc->name);
+	out->found_at_org = strcmp(pc->name, from) != 0;
+	out->p = rec->p;
+	out->sp = rec->sp;
+	out->np = rec->np;
+	out->rua = rec->rua[0] != '\0' ? xstrdup(rec->rua) : NULL;
+	out->fo = rec->fo[0] != '\0' ? xstrdup(rec->fo) : NULL;
+	out->pct = rec->pct;
+	out->adkim = rec->adkim;
+	out->aspf = rec->aspf;
+	out->psd = rec->psd;
+	out->testing = rec->testing;
+	if (rec->p_bad || !rec->p_seen || rec->sp_bad || rec->np_bad) {
+		if (!rec->rua_valid) {
+			str_set_printf(&out->reason, rec->sp_bad || rec->np_bad ?
+			    "DMARC record at _dmarc.%s has an invalid %s= and no valid rua=" :
+			    "DMARC record at _dmarc.%s has no valid p= and no valid rua=",
+			    out->policy_domain, rec->sp_bad ? "sp" : "np");
 			goto none;
 		}
-		/* RFC 7489 section 6.6.3 step 6: act as p=none */
+		/* RFC 9989 section 4.10.1: act as p=none */
 		out->applied = DMP_NONE;
 	} else if (!out->found_at_org)
-		out->applied = rec.p;
+		out->applied = rec->p;
 	else {
-		out->applied = rec.sp != DMP_UNSET ? rec.sp : rec.p;
-		if (use_np && rec.np != DMP_UNSET && domain_nonexistent(s, from)) {
+		out->applied = rec->sp != DMP_UNSET ? rec->sp : rec->p;
+		if (use_np && rec->np != DMP_UNSET && domain_nonexistent(w, from)) {
 			out->nonexistent = true;
-			out->applied = rec.np;
+			out->applied = rec->np;
 		}
 	}
-	compute_alignment(e, in, out);
+	compute_alignment(e, w, in, out);
 	if (out->spf_aligned || out->dkim_aligned) {
 		out->result = DMR_PASS;
 		out->disposition = DMP_NONE;
 		str_set_printf(&out->reason, out->spf_aligned && out->dkim_aligned ?
 		    "SPF and DKIM aligned with %s" : out->spf_aligned ?
 		    "SPF aligned with %s" : "DKIM aligned with %s", from);
-		return;
+		goto done;
+	}
+	out->disposition = out->testing ? testing_policy(out->applied) : out->applied;
+	if (out->spf_temperror || out->dkim_temperror) {
+		/* RFC 9989 "Apply Policy If Appropriate": a query that did not complete
+		   means neither pass nor fail */
+		out->result = DMR_TEMPERROR;
+		str_set_printf(&out->reason, "temporary error checking an aligned %s "
+		    "identifier for %s", out->spf_temperror ? "SPF" : "DKIM", from);
+		goto done;
 	}
 	out->result = DMR_FAIL;
-	out->disposition = apply_pct(e, out);
 	str_set_printf(&out->reason, "SPF and DKIM not aligned with %s", from);
-	return;
+	goto done;
 
 none:
 	out->result = DMR_NONE;
 	out->p = out->sp = out->np = DMP_UNSET;
 	out->pct = 100;
 	out->adkim = out->aspf = 'r';
+	out->psd = 'u';
+	out->testing = false;
 	free(out->policy_domain);
 	out->policy_domain = NULL;
 	free(out->rua);
 	free(out->fo);
 	out->rua = out->fo = NULL;
 	out->found_at_org = false;
-	compute_alignment(e, in, out);
-	return;
-temperror:
-	out->result = DMR_TEMPERROR;
-	compute_alignment(e, in, out);
+out:
+	/* for the logs only: no query beyond those already answered */
+	w->asked = MSG_QUERIES;
+	compute_alignment(e, w, in, out);
+done:
+	free(w);
 }
 
 /* dmarc_outcome_clear - free what dmarc_check allocated */

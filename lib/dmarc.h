@@ -1,5 +1,5 @@
 /*
- * dmarc.h - DMARC (RFC 7489) evaluation on libopendmarc, our DNS and our PSL
+ * dmarc.h - DMARC (RFC 9989) evaluation: DNS Tree Walk, alignment, verdict
  * SYNOPSIS
  *	struct dmarc_engine *dmarc_engine_new(const struct config *cfg,
  *	    const struct psl *psl, struct buf *err);
@@ -11,31 +11,30 @@
  *	void dmarc_outcome_clear(struct dmarc_outcome *o);
  *	const char *dmarc_result_name(enum dmarc_result r);
  *	const char *dmarc_policy_name(enum dmarc_policy p);
- *	void dmarc_engine_set_sampler(struct dmarc_engine *e, dmarc_sample_fn *fn,
- *	    void *arg);
  *	bool dmarc_aligned(const struct psl *psl, const char *id_domain,
  *	    const char *from_domain, char mode);
  *	int dmarc_domain_normalize(const char *in, char *out, size_t outlen);
- *	bool dmarc_record_is_v1(const char *d, size_t len);
- * DESCRIPTION
+ *	 * DESCRIPTION
  *	dmarc_engine_new() initialises libopendmarc once per process (before threads).
  *	dmarc_from_domain() takes the values of every From field of the message and
  *	returns 0 with the one author domain (lowercase, A-label) in out, or -1 with a
  *	reason in *why ("no From field", "several From fields", "From has several
- *	domains", "unparseable From"). dmarc_check() does the _dmarc lookups itself
- *	(From domain, then organizational domain where sp= applies, DMARCbis np= for
- *	non-existent subdomains when cfg->dmarc_np), computes SPF (MAIL FROM identity)
- *	and DKIM (any passing signature) alignment, relaxed or strict, applies pct= with
- *	a recorded sampling decision, and fills out. A From problem gives DMR_PERMERROR
- *	with bad_from set. DNS failure on the record lookup gives DMR_TEMPERROR.
- *	The details (record parsing, what "several records" and "invalid p=" mean,
- *	alignment through our PSL, pct) are in the DESCRIPTION of dmarc.c.
+ *	domains", "unparseable From"). dmarc_check() does the _dmarc lookups itself:
+ *	with cfg->dmarc_org_domain DMD_TREEWALK (default) the RFC 9989 DNS Tree Walk
+ *	finds the record and the organizational domains (also those of the SPF and
+ *	DKIM identifiers, for relaxed alignment); with DMD_PSL the RFC 7489 way (From
+ *	domain, then its PSL organizational domain). np= applies to an NXDOMAIN From
+ *	subdomain unless cfg->dmarc_np is off; t=y (or the historic pct=0) applies the
+ *	policy one level lower. A From problem gives DMR_PERMERROR with bad_from set.
+ *	A DNS failure finding the record, or one that leaves an identifier's alignment
+ *	unknown while nothing else aligned, gives DMR_TEMPERROR. The details are in
+ *	the DESCRIPTION of dmarc.c.
  *	dmarc_aligned() is the RFC 7489 section 3.1 test (mode 's' strict: equal
  *	names; 'r' relaxed: same organizational domain; a public suffix aligns only
  *	with itself). dmarc_domain_normalize() lowercases, drops one final dot,
  *	converts U-labels to A-labels and checks LDH syntax: 0, or -1 if invalid.
- *	dmarc_record_is_v1() is the record test of discovery ("v" *WSP "=" *WSP
- *	"DMARC1" then ';', WSP or the end), for other users of DMARC TXT records.
+ *	The record grammar (dmarc_record_is_v1() and the rua= URI list) is in
+ *	dmarc_record.h, which this header includes.
  */
 #ifndef MAILAUTH_DMARC_H
 #define MAILAUTH_DMARC_H
@@ -45,13 +44,13 @@
 
 #include "config.h"
 #include "dkim.h"
+#include "dmarc_record.h"
 #include "dns.h"
 #include "psl.h"
 #include "spf.h"
 #include "util.h"
 
 enum dmarc_result { DMR_NONE = 0, DMR_PASS, DMR_FAIL, DMR_TEMPERROR, DMR_PERMERROR };
-enum dmarc_policy { DMP_UNSET = 0, DMP_NONE, DMP_QUARANTINE, DMP_REJECT };
 
 struct dmarc_input {
 	const char *ip;				/* client IP literal */
@@ -64,6 +63,8 @@ struct dmarc_input {
 						   options given to dmarc_engine_new */
 };
 
+enum dmarc_discovery { DMD_TREEWALK = 0, DMD_PSL };
+
 struct dmarc_outcome {
 	enum dmarc_result result;
 	bool bad_from;			/* From missing, multiple, unparseable */
@@ -71,22 +72,22 @@ struct dmarc_outcome {
 	char *policy_domain;		/* where the record was found */
 	enum dmarc_policy p, sp, np;	/* as published (DMP_UNSET if absent) */
 	enum dmarc_policy applied;	/* p, sp or np as applies to this From */
-	enum dmarc_policy disposition;	/* after pct sampling; DMP_NONE on pass */
-	unsigned pct;
-	bool sampled_out;		/* pct < 100 and this message not sampled */
+	enum dmarc_policy disposition;	/* after t=y; DMP_NONE on pass */
+	unsigned pct;			/* as published (historic: only pct=0 counts) */
+	bool sampled_out;		/* never set: pct sampling is gone (RFC 9989) */
 	bool spf_aligned, dkim_aligned;
 	char adkim, aspf;		/* 'r' or 's' */
 	char *reason;			/* short English for comments/logs */
 	char *rua, *fo;			/* the record's rua= and fo= values, or NULL */
-	bool found_at_org;		/* record came from the organizational domain */
+	bool found_at_org;		/* record not at the From domain: its org domain's
+					   or its PSD's (sp/np apply) */
 	bool nonexistent;		/* From domain NXDOMAIN (checked only for np=) */
 	bool spf_temperror;		/* aligned MAIL FROM identity: SPF temperror */
 	bool dkim_temperror;		/* a signature with aligned d=: DKIM temperror */
+	enum dmarc_discovery discovery;	/* DMD_TREEWALK or DMD_PSL */
+	bool testing;			/* t=y (or historic pct=0) */
+	char psd;			/* the record's psd=: 'y', 'n', or 'u' absent */
 };
-
-/* test hook: pct sampling draws fn(arg) (0..99) instead of arc4random_uniform(100);
-   set before the engine is shared between threads */
-typedef unsigned dmarc_sample_fn(void *arg);
 
 struct dmarc_engine;
 
@@ -100,10 +101,8 @@ void dmarc_check(struct dmarc_engine *e, struct dns_session *s,
 void dmarc_outcome_clear(struct dmarc_outcome *o);
 const char *dmarc_result_name(enum dmarc_result r);
 const char *dmarc_policy_name(enum dmarc_policy p);
-void dmarc_engine_set_sampler(struct dmarc_engine *e, dmarc_sample_fn *fn, void *arg);
 bool dmarc_aligned(const struct psl *psl, const char *id_domain,
     const char *from_domain, char mode);
 int dmarc_domain_normalize(const char *in, char *out, size_t outlen);
-bool dmarc_record_is_v1(const char *d, size_t len);
 
 #endif

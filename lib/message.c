@@ -351,6 +351,18 @@ msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
 	return false;
 }
 
+/* field_is - the field name is want, case-insensitive, trailing WSP ignored: the
+ * obsolete syntax of RFC 5322 section 4.5.6 ("From :") names the same field */
+static bool
+field_is(const char *name, const char *want)
+{
+	size_t n = strlen(name), w = strlen(want);
+
+	while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+		n--;
+	return n == w && strncasecmp(name, want, w) == 0;
+}
+
 /* msg_header - one header field as the MTA gives it */
 void
 msg_header(struct msg *m, const char *name, const char *value)
@@ -368,7 +380,7 @@ msg_header(struct msg *m, const char *name, const char *value)
 	}
 	if (m->skip)
 		return;
-	if (strcasecmp(name, "From") == 0) {
+	if (field_is(name, "From")) {
 		if (m->nfrom < MAX_FROM_KEPT) {
 			const char *v = value;
 
@@ -481,7 +493,8 @@ summary_line(const struct msg *m, const struct dkv_result *const *dk, size_t ndk
 		    dk[i]->selector != NULL ? dk[i]->selector : "");
 	log_value(&b, "dkim", ndk ? buf_str(&dkl) : "none");
 	log_value(&b, "dmarc", dm != NULL ? dmarc_result_name(dm->result) : "none");
-	if (dm != NULL && (dm->result == DMR_PASS || dm->result == DMR_FAIL)) {
+	if (dm != NULL && (dm->result == DMR_PASS || dm->result == DMR_FAIL ||
+	    (dm->result == DMR_TEMPERROR && dm->policy_domain != NULL))) {
 		/* the published policy that applies (p, sp or np), then what was done */
 		log_value(&b, "policy", dmarc_policy_name(dm->applied));
 		log_value(&b, "dis", dmarc_policy_name(dm->disposition));
@@ -591,9 +604,11 @@ history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
 		r->reason_comment = xstrdup(m->cfg->monitor_only ? "monitor only" :
 		    !m->cfg->dmarc_honor_policy ? "DMARC policy not honoured" :
 		    pd->reason[0] != '\0' ? pd->reason : "local policy");
-	} else if (dm->sampled_out) {
+	} else if (dm->result == DMR_FAIL && dm->testing &&
+	    dm->disposition != dm->applied) {
+		/* t=y is RFC 9989's replacement for pct=0, reported as sampled out */
 		r->reason_type = xstrdup("sampled_out");
-		str_set_printf(&r->reason_comment, "pct=%u", dm->pct);
+		r->reason_comment = xstrdup(dm->pct == 0 ? "pct=0" : "t=y");
 	}
 	return r;
 }

@@ -13,16 +13,17 @@
  *	2. A bad From (dmarc->bad_from: none, several, unparseable):
  *	   cfg->bad_from_action, 550 5.7.1 "Message has no valid From header (WHY)".
  *	3. DMARC pass decides: accept. SPF actions never override an aligned pass.
- *	4. With cfg->dmarc_honor_policy, DMARC fail decides by its disposition (pct
+ *	4. With cfg->dmarc_honor_policy, DMARC fail decides by its disposition (t=y
  *	   already applied by lib/dmarc): reject -> 550 5.7.1 "Rejected by DMARC
  *	   policy for DOMAIN"; quarantine -> ACTION_QUARANTINE (QuarantineMode hold) or
  *	   accept with add_quarantine_header (QuarantineMode header); none -> accept.
- *	   But when the disposition is quarantine/reject and an identity aligned with
- *	   the From domain had an SPF or DKIM temperror (it might have passed), and
- *	   cfg->temperror_action is tempfail, the answer is 451 4.7.5 "Temporary DNS
- *	   failure evaluating SPF|DKIM for DOMAIN, try again later" instead. DMARC
- *	   temperror -> cfg->temperror_action (451 4.7.5 "Temporary DNS failure
- *	   evaluating DMARC for DOMAIN, try again later").
+ *	   DMARC temperror with a known policy (lib/dmarc: an identity that may be
+ *	   aligned with the From domain had an SPF or DKIM temperror, or its
+ *	   organizational domain could not be walked): disposition quarantine/reject
+ *	   -> cfg->temperror_action (451 4.7.5 "Temporary DNS failure evaluating
+ *	   SPF|DKIM for DOMAIN, try again later"), disposition none -> accept. DMARC
+ *	   temperror finding the record -> cfg->temperror_action (451 4.7.5
+ *	   "Temporary DNS failure evaluating DMARC for DOMAIN, try again later").
  *	   Without HonorDMARCPolicy a DMARC fail or temperror is only reported (the
  *	   A-R header tags it) and, like "no DMARC record", leaves the decision to 5.
  *	5. DMARC did not decide (not evaluated, no usable record, not honoured): the
@@ -204,7 +205,7 @@ decide_dmarc(const struct config *cfg, const struct dmarc_outcome *d,
     struct policy_decision *out)
 {
 	char dom[TEXT_DOMAIN_MAX + 1], why[96], rej[256], tmp[256];
-	const char *pctnote;
+	const char *testnote;
 
 	if (d->bad_from) {
 		safe_text(why, sizeof(why), d->reason != NULL ? d->reason : "bad From");
@@ -222,6 +223,24 @@ decide_dmarc(const struct config *cfg, const struct dmarc_outcome *d,
 	}
 	if (!cfg->dmarc_honor_policy)
 		return false;
+	if (d->result == DMR_TEMPERROR && d->policy_domain != NULL &&
+	    (d->spf_temperror || d->dkim_temperror)) {
+		/* the policy is known; an aligned identifier got a temperror */
+		const char *what = d->spf_temperror ? "SPF" : "DKIM";
+
+		if (d->disposition != DMP_REJECT && d->disposition != DMP_QUARANTINE) {
+			out->action = ACTION_ACCEPT;
+			set_reason(out, "dmarc=temperror dis=none, aligned %s temperror (%s)",
+			    what, dom);
+			return true;
+		}
+		snprintf(tmp, sizeof(tmp), "Temporary DNS failure evaluating %s for %s, "
+		    "try again later", what, dom);
+		configured(cfg, out, cfg->temperror_action, tmp, "4.7.5", tmp);
+		set_reason(out, "dmarc=temperror dis=%s, aligned %s temperror (%s)",
+		    dmarc_policy_name(d->disposition), what, dom);
+		return true;
+	}
 	if (d->result == DMR_TEMPERROR) {
 		snprintf(tmp, sizeof(tmp), "Temporary DNS failure evaluating DMARC "
 		    "for %s, try again later", dom);
@@ -231,17 +250,7 @@ decide_dmarc(const struct config *cfg, const struct dmarc_outcome *d,
 	}
 	if (d->result != DMR_FAIL)
 		return false;
-	if ((d->disposition == DMP_REJECT || d->disposition == DMP_QUARANTINE) &&
-	    (d->spf_temperror || d->dkim_temperror) &&
-	    cfg->temperror_action == ACTION_TEMPFAIL) {
-		out->action = ACTION_TEMPFAIL;
-		set_reply(out, "451", "4.7.5", "Temporary DNS failure evaluating %s "
-		    "for %s, try again later", d->spf_temperror ? "SPF" : "DKIM", dom);
-		set_reason(out, "dmarc=fail with aligned %s temperror (%s)",
-		    d->spf_temperror ? "SPF" : "DKIM", dom);
-		return true;
-	}
-	pctnote = d->sampled_out ? ", pct sampled out" : "";
+	testnote = d->testing ? ", t=y" : "";
 	switch (d->disposition) {
 	case DMP_REJECT:
 		out->action = ACTION_REJECT;
@@ -257,7 +266,7 @@ decide_dmarc(const struct config *cfg, const struct dmarc_outcome *d,
 	}
 	set_reason(out, "dmarc=fail dis=%s%s (%s)",
 	    d->disposition == DMP_REJECT ? "reject" : d->disposition == DMP_QUARANTINE ?
-	    "quarantine" : "none", pctnote, dom);
+	    "quarantine" : "none", testnote, dom);
 	return true;
 }
 

@@ -543,13 +543,6 @@ report_gzip(const void *data, size_t len, struct buf *out)
 
 /* --- rua= --- */
 
-/* is_blank - blanks allowed around the URIs of a tag value */
-static bool
-is_blank(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* parse_size - "!size" text into bytes; 0 on success, -1 if invalid or too big */
 static int
 parse_size(const char *p, size_t n, unsigned long long *out)
@@ -639,45 +632,30 @@ mailto_address(const char *p, size_t n, struct report_uri *u)
 	return why;
 }
 
-/* parse_uri - one trimmed DMARC URI (section 6.4) into u */
+/* parse_uri - one DMARC URI of the list (lib/dmarc_record) into u */
 static void
-parse_uri(const char *p, size_t n, struct report_uri *u)
+parse_uri(const struct dmarc_uri *d, struct report_uri *u)
 {
-	const char *bang = NULL, *why = NULL;
-	size_t i, ulen = n, slen;
+	const char *why = NULL;
 
 	memset(u, 0, sizeof(*u));
-	for (i = n; i > 0; i--)
-		if (p[i - 1] == '!') {
-			bang = p + i - 1;
-			break;
-		}
-	if (bang != NULL) {
-		ulen = (size_t)(bang - p);
-		while (ulen > 0 && is_blank(p[ulen - 1]))
-			ulen--;
-	}
-	u->uri = xstrndup(p, ulen);
-	if (bang != NULL) {
-		slen = n - (size_t)(bang + 1 - p);
-		if (parse_size(bang + 1, slen, &u->max_size) < 0)
+	u->uri = xstrndup(d->uri, d->len);
+	if (d->size != NULL) {
+		if (parse_size(d->size, d->size_len, &u->max_size) < 0)
 			why = "invalid size limit";
 		else if (u->max_size == 0)
 			why = "size limit of 0";
 	}
-	for (i = 0; why == NULL && i < ulen && p[i] != ':'; i++)
-		if (!(isalpha((unsigned char)p[i]) ||
-		    (i > 0 && (isdigit((unsigned char)p[i]) || strchr("+-.", p[i]) != NULL))))
-			break;
 	if (why != NULL)
 		;
-	else if (i == 0 || i >= ulen || p[i] != ':')
+	else if (d->scheme_len == 0)
 		why = "not a URI";
-	else if (i != 6 || strncasecmp(p, "mailto", 6) != 0) {
-		str_set_printf(&u->why, "unsupported URI scheme \"%.*s\"", (int)i, p);
+	else if (d->scheme_len != 6 || strncasecmp(d->uri, "mailto", 6) != 0) {
+		str_set_printf(&u->why, "unsupported URI scheme \"%.*s\"",
+		    (int)d->scheme_len, d->uri);
 		return;
 	} else
-		why = mailto_address(p + 7, ulen - 7, u);
+		why = mailto_address(d->uri + 7, d->len - 7, u);
 	if (why != NULL) {
 		u->why = xstrdup(why);
 		free(u->address);
@@ -693,30 +671,19 @@ size_t
 report_parse_rua(const char *rua, struct report_uri **out)
 {
 	struct report_uri *v = NULL;
-	size_t n = 0, cap = 0, a, b;
+	struct dmarc_uri d;
+	size_t n = 0, cap = 0;
 	const char *p = rua;
 
 	*out = NULL;
 	if (rua == NULL)
 		return 0;
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
-
-		for (a = 0; a < len && is_blank(p[a]); a++)
-			;
-		for (b = len; b > a && is_blank(p[b - 1]); b--)
-			;
-		if (b > a) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 4;
-				v = xreallocarray(v, cap, sizeof(*v));
-			}
-			parse_uri(p + a, b - a, &v[n++]);
+	while (dmarc_uri_next(&p, rua + strlen(rua), &d)) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4;
+			v = xreallocarray(v, cap, sizeof(*v));
 		}
-		if (comma == NULL)
-			break;
-		p = comma + 1;
+		parse_uri(&d, &v[n++]);
 	}
 	*out = v;
 	return n;

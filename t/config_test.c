@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dmarc.h"
 #include "tap.h"
 
 /* write_tmp - a config file with the given bytes; returns its path (static) */
@@ -87,6 +88,7 @@ static const struct {
 	{ "SPFFailAction accept\n", 1, "SPFFailAction must be one of none, quarantine, reject, not \"accept\"" },
 	{ "TempErrorAction reject\n", 1, "TempErrorAction must be one of tempfail, accept, not \"reject\"" },
 	{ "DNSBackend system\n", 1, "DNSBackend must be one of unbound, zone, not \"system\"" },
+	{ "DMARCOrgDomain rfc7489\n", 1, "DMARCOrgDomain must be one of treewalk, psl, not \"rfc7489\"" },
 	{ "BodyLengthPolicy ignore\n", 1, "BodyLengthPolicy must be one of report, fail, not \"ignore\"" },
 	{ "EvaluationTimeout 26\n", 1, "EvaluationTimeout 26 is out of range 1..25" },
 	{ "DNSTimeout 0\n", 1, "DNSTimeout 0 is out of range 1..30" },
@@ -129,7 +131,8 @@ test_defaults(void)
 	is_int(ACTION_REJECT, c->bad_from_action, "default BadFromAction");
 	ok(c->spf_check_helo && !c->spf_reject_at_mailfrom && c->received_spf &&
 	    c->dmarc_honor_policy && !c->monitor_only && c->skip_authenticated &&
-	    !c->dmarc_np, "default booleans");
+	    c->dmarc_np, "default booleans");
+	is_int(DMD_TREEWALK, c->dmarc_org_domain, "default DMARCOrgDomain treewalk");
 	ok(c->internal_hosts[0] != NULL && strcmp(c->internal_hosts[0], "127.0.0.0/8") == 0 &&
 	    c->internal_hosts[1] != NULL && strcmp(c->internal_hosts[1], "::1") == 0 &&
 	    c->internal_hosts[2] == NULL, "default InternalHosts is loopback");
@@ -302,7 +305,9 @@ static const struct {
 	{ "LogLevel Warning", OFF(log_level), 'i', LOG_WARNING },
 	{ "SyslogFacility daemon", OFF(syslog_facility), 'i', LOG_DAEMON },
 	{ "SyslogFacility local7", OFF(syslog_facility), 'i', LOG_LOCAL7 },
-	{ "  \tDMARCNonExistentPolicy\t yes  ", OFF(dmarc_np), 'b', 1 },
+	{ "  \tDMARCNonExistentPolicy\t no  ", OFF(dmarc_np), 'b', 0 },
+	{ "DMARCOrgDomain psl", OFF(dmarc_org_domain), 'i', DMD_PSL },
+	{ "DMARCOrgDomain TreeWalk", OFF(dmarc_org_domain), 'i', DMD_TREEWALK },
 	{ "HonorDMARCPolicy no\r", OFF(dmarc_honor_policy), 'b', 0 },
 	{ "SkipAuthenticated no", OFF(skip_authenticated), 'b', 0 },
 	{ "HistoryStore sqlite", OFF(history_store), 'i', STORE_SQLITE },

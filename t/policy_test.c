@@ -23,7 +23,7 @@ struct pcase {
 	int dmr;			/* -1: DMARC not evaluated */
 	enum dmarc_policy dis;
 	const char *from;		/* dmarc from_domain */
-	const char *flags;		/* badfrom sampled spftemp dkimtemp taghost */
+	const char *flags;		/* badfrom testing policy spftemp dkimtemp taghost */
 	enum action want, would;
 	bool header;
 	const char *code, *xcode, *text;
@@ -50,11 +50,11 @@ static const struct pcase cases[] = {
 	  DMP_QUARANTINE, "example.com", "", A, Q, true, "", "", "", "dis=quarantine" },
 	{ "dmarc fail p=none", "", false, NOSPF, DMR_FAIL, DMP_NONE, "example.com", "",
 	  A, A, false, "", "", "", "dis=none" },
-	{ "pct: reject downgraded to quarantine", "", false, NOSPF, DMR_FAIL,
-	  DMP_QUARANTINE, "example.com", "sampled", Q, Q, false, "", "", "",
-	  "pct sampled out" },
-	{ "pct: quarantine downgraded to none", "", false, NOSPF, DMR_FAIL, DMP_NONE,
-	  "example.com", "sampled", A, A, false, "", "", "", "pct sampled out" },
+	{ "t=y: reject applied as quarantine", "", false, NOSPF, DMR_FAIL,
+	  DMP_QUARANTINE, "example.com", "testing", Q, Q, false, "", "", "",
+	  "dis=quarantine, t=y" },
+	{ "t=y: quarantine applied as none", "", false, NOSPF, DMR_FAIL, DMP_NONE,
+	  "example.com", "testing", A, A, false, "", "", "", "dis=none, t=y" },
 	{ "dmarc none: accept", "", false, SPFR_PASS, "example.com", DMR_NONE, DMP_UNSET,
 	  "example.com", "", A, A, false, "", "", "", "no DMARC policy" },
 
@@ -81,19 +81,21 @@ static const struct pcase cases[] = {
 	  "dmarc=temperror" },
 	{ "dmarc temperror, accept", "temperror=accept", false, NOSPF, DMR_TEMPERROR,
 	  DMP_UNSET, "example.com", "", A, A, false, "", "", "", "dmarc=temperror" },
+	/* an aligned identifier's temperror: lib/dmarc says temperror, policy known */
 	{ "reject but aligned SPF temperror", "", false, SPFR_TEMPERROR, "example.com",
-	  DMR_FAIL, DMP_REJECT, "example.com", "spftemp", T, T, false, "451", "4.7.5",
-	  "Temporary DNS failure evaluating SPF for example.com, try again later",
-	  "SPF temperror" },
-	{ "quarantine but aligned DKIM temperror", "", false, NOSPF, DMR_FAIL,
-	  DMP_QUARANTINE, "example.com", "dkimtemp", T, T, false, "451", "4.7.5",
+	  DMR_TEMPERROR, DMP_REJECT, "example.com", "policy spftemp", T, T, false, "451",
+	  "4.7.5", "Temporary DNS failure evaluating SPF for example.com, try again later",
+	  "dmarc=temperror dis=reject, aligned SPF temperror" },
+	{ "quarantine but aligned DKIM temperror", "", false, NOSPF, DMR_TEMPERROR,
+	  DMP_QUARANTINE, "example.com", "policy dkimtemp", T, T, false, "451", "4.7.5",
 	  "Temporary DNS failure evaluating DKIM for example.com, try again later",
-	  "DKIM temperror" },
-	{ "aligned temperror, TempErrorAction accept: DMARC stands", "temperror=accept",
-	  false, NOSPF, DMR_FAIL, DMP_REJECT, "example.com", "spftemp", R, R, false, "550",
-	  "5.7.1", "Rejected by DMARC policy for example.com", "dis=reject" },
-	{ "aligned temperror under p=none: accept", "", false, NOSPF, DMR_FAIL, DMP_NONE,
-	  "example.com", "spftemp", A, A, false, "", "", "", "dis=none" },
+	  "dmarc=temperror dis=quarantine, aligned DKIM temperror" },
+	{ "aligned temperror, TempErrorAction accept: the policy is not applied",
+	  "temperror=accept", false, NOSPF, DMR_TEMPERROR, DMP_REJECT, "example.com",
+	  "policy spftemp", A, A, false, "", "", "", "dmarc=temperror dis=reject" },
+	{ "aligned temperror under p=none: accept", "", false, NOSPF, DMR_TEMPERROR,
+	  DMP_NONE, "example.com", "policy spftemp", A, A, false, "", "", "",
+	  "dmarc=temperror dis=none" },
 
 	/* monitor only */
 	{ "monitor: reject", "monitor", false, NOSPF, DMR_FAIL, DMP_REJECT, "example.com",
@@ -315,7 +317,9 @@ main(void)
 			dm.disposition = c->dis;
 			dm.from_domain = (char *)c->from;
 			dm.bad_from = has_word(c->flags, "badfrom");
-			dm.sampled_out = has_word(c->flags, "sampled");
+			dm.testing = has_word(c->flags, "testing");
+			dm.policy_domain = has_word(c->flags, "policy") ? (char *)c->from :
+			    NULL;
 			dm.spf_temperror = has_word(c->flags, "spftemp");
 			dm.dkim_temperror = has_word(c->flags, "dkimtemp");
 			dm.reason = dm.bad_from ? (char *)"several From fields" : NULL;

@@ -271,6 +271,16 @@ is "$(printf '%s\n' "$far" | sed -n 2p)" \
 ! printf '%s\n' "$far" | grep -qi "reject.example\|sneaky"
 tap_ok $? "forged: both fields claiming mx.test.example (any case) are gone"
 
+# 7. "From :" (RFC 5322 section 4.5.6): Postfix's milter8.c strips the WSP before
+# the colon and hands the name "From"; either way the second From is not missed,
+# the message has two From fields: BadFromAction reject
+send fromspace x@reject.example
+line=$(smtp_reply fromspace 550 5.7.1)
+tap_ok $? "fromspace: 550 5.7.1 for two From fields" || diag_file "$T/fromspace.swaks"
+has "$line" "several From fields" "fromspace: the reply says several From fields"
+[ -z "$qid" ]
+tap_ok $? "fromspace: not queued"
+
 # 6. mailauth down: Postfix's milter_default_action = tempfail answers 451 4.7.1
 stop_daemon "$mailauth_pid"
 is "$exit_status" 0 "mailauth stops on SIGTERM with exit status 0"

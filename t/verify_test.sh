@@ -26,7 +26,8 @@ DNSZoneFile $zone
 LogLevel debug
 EOF
 
-# the cases: FILE CLIENT-IP HELO MAIL-FROM EXPECTED-ACTION
+# the cases: FILE CLIENT-IP HELO MAIL-FROM EXPECTED-ACTION [WORD]; WORD must be in
+# mailauth-verify's output and in the daemon's log line of the message
 cases='pass.eml 192.0.2.1 mx.example.com <bounce@example.com> accept
 reject-unsigned.eml 198.51.100.7 mail.reject.example <x@reject.example> reject
 reject-signed.eml 198.51.100.7 mail.reject.example <x@reject.example> accept
@@ -35,6 +36,14 @@ quarantine.eml 198.51.100.7 h.quarantine.example <x@quarantine.example> quaranti
 tempfail.eml 198.51.100.7 h.broken.example <x@broken.example> tempfail
 forged.eml 192.0.2.1 mx.example.com <bounce@example.com> accept
 twofrom.eml 198.51.100.7 h.evil.example <x@evil.example> reject
+fromspace-pair.eml 198.51.100.7 mail.reject.example <x@reject.example> reject
+fromspace-only.eml 198.51.100.7 mail.reject.example <x@reject.example> reject
+fromcase-pair.eml 198.51.100.7 mail.reject.example <x@reject.example> reject several From fields
+walk.eml 198.51.100.7 h.walk.example <x@walk.example> reject dis=reject
+psd.eml 198.51.100.7 h.psd.example <x@other.psd.example> quarantine dis=quarantine
+testing.eml 198.51.100.7 h.testing.example <x@testing.example> quarantine dis=quarantine
+np.eml 198.51.100.7 h.np.example <x@np.example> reject policy=reject
+tlabel.eml 198.51.100.7 h.tlabel.example <x@sub.tlabel.example> tempfail dmarc=temperror
 pass.eml 192.0.2.10 mx.example.com <> accept
 pass.eml 127.0.0.1 localhost <x@example.com> accept'
 
@@ -83,7 +92,7 @@ else
 fi
 
 n=0
-while read -r file ip helo from want; do
+while read -r file ip helo from want word; do
 	n=$((n + 1))
 	name="$file from $ip $from"
 	out=$("$MAILAUTH_VERIFY" -c "$conf" --zone "$zone" --ip "$ip" --helo "$helo" \
@@ -95,6 +104,10 @@ while read -r file ip helo from want; do
 	0) sa=accept ;; 1) sa=quarantine ;; 2) sa=reject ;; 3) sa=tempfail ;; *) sa="status $st" ;;
 	esac
 	is "$sa" "$action" "verify $name: exit status $st matches the action"
+	if [ -n "$word" ]; then
+		printf '%s\n' "$out" "$(cat "$tmp/verify.err")" | grep -qF -- "$word"
+		tap_ok $? "verify $name: says $word" || diag "$out" "$(cat "$tmp/verify.err")"
+	fi
 	[ $milter = yes ] || continue
 
 	# the same message through the daemon
@@ -112,6 +125,11 @@ while read -r file ip helo from want; do
 	    diag_file "$tmp/mt$n.out"
 	maction=$(sed -n 's/^action=//p' "$res" 2>/dev/null)
 	is "$maction" "$action" "milter $name: same action as mailauth-verify"
+	if [ -n "$word" ]; then
+		grep "MILTER$n" "$tmp/daemon.log" | grep -qF -- "$word"
+		tap_ok $? "milter $name: its log line says $word" ||
+		    diag "$(grep "MILTER$n" "$tmp/daemon.log")"
+	fi
 	if [ -n "$code" ]; then
 		is "$(sed -n 's/^reply=//p' "$res" 2>/dev/null)" same \
 		    "milter $name: same reply $code $xcode $text"

@@ -35,6 +35,15 @@ forged = (b"Authentication-Results: mx.test.example; dkim=pass header.d=reject.e
           b"Authentication-Results: (sneaky) MX.TEST.EXAMPLE; dmarc=pass\r\n")
 open("forged.eml", "wb").write(sign(msg(b"example.com", forged), b"example.com"))
 open("twofrom.eml", "wb").write(b"From: a@example.com\r\n" + msg(b"evil.example"))
+# RFC 9989: tree walk, psd=y, t=y, np=, an aligned identifier's temperror
+for f, d in (("walk.eml", b"a.b.c.walk.example"), ("psd.eml", b"shop.psd.example"),
+             ("testing.eml", b"testing.example"), ("np.eml", b"ghost.np.example"),
+             ("tlabel.eml", b"tlabel.example")):
+    open(f, "wb").write(msg(d))
+# obsolete field name syntax (RFC 5322 section 4.5.6): WSP before the colon
+open("fromspace-pair.eml", "wb").write(b"From: a@nopolicy.example\r\nFrom : " + msg(b"reject.example")[6:])
+open("fromspace-only.eml", "wb").write(b"From : " + msg(b"reject.example")[6:])
+open("fromcase-pair.eml", "wb").write(b"From: a@nopolicy.example\r\nfROM \t: " + msg(b"reject.example")[6:])
 # body altered after signing
 s = sign(msg(b"reject.example"), b"reject.example").replace(b"Second line.", b"Second line!")
 open("reject-altered.eml", "wb").write(s)
@@ -55,4 +64,16 @@ _dmarc.quarantine.example TXT "v=DMARC1; p=quarantine"
 _dmarc.broken.example SERVFAIL
 evil.example TXT "v=spf1 -all"
 _dmarc.evil.example TXT "v=DMARC1; p=none"
+walk.example TXT "v=spf1 -all"
+_dmarc.c.walk.example TXT "v=DMARC1; p=reject"
+_dmarc.psd.example TXT "v=DMARC1; p=quarantine; psd=y"
+other.psd.example TXT "v=spf1 ip4:198.51.100.7 -all"
+shop.psd.example A 192.0.2.40
+testing.example TXT "v=spf1 -all"
+_dmarc.testing.example TXT "v=DMARC1; p=reject; t=y"
+np.example TXT "v=spf1 -all"
+_dmarc.np.example TXT "v=DMARC1; p=none; np=reject"
+tlabel.example TXT "v=spf1 -all"
+_dmarc.tlabel.example TXT "v=DMARC1; p=reject"
+sub.tlabel.example TXT SERVFAIL
 """)
