@@ -33,6 +33,7 @@
 #include "dmarc.h"
 #include "log.h"
 #include "netlist.h"
+#include "policymap.h"
 #include "sockspec.h"
 #include "util.h"
 
@@ -144,6 +145,8 @@ static const struct cfg_option options[] = {
 	  "From domains (and their subdomains) whose failures are only tagged" },
 	{ "TagOnlyHosts", CFG_LIST, "", 0, 0, NULL, OFF(tag_only_hosts),
 	  "clients (e.g. forwarders) whose failures are only tagged" },
+	{ "PolicyMap", CFG_STRING, "", 0, 0, NULL, OFF(policy_map),
+	  "file of per-domain and per-client policy rules (empty: none)" },
 	{ "HistoryStore", CFG_ENUM, "none", 0, 0, history_kinds, OFF(history_store),
 	  "where DMARC evaluations are recorded for reports: none, sqlite, postgresql" },
 	{ "HistoryFile", CFG_STRING, "/var/lib/mailauth/history.sqlite", 0, 0, NULL,
@@ -164,6 +167,8 @@ static const struct cfg_option options[] = {
 	  "days history rows are kept, reported or not" },
 	{ "ReportMaxRecords", CFG_UINT, "10000", 1, 1000000, NULL,
 	  OFF(report_max_records), "record elements at most in one report" },
+	{ "ReportSuppress", CFG_LIST, "", 0, 0, NULL, OFF(report_suppress),
+	  "report destinations (addresses or domains) never sent a report" },
 };
 
 /* cfg_history_target - the HistoryStore's file or connection string */
@@ -566,6 +571,23 @@ check_cross(struct config *c, const char *path, const unsigned *lineof,
 		if (nl == NULL)
 			cross_error(path, lineof, nets[k], err, nerr, "%s", buf_str(&why));
 		netlist_free(nl);
+	}
+	if (!BAD("PolicyMap") && c->policy_map[0] != '\0') {
+		/* a file that cannot be read is reported at the option's line, the
+		   map's own problems as MAPFILE:LINE */
+		FILE *mf = fopen(c->policy_map, "r");
+
+		if (mf == NULL) {
+			cross_error(path, lineof, "PolicyMap", err, nerr,
+			    "cannot open %s: %s", c->policy_map, strerror(errno));
+		} else {
+			size_t before = err->len;
+
+			policymap_free(policymap_read(mf, c->policy_map, err));
+			if (err->len != before)
+				(*nerr)++;
+			fclose(mf);
+		}
 	}
 	if (!BAD("DNSForwarders"))
 		for (char **w = c->dns_forwarders; *w != NULL; w++)

@@ -92,6 +92,7 @@ struct config {
 	bool skip_authenticated;	/* SkipAuthenticated yes */
 	char **tag_only_domains;	/* TagOnlyDomains (From domains) */
 	char **tag_only_hosts;		/* TagOnlyHosts (forwarders' networks) */
+	char *policy_map;		/* PolicyMap "" (per-domain rules, policymap.h) */
 
 	/* DMARC aggregate reports */
 	enum store_kind history_store;	/* HistoryStore none|sqlite|postgresql */
@@ -104,6 +105,7 @@ struct config {
 	char *report_sendmail;		/* ReportSendmail /usr/sbin/sendmail */
 	unsigned report_retention;	/* ReportRetentionDays 31 */
 	unsigned report_max_records;	/* ReportMaxRecords 10000 per report */
+	char **report_suppress;		/* ReportSuppress (destinations never sent to) */
 };
 
 enum cfg_type { CFG_STRING, CFG_BOOL, CFG_UINT, CFG_OCTAL, CFG_ENUM, CFG_LIST,

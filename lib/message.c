@@ -27,6 +27,7 @@
 #include "message.h"
 #include "netlist.h"
 #include "policy.h"
+#include "policymap.h"
 #include "psl.h"
 #include "report.h"
 #include "spf.h"
@@ -47,6 +48,7 @@ struct engine {
 	struct dmarc_engine *dmarc;
 	struct netlist *internal;
 	struct netlist *tag_hosts;
+	struct policymap *policymap;	/* PolicyMap, or NULL */
 	char authserv_id[256];
 };
 
@@ -82,6 +84,7 @@ struct msg {
 	size_t nheaders;
 	bool internal_error;
 	const char *error_what;
+	const struct pm_rule *pm_rule;	/* the PolicyMap rule of this message */
 };
 
 /* engine_free - release every part of an engine */
@@ -97,6 +100,7 @@ engine_free(struct engine *e)
 	dns_resolver_free(e->dns);
 	netlist_free(e->internal);
 	netlist_free(e->tag_hosts);
+	policymap_free(e->policymap);
 	cfg_unref(e->cfg);
 	free(e);
 }
@@ -121,7 +125,9 @@ engine_new(struct config *cfg, struct buf *err)
 	    (e->spf = spf_engine_new(e->authserv_id, err)) == NULL ||
 	    (e->dkim = dkv_engine_new(cfg, err)) == NULL ||
 	    (e->psl = psl_load(cfg->psl_file, err)) == NULL ||
-	    (e->dmarc = dmarc_engine_new(cfg, e->psl, err)) == NULL) {
+	    (e->dmarc = dmarc_engine_new(cfg, e->psl, err)) == NULL ||
+	    (cfg->policy_map[0] != '\0' &&
+	    (e->policymap = policymap_load(cfg->policy_map, err)) == NULL)) {
 		engine_free(e);
 		return NULL;
 	}
@@ -223,6 +229,7 @@ msg_clear_message(struct msg *m)
 	m->nheaders = 0;
 	m->internal_error = false;
 	m->error_what = NULL;
+	m->pm_rule = NULL;
 	dns_session_init(&m->dns, m->e->dns, m->cfg->dns_timeout * 1000);
 }
 
@@ -301,6 +308,17 @@ spf_outcome_copy(struct spf_outcome *dst, const struct spf_outcome *src)
 	dst->reason = src->reason != NULL ? xstrdup(src->reason) : NULL;
 }
 
+/* client_rule_spares - a PolicyMap client rule forbids rejecting at MAIL FROM
+ * (the From domain, and so any domain rule, is not known yet) */
+static bool
+client_rule_spares(const struct msg *m)
+{
+	const struct pm_rule *r = policymap_match(m->e->policymap, NULL, m->ip);
+
+	return r != NULL && (r->action == PM_EXEMPT || r->action == PM_TAG_ONLY ||
+	    r->action == PM_MONITOR);
+}
+
 /* msg_envfrom - start a message: SPF for HELO and MAIL FROM */
 bool
 msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
@@ -328,7 +346,7 @@ msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
 	}
 	m->spf_done = true;
 	if (m->cfg->spf_reject_at_mailfrom && m->spf_mail.result == SPFR_FAIL &&
-	    !m->cfg->monitor_only && !m->tag_only_host) {
+	    !m->cfg->monitor_only && !m->tag_only_host && !client_rule_spares(m)) {
 		struct buf dom;
 
 		memset(v, 0, sizeof *v);
@@ -502,6 +520,9 @@ summary_line(const struct msg *m, const struct dkv_result *const *dk, size_t ndk
 	log_value(&b, "action", cfg_action_name(pd->action));
 	if (pd->would_action != pd->action)
 		log_value(&b, "would", cfg_action_name(pd->would_action));
+	if (m->pm_rule != NULL)
+		buf_printf(&b, " policymap=%s:%s", m->pm_rule->key,
+		    pm_action_name(m->pm_rule->action));
 	if (pd->reason[0] != '\0')
 		log_value(&b, "reason", pd->reason);
 	if (m->nforged > 0)
@@ -599,11 +620,18 @@ history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
 	strlcpy(r->disposition, done, sizeof r->disposition);
 	expected = dmarc_policy_name(dm->result == DMR_FAIL ? dm->disposition : DMP_NONE);
 	if (strcmp(done, expected) != 0) {
-		r->reason_type = xstrdup(m->tag_only_host ? "trusted_forwarder" :
-		    "local_policy");
-		r->reason_comment = xstrdup(m->cfg->monitor_only ? "monitor only" :
-		    !m->cfg->dmarc_honor_policy ? "DMARC policy not honoured" :
-		    pd->reason[0] != '\0' ? pd->reason : "local policy");
+		r->reason_type = xstrdup(m->tag_only_host && pd->pm_applied == NULL ?
+		    "trusted_forwarder" : "local_policy");
+		if (m->cfg->monitor_only)
+			r->reason_comment = xstrdup("monitor only");
+		else if (pd->pm_applied != NULL)
+			str_set_printf(&r->reason_comment, "policymap %s %s (line %u)",
+			    pd->pm_applied->key, pm_action_name(pd->pm_applied->action),
+			    pd->pm_applied->line);
+		else
+			r->reason_comment = xstrdup(!m->cfg->dmarc_honor_policy ?
+			    "DMARC policy not honoured" : pd->reason[0] != '\0' ?
+			    pd->reason : "local policy");
 	} else if (dm->result == DMR_FAIL && dm->testing &&
 	    dm->disposition != dm->applied) {
 		/* t=y is RFC 9989's replacement for pct=0, reported as sampled out */
@@ -668,6 +696,9 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 	pin.ndkim = ndk;
 	pin.dmarc = dm_done ? &dm : NULL;
 	pin.tag_only_host = m->tag_only_host;
+	m->pm_rule = policymap_match(m->e->policymap, dm_done && !dm.bad_from ?
+	    dm.from_domain : NULL, m->ip);
+	pin.pm_rule = m->pm_rule;
 	policy_decide(m->cfg, &pin, &pd);
 
 	v->action = pd.action;

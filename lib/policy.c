@@ -3,6 +3,7 @@
  *	policy - results and local settings to accept/quarantine/reject/tempfail
  * SYNOPSIS
  *	#include "policy.h"
+#include "util.h"
  *	void policy_decide(const struct config *cfg, const struct policy_input *in,
  *	    struct policy_decision *out);
  * DESCRIPTION
@@ -43,6 +44,20 @@
  *	describe the final action only (empty for accept and quarantine). Every
  *	domain written into text is reduced to letters, digits, '-' and '.'; other
  *	bytes become '?', so the text never holds '%', CR or LF.
+ *
+ *	A PolicyMap rule (in->pm_rule) acts in two places. Before the rules above, on
+ *	a DMARC fail (or a temperror of an aligned identifier with the policy known):
+ *	monitor makes the disposition none, quarantine-always makes it
+ *	at least quarantine, reject-always makes it reject (pct sampling no longer
+ *	spares it); these two also apply when HonorDMARCPolicy is no, since the
+ *	postmaster asked for that domain by name. An aligned temperror still gives
+ *	451 before a disposition the rule raised (the identifier might have passed).
+ *	After them, beside tag-only: exempt turns every action but an internal error
+ *	into a plain accept (no quarantine header), tag-only turns reject and
+ *	quarantine into accept and keeps a tempfail. would_action is the decision with
+ *	the disposition adjusted, before exempt and tag-only. pm_applied points at the
+ *	rule when the final action (or quarantine header) differs from the decision
+ *	without it; the reason then starts with "policymap KEY ACTION".
  */
 #include "autoconf.h"
 
@@ -53,6 +68,7 @@
 #include <strings.h>
 
 #include "policy.h"
+#include "util.h"
 
 #define TEXT_DOMAIN_MAX	160
 
@@ -156,34 +172,6 @@ configured(const struct config *cfg, struct policy_decision *out, enum action a,
 	}
 }
 
-/* domain_listed - d equals or is below an entry of list */
-static bool
-domain_listed(char *const *list, const char *d)
-{
-	size_t dl, el;
-
-	if (list == NULL || d == NULL || *d == '\0')
-		return false;
-	dl = strlen(d);
-	if (d[dl - 1] == '.')
-		dl--;
-	for (; *list != NULL; list++) {
-		const char *e = *list;
-
-		if (*e == '.')
-			e++;
-		el = strlen(e);
-		if (el > 0 && e[el - 1] == '.')
-			el--;
-		if (el == 0 || el > dl)
-			continue;
-		if (strncasecmp(d + dl - el, e, el) == 0 &&
-		    (el == dl || d[dl - el - 1] == '.'))
-			return true;
-	}
-	return false;
-}
-
 /* decide_internal - rule 1 */
 static void
 decide_internal(const struct config *cfg, struct policy_decision *out)
@@ -201,7 +189,7 @@ decide_internal(const struct config *cfg, struct policy_decision *out)
 
 /* decide_dmarc - rules 2-4; true when DMARC decided */
 static bool
-decide_dmarc(const struct config *cfg, const struct dmarc_outcome *d,
+decide_dmarc(const struct config *cfg, const struct dmarc_outcome *d, bool honor,
     struct policy_decision *out)
 {
 	char dom[TEXT_DOMAIN_MAX + 1], why[96], rej[256], tmp[256];
@@ -221,7 +209,7 @@ decide_dmarc(const struct config *cfg, const struct dmarc_outcome *d,
 		set_reason(out, "dmarc=pass (%s)", dom);
 		return true;
 	}
-	if (!cfg->dmarc_honor_policy)
+	if (!honor)
 		return false;
 	if (d->result == DMR_TEMPERROR && d->policy_domain != NULL &&
 	    (d->spf_temperror || d->dkim_temperror)) {
@@ -307,7 +295,7 @@ decide_spf(const struct config *cfg, const struct spf_outcome *spf,
 
 /* decide - rules 1-6 */
 static void
-decide(const struct config *cfg, const struct policy_input *in,
+decide(const struct config *cfg, const struct policy_input *in, bool honor,
     struct policy_decision *out)
 {
 	const struct dmarc_outcome *d = in->dmarc;
@@ -317,7 +305,7 @@ decide(const struct config *cfg, const struct policy_input *in,
 		decide_internal(cfg, out);
 		return;
 	}
-	if (d != NULL && decide_dmarc(cfg, d, out))
+	if (d != NULL && decide_dmarc(cfg, d, honor, out))
 		return;
 	if (d == NULL)
 		note = ", dmarc not evaluated";
@@ -352,33 +340,117 @@ action_word(enum action a)
 	return "accept";
 }
 
+/* adjusted_dmarc - the DMARC outcome as a monitor/-always rule sees it; true
+ * when d was filled (the rule applies to this outcome) */
+static bool
+adjusted_dmarc(const struct pm_rule *r, const struct dmarc_outcome *in,
+    struct dmarc_outcome *d)
+{
+	bool aligned_temp = in != NULL && in->result == DMR_TEMPERROR &&
+	    in->policy_domain != NULL && (in->spf_temperror || in->dkim_temperror);
+
+	if (r == NULL || in == NULL || (in->result != DMR_FAIL && !aligned_temp))
+		return false;
+	*d = *in;
+	switch (r->action) {
+	case PM_MONITOR:
+		d->disposition = DMP_NONE;
+		break;
+	case PM_QUARANTINE_ALWAYS:
+		if (d->disposition != DMP_REJECT)
+			d->disposition = DMP_QUARANTINE;
+		d->sampled_out = false;
+		break;
+	case PM_REJECT_ALWAYS:
+		d->disposition = DMP_REJECT;
+		d->sampled_out = false;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* to_accept - a plain accept, the old reason kept behind a prefix */
+static void PRINTF_LIKE(2, 3)
+to_accept(struct policy_decision *out, const char *fmt, ...)
+{
+	char orig[sizeof(out->reason)], pre[sizeof(out->reason)];
+	va_list ap;
+
+	memcpy(orig, out->reason, sizeof(orig));
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	out->action = ACTION_ACCEPT;
+	out->add_quarantine_header = false;
+	clear_reply(out);
+	set_reason(out, "%s: %s", pre, orig);
+}
+
+/* decide_all - rules 1-6, the PolicyMap rule r (or none), tag-only */
+static void
+decide_all(const struct config *cfg, const struct policy_input *in,
+    const struct pm_rule *r, struct policy_decision *out)
+{
+	struct policy_input local = *in;
+	struct dmarc_outcome d;
+	const char *from = NULL, *why = NULL;
+	bool honor = cfg->dmarc_honor_policy;
+	bool held;
+
+	memset(out, 0, sizeof(*out));
+	out->action = ACTION_ACCEPT;
+	if (adjusted_dmarc(r, in->dmarc, &d)) {
+		local.dmarc = &d;
+		if (r->action != PM_MONITOR)
+			honor = true;
+	}
+	decide(cfg, &local, honor, out);
+	/* what the results call for; quarantine-by-header counts as quarantine */
+	out->would_action = out->add_quarantine_header ? ACTION_QUARANTINE : out->action;
+	held = out->action == ACTION_REJECT || out->action == ACTION_QUARANTINE ||
+	    out->add_quarantine_header;
+
+	if (r != NULL && r->action == PM_EXEMPT && !in->internal_error &&
+	    (held || out->action == ACTION_TEMPFAIL)) {
+		to_accept(out, "exempt");
+		return;
+	}
+	if (r != NULL && r->action == PM_TAG_ONLY && held) {
+		to_accept(out, "tag only");
+		return;
+	}
+	if (in->dmarc != NULL && !in->dmarc->bad_from)
+		from = in->dmarc->from_domain;
+	if (in->tag_only_host)
+		why = "client host listed";
+	else if (str_domain_listed(cfg->tag_only_domains, from))
+		why = "From domain listed";
+	if (why != NULL && held)
+		to_accept(out, "tag only (%s)", why);
+}
+
 /* policy_decide - the verdict for one message */
 void
 policy_decide(const struct config *cfg, const struct policy_input *in,
     struct policy_decision *out)
 {
 	char orig[sizeof(out->reason)];
-	const char *from = NULL, *why = NULL;
+	const struct pm_rule *r = in->pm_rule;
 
-	memset(out, 0, sizeof(*out));
-	out->action = ACTION_ACCEPT;
-	decide(cfg, in, out);
-	/* what the results call for; quarantine-by-header counts as quarantine */
-	out->would_action = out->add_quarantine_header ? ACTION_QUARANTINE : out->action;
+	decide_all(cfg, in, r, out);
+	if (r != NULL) {
+		struct policy_decision plain;
 
-	if (in->dmarc != NULL && !in->dmarc->bad_from)
-		from = in->dmarc->from_domain;
-	if (in->tag_only_host)
-		why = "client host listed";
-	else if (domain_listed(cfg->tag_only_domains, from))
-		why = "From domain listed";
-	if (why != NULL && (out->action == ACTION_REJECT ||
-	    out->action == ACTION_QUARANTINE || out->add_quarantine_header)) {
-		memcpy(orig, out->reason, sizeof(orig));
-		out->action = ACTION_ACCEPT;
-		out->add_quarantine_header = false;
-		clear_reply(out);
-		set_reason(out, "tag only (%s): %s", why, orig);
+		decide_all(cfg, in, NULL, &plain);
+		if (plain.action != out->action ||
+		    plain.add_quarantine_header != out->add_quarantine_header) {
+			out->pm_applied = r;
+			memcpy(orig, out->reason, sizeof(orig));
+			set_reason(out, "policymap %s %s: %s", r->key,
+			    pm_action_name(r->action), orig);
+		}
 	}
 	if (cfg->monitor_only && (out->action != ACTION_ACCEPT ||
 	    out->add_quarantine_header)) {

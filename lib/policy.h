@@ -10,8 +10,11 @@
  *	cfg->quarantine_mode); bad From -> cfg->bad_from_action; DMARC temperror (and SPF
  *	or DKIM temperror when DMARC could not decide) -> cfg->temperror_action (451
  *	4.7.5); SPF fail/softfail when DMARC did not decide -> cfg->spf_*_action; tag-only
- *	domains/hosts turn reject/quarantine into accept with reason "tag only". In
- *	monitor-only mode the decision is computed (would_action) but action is accept.
+ *	domains/hosts turn reject/quarantine into accept with reason "tag only". A
+ *	PolicyMap rule (in->pm_rule, see policymap.h) adjusts the DMARC disposition
+ *	(monitor, quarantine-always, reject-always) or the final action (exempt,
+ *	tag-only); pm_applied is set when that changed the outcome. In monitor-only
+ *	mode the decision is computed (would_action) but action is accept.
  */
 #ifndef MAILAUTH_POLICY_H
 #define MAILAUTH_POLICY_H
@@ -21,6 +24,7 @@
 #include "config.h"
 #include "dkim.h"
 #include "dmarc.h"
+#include "policymap.h"
 #include "spf.h"
 
 struct policy_input {
@@ -31,6 +35,7 @@ struct policy_input {
 	size_t ndkim;
 	const struct dmarc_outcome *dmarc;	/* NULL: not evaluated */
 	bool tag_only_host;			/* client in TagOnlyHosts */
+	const struct pm_rule *pm_rule;		/* the PolicyMap rule, or NULL */
 };
 
 struct policy_decision {
@@ -41,6 +46,7 @@ struct policy_decision {
 	char xcode[8];			/* "5.7.1", "4.7.5" */
 	char text[256];			/* SMTP reply text (no CR/LF, no '%') */
 	char reason[128];		/* for the log line */
+	const struct pm_rule *pm_applied;	/* the PolicyMap rule changed the action */
 };
 
 void policy_decide(const struct config *cfg, const struct policy_input *in,

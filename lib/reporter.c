@@ -233,6 +233,12 @@ deliver(const struct reporter_opts *o, const struct period *pd, const char *rua,
 			stats->skipped++;
 			continue;
 		}
+		if (str_domain_listed(o->cfg->report_suppress, u[i].address)) {
+			log_msg(LOG_NOTICE, "report %s %s: rua %s skipped: listed in "
+			    "ReportSuppress", pd->domain, day, u[i].uri);
+			stats->skipped++;
+			continue;
+		}
 		if (o->dry_run_dir == NULL &&
 		    (sent = already_sent(o->store, pd, u[i].uri)) != 0) {
 			if (sent < 0)

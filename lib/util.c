@@ -218,6 +218,41 @@ str_has_suffix_nocase(const char *s, const char *suffix)
 	return ls >= lx && strcasecmp(s + ls - lx, suffix) == 0;
 }
 
+/* str_domain_listed - s (a domain, or local@domain) is named by an entry of list */
+bool
+str_domain_listed(char *const *list, const char *s)
+{
+	const char *at = s != NULL ? strrchr(s, '@') : NULL;
+	const char *d = at != NULL ? at + 1 : s;
+	size_t dl, el;
+
+	if (list == NULL || d == NULL || *d == '\0')
+		return false;
+	dl = strlen(d);
+	if (d[dl - 1] == '.')
+		dl--;
+	for (; *list != NULL; list++) {
+		const char *e = *list;
+
+		if (strchr(e, '@') != NULL) {
+			if (at != NULL && strcasecmp(e, s) == 0)
+				return true;
+			continue;
+		}
+		if (*e == '.')
+			e++;
+		el = strlen(e);
+		if (el > 0 && e[el - 1] == '.')
+			el--;
+		if (el == 0 || el > dl)
+			continue;
+		if (strncasecmp(d + dl - el, e, el) == 0 &&
+		    (el == dl || d[dl - el - 1] == '.'))
+			return true;
+	}
+	return false;
+}
+
 void
 str_sanitize(struct buf *out, const char *in, size_t max)
 {

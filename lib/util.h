@@ -11,7 +11,7 @@
  *	char *str_lower(char *s);  char *str_trim(char *s);
  *	int str_eq_nocase(const char *a, const char *b);
  *	void str_sanitize(struct buf *out, const char *in, size_t max);
-void str_set_printf(char **dst, const char *fmt, ...) PRINTF_LIKE(2, 3);
+ *	bool str_domain_listed(char *const *list, const char *s);
  *	void str_set_printf(char **dst, const char *fmt, ...);
  *	struct timespec ts_add_ms(struct timespec t, unsigned ms);
  * DESCRIPTION
@@ -71,6 +71,7 @@ char *str_trim(char *s);
 int str_eq_nocase(const char *a, const char *b);
 bool str_has_suffix_nocase(const char *s, const char *suffix);
 void str_sanitize(struct buf *out, const char *in, size_t max);
+bool str_domain_listed(char *const *list, const char *s);
 void str_set_printf(char **dst, const char *fmt, ...) PRINTF_LIKE(2, 3);
 struct timespec ts_add_ms(struct timespec t, unsigned ms);
 
