@@ -31,6 +31,7 @@
 #include "dns.h"
 #include "spf.h"
 #include "tap.h"
+#include "tap_yaml.h"
 #include "util.h"
 
 struct deviation {
@@ -54,35 +55,6 @@ struct counts {
 	int pass, fail, todo;
 };
 
-/* node_str - a scalar node's text (may hold NUL: see *len), or NULL */
-static const char *
-node_str(yaml_document_t *doc, yaml_node_t *n, size_t *len)
-{
-	(void)doc;
-	if (n == NULL || n->type != YAML_SCALAR_NODE)
-		return NULL;
-	if (len != NULL)
-		*len = n->data.scalar.length;
-	return (const char *)n->data.scalar.value;
-}
-
-/* map_get - the value of key in a mapping node, or NULL */
-static yaml_node_t *
-map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	yaml_node_pair_t *p;
-
-	if (map == NULL || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		const char *k = node_str(doc, yaml_document_get_node(doc, p->key), NULL);
-
-		if (k != NULL && strcmp(k, key) == 0)
-			return yaml_document_get_node(doc, p->value);
-	}
-	return NULL;
-}
-
 /* esc_word - a zone word (owner or host name) with unusual bytes as \DDD */
 static void
 esc_word(struct buf *b, const char *s, size_t len)
@@ -101,24 +73,6 @@ esc_word(struct buf *b, const char *s, size_t len)
 		else
 			buf_printf(b, "\\%03u", c);
 	}
-}
-
-/* esc_string - a quoted zone character-string, every odd byte as \DDD */
-static void
-esc_string(struct buf *b, const char *s, size_t len)
-{
-	size_t i;
-
-	buf_addc(b, '"');
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
-			buf_printf(b, "\\%03u", c);
-		else
-			buf_addc(b, (char)c);
-	}
-	buf_addc(b, '"');
 }
 
 /* add_line - one zone line; a failure is a test failure */
