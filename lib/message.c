@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arc.h"
 #include "authres.h"
 #include "config.h"
 #include "dkim.h"
@@ -73,6 +74,7 @@ struct msg {
 	struct spf_outcome spf_helo;
 	struct dns_session dns;
 	struct dkv_msg *dkim;
+	struct arc_msg *arc;
 	char *from_values[MAX_FROM_KEPT];
 	size_t nfrom;			/* From fields seen (may exceed MAX_FROM_KEPT) */
 	char from_domain[256];		/* set at eoh when the From is usable */
@@ -212,6 +214,8 @@ msg_clear_message(struct msg *m)
 	m->spf_done = m->spf_helo_done = false;
 	dkv_msg_free(m->dkim);
 	m->dkim = NULL;
+	arc_msg_free(m->arc);
+	m->arc = NULL;
 	for (size_t i = 0; i < m->nfrom && i < MAX_FROM_KEPT; i++)
 		free(m->from_values[i]);
 	m->nfrom = 0;
@@ -387,6 +391,9 @@ msg_header(struct msg *m, const char *name, const char *value)
 	}
 	if (m->dkim != NULL)
 		dkv_header(m->dkim, name, value);
+	if (m->arc == NULL)
+		m->arc = arc_msg_new(m->cfg);
+	arc_header(m->arc, name, value);
 }
 
 /* msg_eoh - end of headers: the From domain, DKIM signature selection and keys */
@@ -408,12 +415,16 @@ msg_eoh(struct msg *m)
 		step_deadline(m);
 		dkv_eoh(m->dkim, &m->dns, m->from_domain);
 	}
+	if (m->arc == NULL)
+		m->arc = arc_msg_new(m->cfg);
+	arc_eoh(m->arc);
 }
 
 bool
 msg_wants_body(const struct msg *m)
 {
-	return !m->skip && m->dkim != NULL && dkv_has_signatures(m->dkim);
+	return !m->skip && ((m->dkim != NULL && dkv_has_signatures(m->dkim)) ||
+	    arc_wants_body(m->arc));
 }
 
 void
@@ -421,6 +432,8 @@ msg_body(struct msg *m, const unsigned char *p, size_t n)
 {
 	if (!m->skip && m->dkim != NULL)
 		dkv_body(m->dkim, p, n);
+	if (!m->skip)
+		arc_body(m->arc, p, n);
 }
 
 /* log_value - append " key=value", value sanitised and quoted when it has blanks */
@@ -486,6 +499,8 @@ summary_line(const struct msg *m, const struct dkv_result *const *dk, size_t ndk
 		log_value(&b, "policy", dmarc_policy_name(dm->applied));
 		log_value(&b, "dis", dmarc_policy_name(dm->disposition));
 	}
+	log_value(&b, "arc", arc_cv_name(m->arc != NULL ? arc_result(m->arc)->cv :
+	    ARC_NONE));
 	log_value(&b, "action", cfg_action_name(pd->action));
 	if (pd->would_action != pd->action)
 		log_value(&b, "would", cfg_action_name(pd->would_action));
@@ -629,6 +644,8 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 		for (size_t i = 0; i < ndk; i++)
 			dk[i] = dkv_result(m->dkim, i);
 	}
+	if (m->arc != NULL)
+		arc_eom(m->arc, &m->dns, time(NULL));
 	if (!m->internal_error) {
 		struct dmarc_input din;
 		/* more From fields than we keep still reach DMARC as "several" */
@@ -673,6 +690,8 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 	ai.ndkim = ndk;
 	ai.dkim_evaluated = !m->internal_error;
 	ai.dmarc = dm_done ? &dm : NULL;
+	ai.arc = m->arc != NULL && !m->internal_error ? arc_result(m->arc) : NULL;
+	ai.remote_ip = m->ip;
 	buf_init(&b);
 	authres_build(&b, m->e->authserv_id, &ai);
 	v->authres = buf_steal(&b);
