@@ -56,9 +56,9 @@
 #include "dkim_body.h"
 #include "util.h"
 
-#define K_AAR		0
-#define K_AMS		1
-#define K_AS		2
+#define K_AAR		ARC_AAR
+#define K_AMS		ARC_AMS
+#define K_AS		ARC_AS
 #define MAX_FIELDS	4000		/* header fields kept while ARC fields exist */
 #define ARC_BODY_STATES	8		/* distinct body hash states at most */
 #define MAX_SIG		1024		/* decoded b= bytes (8192-bit RSA) */
@@ -817,6 +817,16 @@ as_verify(struct arc_msg *m, unsigned i, time_t now, struct dns_session *s,
 	if (r == V_PASS && dom_out != NULL)
 		strlcpy(dom_out, d, dlen);
 	return r;
+}
+
+/* arc_field_value - the value of the ARC field of kind k and instance i, or NULL */
+const char *
+arc_field_value(const struct arc_msg *m, enum arc_kind k, unsigned i, size_t *len)
+{
+	if (m == NULL || i < 1 || i > ARC_MAX_SETS || m->f == NULL || m->at[k][i] < 0 ||
+	    m->dup[k][i])
+		return NULL;
+	return field_value(&m->f[m->at[k][i]], len);
 }
 
 /* arc_eom - RFC 8617 5.2 steps 4 to 7 */

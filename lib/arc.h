@@ -11,6 +11,8 @@
  *	void arc_msg_free(struct arc_msg *m);
  *	const char *arc_cv_name(enum arc_cv cv);
  *	int arc_feed_raw(struct arc_msg *m, const unsigned char *p, size_t n);
+ *	const char *arc_field_value(const struct arc_msg *m, enum arc_kind k,
+ *	    unsigned i, size_t *len);
  * DESCRIPTION
  *	Feed every header field in arrival order (name and value as the MTA gives
  *	them: bare LF folding becomes CRLF, a leading blank stays part of the value),
@@ -28,6 +30,9 @@
  *	instance of the oldest AMS that still validates, 0 when all do (step 5), -1
  *	when not determined. arc_feed_raw() feeds a whole saved message (LF or CRLF
  *	line ends: header fields, arc_eoh, body) for tests; call arc_eom after.
+ *	arc_field_value() lends the value (after the colon, CRLF folding) of the one
+ *	ARC field of kind k and instance i, NULL when there is none or more than one;
+ *	valid until arc_msg_free (lib/arc_trust.c reads AAR, AMS and AS with it).
  */
 #ifndef MAILAUTH_ARC_H
 #define MAILAUTH_ARC_H
@@ -41,6 +46,12 @@
 
 #define ARC_MAX_SETS		50		/* RFC 8617 4.2.1, 5.2 step 1 */
 #define ARC_MAX_HEADER_BYTES	(1024 * 1024)
+
+enum arc_kind {
+	ARC_AAR = 0,		/* ARC-Authentication-Results */
+	ARC_AMS,		/* ARC-Message-Signature */
+	ARC_AS,			/* ARC-Seal */
+};
 
 enum arc_cv {
 	ARC_NONE = 0,
@@ -69,5 +80,7 @@ const struct arc_result *arc_result(const struct arc_msg *m);
 void arc_msg_free(struct arc_msg *m);
 const char *arc_cv_name(enum arc_cv cv);
 int arc_feed_raw(struct arc_msg *m, const unsigned char *p, size_t n);
+const char *arc_field_value(const struct arc_msg *m, enum arc_kind k, unsigned i,
+    size_t *len);
 
 #endif

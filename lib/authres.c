@@ -38,7 +38,8 @@
  *	shape never changes; "pct=N sampled out" is added when pct sampling downgraded
  *	the disposition; other DMARC results show the reason. ARC (RFC 8617 6, after
  *	DMARC) shows "(N sets, sealed by D)" for pass with smtp.remote-ip and
- *	header.oldest-pass (when determined), the reason for fail (", temporary DNS
+ *	header.oldest-pass (when determined; ", trusted: DMARC policy not applied"
+ *	when TrustedARCSealers let a DMARC failure go), the reason for fail (", temporary DNS
  *	failure" when a key lookup failed temporarily: RFC 8617 5.2.1 makes it fail
  *	all the same) with smtp.remote-ip, and nothing more for none. header.b is always a
  *	quoted-string (base64 has '/', '+' and '=').
@@ -428,15 +429,15 @@ add_dmarc(struct buf *out, struct arline *l, bool *first, const struct dmarc_out
 /* add_arc - the ARC chain validation status (RFC 8617 section 6) */
 static void
 add_arc(struct buf *out, struct arline *l, bool *first, const struct arc_result *a,
-    const char *ip)
+    const char *ip, bool override)
 {
 	struct buf c;
 	char op[16];
 
 	buf_init(&c);
 	if (a->cv == ARC_PASS)
-		buf_printf(&c, "%u set%s, sealed by %s", a->nsets, a->nsets == 1 ? "" : "s",
-		    a->sealer);
+		buf_printf(&c, "%u set%s, sealed by %s%s", a->nsets, a->nsets == 1 ? "" : "s",
+		    a->sealer, override ? ", trusted: DMARC policy not applied" : "");
 	else if (a->cv == ARC_FAIL)
 		buf_printf(&c, "%s%s", a->reason, a->temporary ?
 		    ", temporary DNS failure" : "");
@@ -487,7 +488,7 @@ authres_build(struct buf *out, const char *authserv_id, const struct authres_inp
 	if (in->dmarc != NULL)
 		add_dmarc(out, &l, &first, in->dmarc);
 	if (in->arc != NULL)
-		add_arc(out, &l, &first, in->arc, in->remote_ip);
+		add_arc(out, &l, &first, in->arc, in->remote_ip, in->arc_override);
 	if (first)
 		buf_adds(out, " none");
 	buf_free(&l.text);

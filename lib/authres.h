@@ -39,6 +39,7 @@ struct authres_input {
 	const struct dmarc_outcome *dmarc;	/* NULL: not evaluated */
 	const struct arc_result *arc;		/* NULL: not evaluated */
 	const char *remote_ip;			/* smtp.remote-ip of arc=, or NULL */
+	bool arc_override;			/* TrustedARCSealers let DMARC go */
 };
 
 bool authres_claims_id(const char *value, const char *authserv_id);

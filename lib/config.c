@@ -137,6 +137,8 @@ static const struct cfg_option options[] = {
 	  "From domains (and their subdomains) whose failures are only tagged" },
 	{ "TagOnlyHosts", CFG_LIST, "", 0, 0, NULL, OFF(tag_only_hosts),
 	  "clients (e.g. forwarders) whose failures are only tagged" },
+	{ "TrustedARCSealers", CFG_LIST, "", 0, 0, NULL, OFF(arc_trusted_sealers),
+	  "ARC sealers (d= domains) whose validated chain can override a DMARC failure" },
 	{ "HistoryStore", CFG_ENUM, "none", 0, 0, history_kinds, OFF(history_store),
 	  "where DMARC evaluations are recorded for reports: none, sqlite, postgresql" },
 	{ "HistoryFile", CFG_STRING, "/var/lib/mailauth/history.sqlite", 0, 0, NULL,

@@ -90,6 +90,7 @@ struct config {
 	bool skip_authenticated;	/* SkipAuthenticated yes */
 	char **tag_only_domains;	/* TagOnlyDomains (From domains) */
 	char **tag_only_hosts;		/* TagOnlyHosts (forwarders' networks) */
+	char **arc_trusted_sealers;	/* TrustedARCSealers (ARC-Seal d= domains) */
 
 	/* DMARC aggregate reports */
 	enum store_kind history_store;	/* HistoryStore none|sqlite|postgresql */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "arc.h"
+#include "arc_trust.h"
 #include "authres.h"
 #include "config.h"
 #include "dkim.h"
@@ -501,6 +502,10 @@ summary_line(const struct msg *m, const struct dkv_result *const *dk, size_t ndk
 	}
 	log_value(&b, "arc", arc_cv_name(m->arc != NULL ? arc_result(m->arc)->cv :
 	    ARC_NONE));
+	if (pd->arc_override) {
+		log_value(&b, "override", "arc");
+		log_value(&b, "sealer", arc_result(m->arc)->sealer);
+	}
 	log_value(&b, "action", cfg_action_name(pd->action));
 	if (pd->would_action != pd->action)
 		log_value(&b, "would", cfg_action_name(pd->would_action));
@@ -606,11 +611,35 @@ history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
 		r->reason_comment = xstrdup(m->cfg->monitor_only ? "monitor only" :
 		    !m->cfg->dmarc_honor_policy ? "DMARC policy not honoured" :
 		    pd->reason[0] != '\0' ? pd->reason : "local policy");
+		if (pd->arc_override) {	/* RFC 8617 7.2.2 */
+			buf_init(&b);
+			arc_trust_comment(m->arc, &b);
+			free(r->reason_comment);
+			r->reason_comment = buf_steal(&b);
+		}
 	} else if (dm->sampled_out) {
 		r->reason_type = xstrdup("sampled_out");
 		str_set_printf(&r->reason_comment, "pct=%u", dm->pct);
 	}
 	return r;
+}
+
+/* arc_sealer - the trusted ARC sealer vouching for a DMARC failure, or NULL */
+static const char *
+arc_sealer(const struct msg *m, const struct dmarc_outcome *dm)
+{
+	char why[200];
+
+	if (dm == NULL || dm->result != DMR_FAIL || m->cfg->arc_trusted_sealers == NULL ||
+	    m->cfg->arc_trusted_sealers[0] == NULL || m->arc == NULL)
+		return NULL;
+	if (!arc_trust_vouch(m->arc, m->cfg->arc_trusted_sealers, m->e->psl,
+	    dm->from_domain, dm->adkim, dm->aspf, why, sizeof why)) {
+		log_qid(LOG_DEBUG, m->qid, "no ARC override: %s", why);
+		return NULL;
+	}
+	log_qid(LOG_DEBUG, m->qid, "ARC override: %s", why);
+	return arc_result(m->arc)->sealer;
 }
 
 /* msg_eom - end of message: DKIM results, DMARC, policy, headers, log */
@@ -663,6 +692,7 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 		dm_done = true;
 	}
 	memset(&pin, 0, sizeof pin);
+	pin.arc_sealer = arc_sealer(m, dm_done ? &dm : NULL);
 	pin.internal_error = m->internal_error;
 	pin.spf_mailfrom = m->spf_done ? &m->spf_mail : NULL;
 	pin.spf_helo = m->spf_helo_done ? &m->spf_helo : NULL;
@@ -692,6 +722,7 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 	ai.dmarc = dm_done ? &dm : NULL;
 	ai.arc = m->arc != NULL && !m->internal_error ? arc_result(m->arc) : NULL;
 	ai.remote_ip = m->ip;
+	ai.arc_override = pd.arc_override;
 	buf_init(&b);
 	authres_build(&b, m->e->authserv_id, &ai);
 	v->authres = buf_steal(&b);

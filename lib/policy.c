@@ -371,6 +371,17 @@ policy_decide(const struct config *cfg, const struct policy_input *in,
 		clear_reply(out);
 		set_reason(out, "tag only (%s): %s", why, orig);
 	}
+	/* TrustedARCSealers: only a DMARC failure, never SPF, DKIM or errors */
+	if (in->arc_sealer != NULL && in->dmarc != NULL &&
+	    in->dmarc->result == DMR_FAIL && (out->action == ACTION_REJECT ||
+	    out->action == ACTION_QUARANTINE || out->add_quarantine_header)) {
+		memcpy(orig, out->reason, sizeof(orig));
+		out->action = ACTION_ACCEPT;
+		out->add_quarantine_header = false;
+		out->arc_override = true;
+		clear_reply(out);
+		set_reason(out, "arc sealer %s: %s", in->arc_sealer, orig);
+	}
 	if (cfg->monitor_only && (out->action != ACTION_ACCEPT ||
 	    out->add_quarantine_header)) {
 		memcpy(orig, out->reason, sizeof(orig));

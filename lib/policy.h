@@ -12,6 +12,9 @@
  *	4.7.5); SPF fail/softfail when DMARC did not decide -> cfg->spf_*_action; tag-only
  *	domains/hosts turn reject/quarantine into accept with reason "tag only". In
  *	monitor-only mode the decision is computed (would_action) but action is accept.
+ *	in->arc_sealer (a trusted ARC sealer vouched, lib/arc_trust.h) turns a DMARC
+ *	fail reject/quarantine into accept with arc_override set, reason "arc sealer
+ *	D: ..."; nothing else is changed by it.
  */
 #ifndef MAILAUTH_POLICY_H
 #define MAILAUTH_POLICY_H
@@ -31,6 +34,8 @@ struct policy_input {
 	size_t ndkim;
 	const struct dmarc_outcome *dmarc;	/* NULL: not evaluated */
 	bool tag_only_host;			/* client in TagOnlyHosts */
+	const char *arc_sealer;			/* TrustedARCSealers: the trusted sealer
+						   vouching (lib/arc_trust.h), or NULL */
 };
 
 struct policy_decision {
@@ -41,6 +46,7 @@ struct policy_decision {
 	char xcode[8];			/* "5.7.1", "4.7.5" */
 	char text[256];			/* SMTP reply text (no CR/LF, no '%') */
 	char reason[128];		/* for the log line */
+	bool arc_override;		/* a DMARC reject/quarantine let go for arc_sealer */
 };
 
 void policy_decide(const struct config *cfg, const struct policy_input *in,

@@ -22,10 +22,14 @@
 
 #include "arc.h"
 #include "arc_sig.h"
+#include "arc_trust.h"
 #include "b64.h"
 #include "config.h"
 #include "dkim_body.h"
 #include "dns.h"
+#include "history.h"
+#include "log.h"
+#include "message.h"
 #include "tap.h"
 #include "util.h"
 
@@ -555,12 +559,121 @@ test_fields(void)
 	tm_free(t);
 }
 
+/* list_of - a NULL-terminated option list of one word, or empty */
+static char **
+list_of(const char *w)
+{
+	char **l = xcalloc(2, sizeof *l);
+
+	if (w != NULL)
+		l[0] = xstrdup(w);
+	return l;
+}
+
+/* run_eml - one saved message of t/data/message through the whole engine */
+static void
+run_eml(struct engine *eng, const char *file, struct msg_verdict *v)
+{
+	char path[4096];
+	struct msg *m = msg_new(eng);
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s%s", tap_path("TDATA", "message/"), file);
+	if ((fp = fopen(path, "r")) == NULL)
+		bail("cannot open %s", path);
+	msg_connect(m, "198.51.100.7", "list.example.com");
+	msg_helo(m, "list.example.com");
+	memset(v, 0, sizeof *v);
+	msg_envfrom(m, "<x@example.com>", NULL, v);
+	msg_feed_file(m, fp);
+	fclose(fp);
+	msg_eom(m, v);
+	msg_free(m);
+}
+
+/* test_override - TrustedARCSealers through message and policy */
+static void
+test_override(void)
+{
+	static const struct {
+		const char *file, *trusted;
+		bool override;
+		const char *what;
+	} cases[] = {
+		{ "arc-forwarded.eml", "example.com", true,
+		  "trusted sealer saw DKIM and DMARC pass" },
+		{ "arc-forwarded.eml", "EXAMPLE.COM.", true, "trusted name in any case, final dot" },
+		{ "arc-forwarded.eml", "other.example", false, "sealer not trusted" },
+		{ "arc-forwarded.eml", "lists.example.com", false,
+		  "the AAR's authserv-id is not the sealer's d=" },
+		{ "arc-forwarded.eml", NULL, false, "no TrustedARCSealers" },
+		{ "arc-broken.eml", "example.com", false, "chain broken after the seal" },
+		{ "arc-unauth.eml", "example.com", false,
+		  "trusted sealer recorded no aligned pass" },
+		{ "arc-forged.eml", "example.com", false,
+		  "seal claiming the trusted domain without its key" },
+		{ "reject-unsigned.eml", "example.com", false, "no ARC chain at all" },
+	};
+	struct buf err;
+
+	buf_init(&err);
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct config *c = cfg_defaults();
+		struct engine *eng;
+		struct msg_verdict v;
+		const char *ar;
+
+		c->dns_backend = DNS_BACKEND_ZONE;
+		free(c->dns_zone_file);
+		c->dns_zone_file = xstrdup(tap_path("TDATA", "message/test.zone"));
+		free(c->authserv_id);
+		c->authserv_id = xstrdup("mx.test.example");
+		c->history_store = STORE_SQLITE;	/* the row is built, not stored */
+		for (char **w = c->arc_trusted_sealers; w != NULL && *w != NULL; w++)
+			free(*w);
+		free(c->arc_trusted_sealers);
+		c->arc_trusted_sealers = list_of(cases[i].trusted);
+		if ((eng = engine_new(c, &err)) == NULL)
+			bail("engine_new: %s", buf_str(&err));
+		run_eml(eng, cases[i].file, &v);
+		ar = v.authres != NULL ? v.authres : "";
+		if (cases[i].override) {
+			ok(v.action == ACTION_ACCEPT && strstr(ar, "dmarc=fail (p=reject") &&
+			    strstr(ar, "arc=pass (1 set, sealed by example.com, trusted: "
+			    "DMARC policy not applied)") != NULL &&
+			    strstr(v.log_line, " dmarc=fail ") != NULL &&
+			    strstr(v.log_line, "override=arc sealer=example.com") != NULL,
+			    "%s: %s: accepted, dmarc=fail kept, sealer named", cases[i].file,
+			    cases[i].what);
+			ok(v.history != NULL && strcmp(v.history->disposition, "none") == 0 &&
+			    v.history->reason_type != NULL &&
+			    strcmp(v.history->reason_type, "local_policy") == 0 &&
+			    v.history->reason_comment != NULL &&
+			    strcmp(v.history->reason_comment,
+			    "arc=pass as[1].d=example.com as[1].s=s1") == 0,
+			    "%s: history row local_policy \"%s\"", cases[i].file,
+			    v.history != NULL && v.history->reason_comment != NULL ?
+			    v.history->reason_comment : "");
+		} else {
+			ok(v.action == ACTION_REJECT && strstr(v.log_line, "override=") == NULL &&
+			    strstr(ar, "trusted") == NULL,
+			    "%s: %s: rejected, no override", cases[i].file, cases[i].what);
+		}
+		msg_verdict_clear(&v);
+		engine_unref(eng);
+		cfg_unref(c);
+	}
+	buf_free(&err);
+}
+
 int
 main(void)
 {
 	struct buf err;
 
 	setenv("MAILAUTH_ZONE_TIMEOUT_INSTANT", "1", 1);
+	log_open("arc_test", LOG_MAIL, true);
+	log_set_level(LOG_ERR);
 	plan(0);
 	cfg = cfg_defaults();
 	buf_init(&err);
@@ -578,6 +691,7 @@ main(void)
 	test_chains();
 	test_keys();
 	test_fields();
+	test_override();
 	dns_resolver_free(zone);
 	EVP_PKEY_free(key1);
 	EVP_PKEY_free(key2);

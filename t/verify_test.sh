@@ -38,7 +38,9 @@ twofrom.eml 198.51.100.7 h.evil.example <x@evil.example> reject
 pass.eml 192.0.2.10 mx.example.com <> accept
 pass.eml 127.0.0.1 localhost <x@example.com> accept
 arc-forwarded.eml 198.51.100.7 list.example.com <x@example.com> reject
-arc-broken.eml 198.51.100.7 list.example.com <x@example.com> reject'
+arc-broken.eml 198.51.100.7 list.example.com <x@example.com> reject
+arc-unauth.eml 198.51.100.7 list.example.com <x@example.com> reject
+arc-forged.eml 198.51.100.7 list.example.com <x@example.com> reject'
 
 # every fixture is covered
 missing=

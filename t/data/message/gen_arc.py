@@ -35,3 +35,20 @@ open("arc-forwarded.eml", "wb").write(fwd)
 
 # the same, and then the footer of a second, unsealed list: the chain breaks
 open("arc-broken.eml", "wb").write(fwd + b"-- \r\nsecond list footer\r\n")
+
+# the list sealed, but its own AAR saw nothing aligned with reject.example pass
+open("arc-unauth.eml", "wb").write(seal(listed, b"example.com", b"lists.example.com",
+     b"arc=none; spf=fail smtp.mailfrom=alice@reject.example;"
+     b" dkim=pass header.d=evil.example; dmarc=fail header.from=reject.example"))
+
+# an attacker seals as example.com with a key of its own (not the one in DNS)
+import subprocess, tempfile
+with tempfile.NamedTemporaryFile() as t:
+    subprocess.run(["openssl", "genrsa", "-out", t.name, "2048"], check=True,
+                   capture_output=True)
+    rogue = open(t.name, "rb").read()
+ar = (b"Authentication-Results: lists.example.com; arc=none; dmarc=pass"
+      b" header.from=reject.example\r\n")
+forged = dkim.arc_sign(ar + listed, b"s1", b"example.com", rogue, b"lists.example.com",
+                       include_headers=hdrs, timestamp=1795000000)
+open("arc-forged.eml", "wb").write(b"".join(forged) + listed)
