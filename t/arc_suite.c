@@ -158,61 +158,46 @@ run_test(const struct config *cfg, struct dns_resolver *z, yaml_document_t *doc,
 	arc_msg_free(m);
 }
 
+struct run {
+	const struct config *cfg;
+	struct counts *c;
+	struct dns_resolver *z;
+	const char *scenario;
+};
+
+/* one_test - yaml_each_pair callback: one validation case */
+static void
+one_test(yaml_document_t *doc, const char *name, yaml_node_t *t, void *arg)
+{
+	struct run *r = arg;
+
+	run_test(r->cfg, r->z, doc, r->scenario, name, t, r->c);
+}
+
+/* one_scenario - yaml_each_doc callback: its zone, then its cases */
+static void
+one_scenario(yaml_document_t *doc, yaml_node_t *root, const char *scenario, void *arg)
+{
+	struct run *r = arg;
+
+	r->scenario = scenario;
+	r->z = build_zone(doc, map_get(doc, root, "txt-records"), scenario);
+	yaml_each_pair(doc, map_get(doc, root, "tests"), one_test, r);
+	dns_resolver_free(r->z);
+}
+
 int
 main(void)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
 	struct counts c = { 0, 0, 0 };
 	struct config *cfg = cfg_defaults();
-	const char *path = tap_path("TESTDATA",
-	    "arc-test-suite/arc-draft-validation-tests.yml");
-	FILE *fp;
-	int ndoc = 0;
+	struct run r = { cfg, &c, NULL, NULL };
+	int ndoc;
 
 	setenv("MAILAUTH_ZONE_TIMEOUT_INSTANT", "1", 1);
 	plan(0);
-	if ((fp = fopen(path, "rb")) == NULL)
-		bail("open %s", path);
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, fp);
-	for (;;) {
-		yaml_node_t *root, *tests;
-		yaml_node_pair_t *p;
-		struct dns_resolver *z;
-		const char *scenario;
-
-		if (!yaml_parser_load(&parser, &doc)) {
-			ok(0, "YAML error: %s (line %lu)", parser.problem != NULL ?
-			    parser.problem : "?",
-			    (unsigned long)parser.problem_mark.line + 1);
-			break;
-		}
-		if ((root = yaml_document_get_root_node(&doc)) == NULL) {
-			yaml_document_delete(&doc);
-			break;
-		}
-		ndoc++;
-		scenario = node_str(&doc, map_get(&doc, root, "description"), NULL);
-		if (scenario == NULL)
-			scenario = "?";
-		z = build_zone(&doc, map_get(&doc, root, "txt-records"), scenario);
-		tests = map_get(&doc, root, "tests");
-		if (tests != NULL && tests->type == YAML_MAPPING_NODE)
-			for (p = tests->data.mapping.pairs.start;
-			    p < tests->data.mapping.pairs.top; p++) {
-				const char *name = node_str(&doc,
-				    yaml_document_get_node(&doc, p->key), NULL);
-
-				if (name != NULL)
-					run_test(cfg, z, &doc, scenario, name,
-					    yaml_document_get_node(&doc, p->value), &c);
-			}
-		dns_resolver_free(z);
-		yaml_document_delete(&doc);
-	}
-	yaml_parser_delete(&parser);
-	fclose(fp);
+	ndoc = yaml_each_doc(tap_path("TESTDATA",
+	    "arc-test-suite/arc-draft-validation-tests.yml"), one_scenario, &r);
 	ok(ndoc > 0, "%d scenarios read", ndoc);
 	/* 175 entries; the file names four tests twice (as_fields_b_eol_wsp,
 	 * _head_case, _head_unfold, _inl_wsp), which a YAML mapping loader that

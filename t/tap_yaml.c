@@ -4,9 +4,11 @@
  */
 #include "autoconf.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <yaml.h>
 
+#include "tap.h"
 #include "tap_yaml.h"
 
 /* node_str - a scalar node's text (may hold NUL: see *len), or NULL */
@@ -54,4 +56,57 @@ esc_string(struct buf *b, const char *s, size_t len)
 			buf_addc(b, (char)c);
 	}
 	buf_addc(b, '"');
+}
+
+/* yaml_each_doc - every document of a YAML file */
+int
+yaml_each_doc(const char *path, yaml_doc_fn *fn, void *arg)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	FILE *fp;
+	int ndoc = 0;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return -1;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, fp);
+	for (;;) {
+		yaml_node_t *root;
+		const char *scenario;
+
+		if (!yaml_parser_load(&parser, &doc)) {
+			ok(0, "%s: YAML error: %s (line %lu)", path,
+			    parser.problem != NULL ? parser.problem : "?",
+			    (unsigned long)parser.problem_mark.line + 1);
+			break;
+		}
+		if ((root = yaml_document_get_root_node(&doc)) == NULL) {
+			yaml_document_delete(&doc);
+			break;
+		}
+		ndoc++;
+		scenario = node_str(&doc, map_get(&doc, root, "description"), NULL);
+		fn(&doc, root, scenario != NULL ? scenario : "?", arg);
+		yaml_document_delete(&doc);
+	}
+	yaml_parser_delete(&parser);
+	fclose(fp);
+	return ndoc;
+}
+
+/* yaml_each_pair - every pair of a mapping with a scalar key */
+void
+yaml_each_pair(yaml_document_t *doc, yaml_node_t *map, yaml_pair_fn *fn, void *arg)
+{
+	yaml_node_pair_t *p;
+
+	if (map == NULL || map->type != YAML_MAPPING_NODE)
+		return;
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		const char *key = node_str(doc, yaml_document_get_node(doc, p->key), NULL);
+
+		if (key != NULL)
+			fn(doc, key, yaml_document_get_node(doc, p->value), arg);
+	}
 }
