@@ -598,6 +598,8 @@ structure(struct arc_msg *m)
 			return false;
 		}
 		cv = arc_tag_get(&t, "cv");
+		if (i == m->n && copy_name(m->res.claimed, arc_tag_get(&t, "d")))
+			str_lower(m->res.claimed);
 		if (!arc_tag_is(cv, i == 1 ? "none" : "pass")) {
 			decide(m, ARC_FAIL, "ARC-Seal i=%u: cv= is not %s", i,
 			    i == 1 ? "none" : "pass");

@@ -66,6 +66,8 @@ struct arc_result {
 	bool temporary;		/* fail caused by a temporary DNS failure */
 	char reason[256];	/* what failed, or "" */
 	char sealer[256];	/* d= of the newest ARC-Seal (lowercase) when pass */
+	char claimed[256];	/* d= the newest ARC-Seal claims (lowercase, not
+				   verified) when the structure is sound */
 };
 
 struct arc_msg;

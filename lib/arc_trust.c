@@ -325,3 +325,13 @@ arc_trust_comment(const struct arc_msg *m, struct buf *out)
 		buf_printf(out, " remote-ip[1]=%s", buf_str(&ip));
 	buf_free(&ip);
 }
+
+/* arc_trust_retry - failed on a temporary DNS error, newest seal claims trusted d= */
+bool
+arc_trust_retry(const struct arc_msg *m, char *const *trusted)
+{
+	const struct arc_result *r = m != NULL ? arc_result(m) : NULL;
+
+	return r != NULL && r->cv == ARC_FAIL && r->temporary && r->claimed[0] != '\0' &&
+	    listed(trusted, r->claimed);
+}

@@ -5,6 +5,7 @@
  *	    const struct psl *psl, const char *from_domain, char adkim, char aspf,
  *	    char *why, size_t whylen);
  *	void arc_trust_comment(const struct arc_msg *m, struct buf *out);
+ *	bool arc_trust_retry(const struct arc_msg *m, char *const *trusted);
  * DESCRIPTION
  *	arc_trust_vouch() says whether the message's chain lets a DMARC failure go:
  *	the chain validated (arc=pass: every seal verified, cv=none at 1 and cv=pass
@@ -20,6 +21,11 @@
  *	arc_trust_comment() appends the RFC 8617 7.2.2 report comment "arc=pass
  *	as[N].d=D as[N].s=S ... as[1].d=D as[1].s=S" (plus remote-ip[1]=IP when the
  *	first set's AAR recorded smtp.remote-ip or smtp.client-ip).
+ *	arc_trust_retry() says whether the chain failed only for a temporary key
+ *	lookup failure while its newest seal claims a trusted d=: then a later
+ *	delivery attempt may validate, and local policy can ask for one instead of
+ *	acting on the DMARC failure (the chain result itself stays fail, RFC 8617
+ *	5.2.1).
  */
 #ifndef MAILAUTH_ARC_TRUST_H
 #define MAILAUTH_ARC_TRUST_H
@@ -35,5 +41,6 @@ bool arc_trust_vouch(const struct arc_msg *m, char *const *trusted,
     const struct psl *psl, const char *from_domain, char adkim, char aspf,
     char *why, size_t whylen);
 void arc_trust_comment(const struct arc_msg *m, struct buf *out);
+bool arc_trust_retry(const struct arc_msg *m, char *const *trusted);
 
 #endif

@@ -624,15 +624,18 @@ history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
 	return r;
 }
 
-/* arc_sealer - the trusted ARC sealer vouching for a DMARC failure, or NULL */
+/* arc_sealer - the trusted ARC sealer vouching for a DMARC failure, or NULL;
+ * *retry: the chain of a trusted sealer failed on a temporary DNS error */
 static const char *
-arc_sealer(const struct msg *m, const struct dmarc_outcome *dm)
+arc_sealer(const struct msg *m, const struct dmarc_outcome *dm, bool *retry)
 {
 	char why[200];
 
+	*retry = false;
 	if (dm == NULL || dm->result != DMR_FAIL || m->cfg->arc_trusted_sealers == NULL ||
 	    m->cfg->arc_trusted_sealers[0] == NULL || m->arc == NULL)
 		return NULL;
+	*retry = arc_trust_retry(m->arc, m->cfg->arc_trusted_sealers);
 	if (!arc_trust_vouch(m->arc, m->cfg->arc_trusted_sealers, m->e->psl,
 	    dm->from_domain, dm->adkim, dm->aspf, why, sizeof why)) {
 		log_qid(LOG_DEBUG, m->qid, "no ARC override: %s", why);
@@ -692,7 +695,7 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 		dm_done = true;
 	}
 	memset(&pin, 0, sizeof pin);
-	pin.arc_sealer = arc_sealer(m, dm_done ? &dm : NULL);
+	pin.arc_sealer = arc_sealer(m, dm_done ? &dm : NULL, &pin.arc_retry);
 	pin.internal_error = m->internal_error;
 	pin.spf_mailfrom = m->spf_done ? &m->spf_mail : NULL;
 	pin.spf_helo = m->spf_helo_done ? &m->spf_helo : NULL;

@@ -14,7 +14,9 @@
  *	monitor-only mode the decision is computed (would_action) but action is accept.
  *	in->arc_sealer (a trusted ARC sealer vouched, lib/arc_trust.h) turns a DMARC
  *	fail reject/quarantine into accept with arc_override set, reason "arc sealer
- *	D: ..."; nothing else is changed by it.
+ *	D: ..."; nothing else is changed by it. in->arc_retry (such a chain failed on
+ *	a temporary key lookup) turns that reject/quarantine into 451 4.7.5 when
+ *	TempErrorAction is tempfail, so a later attempt can validate it.
  */
 #ifndef MAILAUTH_POLICY_H
 #define MAILAUTH_POLICY_H
@@ -36,6 +38,8 @@ struct policy_input {
 	bool tag_only_host;			/* client in TagOnlyHosts */
 	const char *arc_sealer;			/* TrustedARCSealers: the trusted sealer
 						   vouching (lib/arc_trust.h), or NULL */
+	bool arc_retry;				/* its chain failed on a temporary DNS
+						   error only (arc_trust_retry) */
 };
 
 struct policy_decision {

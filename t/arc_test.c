@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -595,28 +596,49 @@ run_eml(struct engine *eng, const char *file, struct msg_verdict *v)
 static void
 test_override(void)
 {
+	enum { REJECT, OVERRIDE, RETRY };
 	static const struct {
 		const char *file, *trusted;
-		bool override;
+		int want;
+		bool keyfail;		/* s1._domainkey.example.com SERVFAILs */
 		const char *what;
 	} cases[] = {
-		{ "arc-forwarded.eml", "example.com", true,
+		{ "arc-forwarded.eml", "example.com", OVERRIDE, false,
 		  "trusted sealer saw DKIM and DMARC pass" },
-		{ "arc-forwarded.eml", "EXAMPLE.COM.", true, "trusted name in any case, final dot" },
-		{ "arc-forwarded.eml", "other.example", false, "sealer not trusted" },
-		{ "arc-forwarded.eml", "lists.example.com", false,
+		{ "arc-forwarded.eml", "EXAMPLE.COM.", OVERRIDE, false,
+		  "trusted name in any case, final dot" },
+		{ "arc-forwarded.eml", "other.example", REJECT, false, "sealer not trusted" },
+		{ "arc-forwarded.eml", "lists.example.com", REJECT, false,
 		  "the AAR's authserv-id is not the sealer's d=" },
-		{ "arc-forwarded.eml", NULL, false, "no TrustedARCSealers" },
-		{ "arc-broken.eml", "example.com", false, "chain broken after the seal" },
-		{ "arc-unauth.eml", "example.com", false,
+		{ "arc-forwarded.eml", NULL, REJECT, false, "no TrustedARCSealers" },
+		{ "arc-broken.eml", "example.com", REJECT, false, "chain broken after the seal" },
+		{ "arc-unauth.eml", "example.com", REJECT, false,
 		  "trusted sealer recorded no aligned pass" },
-		{ "arc-forged.eml", "example.com", false,
+		{ "arc-forged.eml", "example.com", REJECT, false,
 		  "seal claiming the trusted domain without its key" },
-		{ "reject-unsigned.eml", "example.com", false, "no ARC chain at all" },
+		{ "reject-unsigned.eml", "example.com", REJECT, false, "no ARC chain at all" },
+		{ "arc-forwarded.eml", "example.com", RETRY, true,
+		  "trusted sealer's key lookup fails temporarily" },
+		{ "arc-forwarded.eml", "other.example", REJECT, true,
+		  "untrusted sealer's key lookup fails temporarily" },
 	};
 	struct buf err;
+	char zpath[] = "/tmp/arc_test.zone.XXXXXX";
+	FILE *src, *dst;
+	int fd;
+	char line[4096];
 
 	buf_init(&err);
+	/* test.zone with the sealer's key answering SERVFAIL */
+	if ((fd = mkstemp(zpath)) < 0 || (dst = fdopen(fd, "w")) == NULL ||
+	    (src = fopen(tap_path("TDATA", "message/test.zone"), "r")) == NULL)
+		bail("temporary zone");
+	while (fgets(line, sizeof line, src) != NULL)
+		fputs(line, dst);
+	fputs("s1._domainkey.example.com SERVFAIL\n", dst);
+	fclose(src);
+	fclose(dst);
+
 	for (size_t i = 0; i < NELEM(cases); i++) {
 		struct config *c = cfg_defaults();
 		struct engine *eng;
@@ -625,7 +647,8 @@ test_override(void)
 
 		c->dns_backend = DNS_BACKEND_ZONE;
 		free(c->dns_zone_file);
-		c->dns_zone_file = xstrdup(tap_path("TDATA", "message/test.zone"));
+		c->dns_zone_file = xstrdup(cases[i].keyfail ? zpath :
+		    tap_path("TDATA", "message/test.zone"));
 		free(c->authserv_id);
 		c->authserv_id = xstrdup("mx.test.example");
 		c->history_store = STORE_SQLITE;	/* the row is built, not stored */
@@ -637,7 +660,14 @@ test_override(void)
 			bail("engine_new: %s", buf_str(&err));
 		run_eml(eng, cases[i].file, &v);
 		ar = v.authres != NULL ? v.authres : "";
-		if (cases[i].override) {
+		if (cases[i].want == RETRY) {
+			ok(v.action == ACTION_TEMPFAIL && strcmp(v.smtp_code, "451") == 0 &&
+			    strstr(ar, "arc=fail (") != NULL &&
+			    strstr(ar, "temporary DNS failure") != NULL &&
+			    strstr(v.log_line, "arc=fail") != NULL && v.history == NULL,
+			    "%s: %s: 451, arc=fail says temporary, no report row",
+			    cases[i].file, cases[i].what);
+		} else if (cases[i].want == OVERRIDE) {
 			ok(v.action == ACTION_ACCEPT && strstr(ar, "dmarc=fail (p=reject") &&
 			    strstr(ar, "arc=pass (1 set, sealed by example.com, trusted: "
 			    "DMARC policy not applied)") != NULL &&
@@ -663,6 +693,7 @@ test_override(void)
 		engine_unref(eng);
 		cfg_unref(c);
 	}
+	unlink(zpath);
 	buf_free(&err);
 }
 
