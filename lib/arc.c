@@ -41,6 +41,11 @@
  *     beyond ClockDrift is fail. AS tags other than a, b, cv, d, i, s, t are
  *     ignored, except h=, which is fail (RFC 8617 4.1.3).
  *   - RSA keys below MinimumKeyBits are fail (the DKIM minimum, RFC 8301 3.2).
+ *   - Bounds for hostile chains (RFC 8617 9: more DNS lookups and signature
+ *     evaluations): each key (s=, d=) is looked up once per message, at most
+ *     ARC_MAX_KEYS distinct ones (a further one is fail, "more than 32 distinct
+ *     keys": a real chain of 50 sets has far fewer sealers); at most
+ *     ARC_BODY_STATES body hash states; header fields kept as arc.h says.
  */
 #include "autoconf.h"
 
@@ -63,6 +68,7 @@
 #define ARC_BODY_STATES	8		/* distinct body hash states at most */
 #define MAX_SIG		1024		/* decoded b= bytes (8192-bit RSA) */
 #define MAX_NAME	253
+#define ARC_MAX_KEYS	32		/* distinct key lookups per message */
 
 struct field {
 	char *text;			/* "Name:value", CRLF folding, no final CRLF */
@@ -72,7 +78,8 @@ struct field {
 
 struct keyent {
 	char sel[MAX_NAME + 1], dom[MAX_NAME + 1];
-	int st;				/* 0 key, 1 temporary failure, -1 permanent */
+	int st;				/* 0 key, 1 temporary failure, -1 permanent,
+					   2 over ARC_MAX_KEYS */
 	struct arc_key key;
 	char why[200];
 };
@@ -90,7 +97,7 @@ struct ams {
 	long long l;			/* -1: no l= */
 };
 
-enum vres { V_PASS, V_FAIL, V_TEMP };
+enum vres { V_PASS, V_FAIL, V_TEMP, V_LIMIT };	/* LIMIT: ARC_MAX_KEYS reached */
 
 struct arc_msg {
 	unsigned min_bits, drift;
@@ -110,6 +117,7 @@ struct arc_msg {
 	size_t nbs;
 	struct keyent *keys;
 	size_t nkeys;
+	struct keyent over;		/* the answer past ARC_MAX_KEYS */
 	struct arc_result res;
 };
 
@@ -663,6 +671,12 @@ key_get(struct arc_msg *m, struct dns_session *s, const char *sel, const char *d
 		if (strcasecmp(m->keys[i].sel, sel) == 0 &&
 		    strcasecmp(m->keys[i].dom, dom) == 0)
 			return &m->keys[i];
+	if (m->nkeys >= ARC_MAX_KEYS) {
+		m->over.st = 2;
+		snprintf(m->over.why, sizeof m->over.why, "more than %d distinct keys",
+		    ARC_MAX_KEYS);
+		return &m->over;
+	}
 	m->keys = xreallocarray(m->keys, m->nkeys + 1, sizeof *m->keys);
 	k = &m->keys[m->nkeys++];
 	memset(k, 0, sizeof *k);
@@ -698,7 +712,7 @@ sign_check(struct arc_msg *m, struct dns_session *s, const char *sel, const char
 	k = key_get(m, s, sel, dom);
 	if (k->st != 0) {
 		snprintf(why, wl, "%s", k->why);
-		return k->st > 0 ? V_TEMP : V_FAIL;
+		return k->st == 2 ? V_LIMIT : k->st > 0 ? V_TEMP : V_FAIL;
 	}
 	if (!arc_rsa_verify(&k->key, data->data, data->len, sig, (size_t)n)) {
 		snprintf(why, wl, "signature does not verify");
@@ -724,7 +738,7 @@ ams_verify(struct arc_msg *m, unsigned i, struct dns_session *s, time_t now,
 		return V_FAIL;
 	if (m->sink[i] < 0) {
 		snprintf(why, wl, "not checked");
-		return V_TEMP;
+		return V_LIMIT;
 	}
 	if (a.l >= 0 && dkb_wrote(m->body, m->sink[i]) < a.l) {
 		snprintf(why, wl, "l= longer than the body");
@@ -862,7 +876,7 @@ arc_eom(struct arc_msg *m, struct dns_session *s, time_t now)
 			m->res.oldest_pass = (int)i + 1;
 			break;
 		}
-		if (r == V_TEMP) {
+		if (r != V_PASS) {	/* temporary, or the key limit: undetermined */
 			m->res.oldest_pass = -1;
 			break;
 		}

@@ -419,6 +419,23 @@ test_chains(void)
 	ok(r.cv == ARC_FAIL && has(&r, "more than 50") && q == 0,
 	    "51 sets: fail without any DNS query (%s)", r.reason);
 	tm_free(t);
+	/* each set with a key of its own: 32 distinct keys pass, 33 are too many */
+	t = tm_new();
+	for (unsigned i = 1; i <= 33; i++) {
+		char sel[16];
+
+		snprintf(sel, sizeof sel, "k%u", i);
+		seal_h(t, i, "example.org", sel, key1, i == 1 ? "none" : "pass", "from");
+		if (i == 32) {
+			r = verify(t, &q);
+			ok(r.cv == ARC_PASS && q == 32, "32 sets, 32 keys: pass (%u queries, %s)",
+			    q, r.reason);
+		}
+	}
+	r = verify(t, &q);
+	ok(r.cv == ARC_FAIL && has(&r, "more than 32 distinct keys") && q == 32,
+	    "33 sets, 33 keys: fail after 32 lookups (%u, %s)", q, r.reason);
+	tm_free(t);
 	t = tm_new();
 	tm_top(t, "ARC-Authentication-Results: i=051; x.example; none");
 	r = verify(t, NULL);
@@ -714,6 +731,12 @@ main(void)
 	zone = dns_zone_new();
 	publish("s1._domainkey.example.org", key1, false);
 	publish("pkcs1._domainkey.example.org", key2, true);
+	for (int i = 1; i <= 33; i++) {
+		char name[64];
+
+		snprintf(name, sizeof name, "k%d._domainkey.example.org", i);
+		publish(name, key1, false);
+	}
 	zone_line("s1._domainkey.tempfail.example SERVFAIL");
 	zone_line("revoked._domainkey.example.org TXT \"v=DKIM1; k=rsa; p=\"");
 	zone_line("ed._domainkey.example.org TXT \"v=DKIM1; k=ed25519; "
