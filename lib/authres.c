@@ -39,10 +39,10 @@
  *	the disposition; other DMARC results show the reason. ARC (RFC 8617 6, after
  *	DMARC) shows "(N sets, sealed by D)" for pass with smtp.remote-ip and
  *	header.oldest-pass (when determined; ", trusted: DMARC policy not applied"
- *	when TrustedARCSealers let a DMARC failure go), the reason for fail (", temporary DNS
- *	failure" when a key lookup failed temporarily: RFC 8617 5.2.1 makes it fail
- *	all the same) with smtp.remote-ip, and nothing more for none. header.b is always a
- *	quoted-string (base64 has '/', '+' and '=').
+ *	when TrustedARCSealers let a DMARC failure go), the reason for fail
+ *	(", temporary DNS failure" when a key lookup failed temporarily: RFC 8617
+ *	5.2.1 makes it fail all the same) with smtp.remote-ip, and nothing more for
+ *	none. header.b is always a quoted-string (base64 has '/', '+' and '=').
  *	Network text (addresses, HELO, domains, selectors) is written by
  *	authres_quote_value(): as is when it is a token or a local-part@domain with a
  *	dot-atom local-part and an LDH domain, else as a quoted-string with '"' and
