@@ -31,6 +31,7 @@
 #include "history.h"
 #include "log.h"
 #include "message.h"
+#include "psl.h"
 #include "tap.h"
 #include "util.h"
 
@@ -577,6 +578,77 @@ test_fields(void)
 	tm_free(t);
 }
 
+/* vouch - arc_trust_vouch on a message validated here */
+static bool
+vouch(const struct tmsg *t, const char *from, char *why, size_t wl, struct buf *comment)
+{
+	struct arc_msg *m = arc_msg_new(cfg);
+	struct dns_session s;
+	char *trusted[] = { (char *)"example.org", NULL };
+	struct buf err;
+	struct psl *psl;
+	bool v;
+
+	buf_init(&err);
+	if ((psl = psl_load(cfg->psl_file, &err)) == NULL)
+		bail("psl: %s", buf_str(&err));
+	dns_session_init(&s, zone, 1000);
+	for (size_t i = 0; i < t->n; i++) {
+		const char *colon = strchr(t->f[i], ':');
+		char *name = xstrndup(t->f[i], (size_t)(colon - t->f[i]));
+
+		arc_header(m, name, colon + 1);
+		free(name);
+	}
+	arc_eoh(m);
+	arc_body(m, (const unsigned char *)t->body, strlen(t->body));
+	arc_eom(m, &s, time(NULL));
+	v = arc_trust_vouch(m, trusted, psl, from, 'r', 'r', why, wl);
+	if (comment != NULL)
+		arc_trust_comment(m, comment);
+	arc_msg_free(m);
+	psl_free(psl);
+	buf_free(&err);
+	return v;
+}
+
+/* test_vouch - what a trusted sealer's chain must show (lib/arc_trust.c) */
+static void
+test_vouch(void)
+{
+	struct tmsg *t = tm_new();
+	char why[200];
+	struct buf c;
+
+	buf_init(&c);
+	seal(t, 1, "none");
+	seal(t, 2, "pass");
+	ok(vouch(t, "d1.example", why, sizeof why, &c) &&
+	    strcmp(why, "spf=pass smtp.mailfrom domain d1.example") == 0,
+	    "trusted sealer's AAR has an aligned spf=pass (%s)", why);
+	is_string("arc=pass as[2].d=example.org as[2].s=s1 as[1].d=example.org "
+	    "as[1].s=s1", buf_str(&c), "report comment lists every seal (RFC 8617 7.2.2)");
+	ok(vouch(t, "sub.d1.example", why, sizeof why, NULL),
+	    "relaxed alignment: a subdomain From is vouched for (%s)", why);
+	ok(!vouch(t, "other.example", why, sizeof why, NULL) &&
+	    strstr(why, "no pass aligned with other.example") != NULL,
+	    "another From domain is not vouched for (%s)", why);
+	tm_free(t);
+	t = tm_new();
+	seal_h(t, 1, "example.org", "s1", key1, "none", "to:subject:date");
+	ok(!vouch(t, "d1.example", why, sizeof why, NULL) &&
+	    strstr(why, "does not sign From") != NULL,
+	    "newest AMS not signing From: no vouching (%s)", why);
+	tm_free(t);
+	t = tm_new();
+	seal_h(t, 1, "example.net", "s1", key1, "none", "from:to");
+	ok(!vouch(t, "d1.example", why, sizeof why, NULL) &&
+	    strstr(why, "sealer example.net not trusted") != NULL,
+	    "valid chain, sealer not listed (%s)", why);
+	tm_free(t);
+	buf_free(&c);
+}
+
 /* list_of - a NULL-terminated option list of one word, or empty */
 static char **
 list_of(const char *w)
@@ -731,6 +803,7 @@ main(void)
 	zone = dns_zone_new();
 	publish("s1._domainkey.example.org", key1, false);
 	publish("pkcs1._domainkey.example.org", key2, true);
+	publish("s1._domainkey.example.net", key1, false);
 	for (int i = 1; i <= 33; i++) {
 		char name[64];
 
@@ -745,6 +818,7 @@ main(void)
 	test_chains();
 	test_keys();
 	test_fields();
+	test_vouch();
 	test_override();
 	dns_resolver_free(zone);
 	EVP_PKEY_free(key1);
