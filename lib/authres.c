@@ -36,8 +36,13 @@
  *	shows its reason. DMARC pass and fail show "(p=P sp=SP dis=D)": sp= is the
  *	policy that applies to subdomains, i.e. p when no sp= was published, so the
  *	shape never changes; "pct=N sampled out" is added when pct sampling downgraded
- *	the disposition; other DMARC results show the reason. header.b is always a
- *	quoted-string (base64 has '/', '+' and '=').
+ *	the disposition; other DMARC results show the reason. ARC (RFC 8617 6, after
+ *	DMARC) shows "(N sets, sealed by D)" for pass with smtp.remote-ip and
+ *	header.oldest-pass (when determined; ", trusted: DMARC policy not applied"
+ *	when TrustedARCSealers let a DMARC failure go), the reason for fail
+ *	(", temporary DNS failure" when a key lookup failed temporarily: RFC 8617
+ *	5.2.1 makes it fail all the same) with smtp.remote-ip, and nothing more for
+ *	none. header.b is always a quoted-string (base64 has '/', '+' and '=').
  *	Network text (addresses, HELO, domains, selectors) is written by
  *	authres_quote_value(): as is when it is a token or a local-part@domain with a
  *	dot-atom local-part and an LDH domain, else as a quoted-string with '"' and
@@ -50,6 +55,7 @@
  */
 #include "autoconf.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -420,6 +426,32 @@ add_dmarc(struct buf *out, struct arline *l, bool *first, const struct dmarc_out
 	buf_free(&c);
 }
 
+/* add_arc - the ARC chain validation status (RFC 8617 section 6) */
+static void
+add_arc(struct buf *out, struct arline *l, bool *first, const struct arc_result *a,
+    const char *ip, bool override)
+{
+	struct buf c;
+	char op[16];
+
+	buf_init(&c);
+	if (a->cv == ARC_PASS)
+		buf_printf(&c, "%u set%s, sealed by %s%s", a->nsets, a->nsets == 1 ? "" : "s",
+		    a->sealer, override ? ", trusted: DMARC policy not applied" : "");
+	else if (a->cv == ARC_FAIL)
+		buf_printf(&c, "%s%s", a->reason, a->temporary ?
+		    ", temporary DNS failure" : "");
+	start_result(l, "arc", arc_cv_name(a->cv), buf_str(&c));
+	if (a->cv != ARC_NONE)
+		add_prop(l, "smtp.remote-ip", ip, false);
+	if (a->cv == ARC_PASS && a->oldest_pass >= 0) {
+		snprintf(op, sizeof op, "%d", a->oldest_pass);
+		add_prop(l, "header.oldest-pass", op, false);
+	}
+	end_result(out, l, first);
+	buf_free(&c);
+}
+
 /* authres_build - the value of our one Authentication-Results field */
 void
 authres_build(struct buf *out, const char *authserv_id, const struct authres_input *in)
@@ -455,6 +487,8 @@ authres_build(struct buf *out, const char *authserv_id, const struct authres_inp
 	}
 	if (in->dmarc != NULL)
 		add_dmarc(out, &l, &first, in->dmarc);
+	if (in->arc != NULL)
+		add_arc(out, &l, &first, in->arc, in->remote_ip, in->arc_override);
 	if (first)
 		buf_adds(out, " none");
 	buf_free(&l.text);

@@ -13,10 +13,11 @@
  *	has no ';' at all. authres_servid() extracts the authserv-id (0) or says the value
  *	has none (-1). authres_build() writes the value of our one field (no field name,
  *	no leading blank): "ID;\n\tspf=... smtp.mailfrom=...;\n\tspf=... smtp.helo=...;
- *	\n\tdkim=... ;\n\tdmarc=... header.from=..." (LF + TAB folding, each line under
- *	998 bytes), or "ID; none" when nothing was evaluated. Every value that came from
- *	the network is written as an RFC 8601 value: a token when it is one, else a
- *	quoted-string with escapes; comments never contain raw '(' ')' '\\' CR LF.
+ *	\n\tdkim=... ;\n\tdmarc=... header.from=...;\n\tarc=..." (LF + TAB
+ *	folding, each line under 998 bytes), or "ID; none" when nothing was
+ *	evaluated. Every value that came from the network is written as an RFC 8601
+ *	value: a token when it is one, else a quoted-string with escapes; comments
+ *	never contain raw '(' ')' '\\' CR LF.
  */
 #ifndef MAILAUTH_AUTHRES_H
 #define MAILAUTH_AUTHRES_H
@@ -24,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "arc.h"
 #include "dkim.h"
 #include "dmarc.h"
 #include "spf.h"
@@ -36,6 +38,9 @@ struct authres_input {
 	size_t ndkim;
 	bool dkim_evaluated;			/* false: omit dkim entirely */
 	const struct dmarc_outcome *dmarc;	/* NULL: not evaluated */
+	const struct arc_result *arc;		/* NULL: not evaluated */
+	const char *remote_ip;			/* smtp.remote-ip of arc=, or NULL */
+	bool arc_override;			/* TrustedARCSealers let DMARC go */
 };
 
 bool authres_claims_id(const char *value, const char *authserv_id);

@@ -147,6 +147,8 @@ static const struct cfg_option options[] = {
 	  "clients (e.g. forwarders) whose failures are only tagged" },
 	{ "PolicyMap", CFG_STRING, "", 0, 0, NULL, OFF(policy_map),
 	  "file of per-domain and per-client policy rules (empty: none)" },
+	{ "TrustedARCSealers", CFG_LIST, "", 0, 0, NULL, OFF(arc_trusted_sealers),
+	  "ARC sealers (d= domains) whose validated chain can override a DMARC failure" },
 	{ "HistoryStore", CFG_ENUM, "none", 0, 0, history_kinds, OFF(history_store),
 	  "where DMARC evaluations are recorded for reports: none, sqlite, postgresql" },
 	{ "HistoryFile", CFG_STRING, "/var/lib/mailauth/history.sqlite", 0, 0, NULL,

@@ -93,6 +93,7 @@ struct config {
 	char **tag_only_domains;	/* TagOnlyDomains (From domains) */
 	char **tag_only_hosts;		/* TagOnlyHosts (forwarders' networks) */
 	char *policy_map;		/* PolicyMap "" (per-domain rules, policymap.h) */
+	char **arc_trusted_sealers;	/* TrustedARCSealers (ARC-Seal d= domains) */
 
 	/* DMARC aggregate reports */
 	enum store_kind history_store;	/* HistoryStore none|sqlite|postgresql */

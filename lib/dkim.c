@@ -81,6 +81,7 @@
 
 #include <opendkim/dkim.h>
 
+#include "b64.h"
 #include "config.h"
 #include "dkim.h"
 #include "dkim_body.h"
@@ -204,67 +205,6 @@ clean_dup(const char *s, bool lower)
 	if (lower && b.data != NULL)
 		str_lower(b.data);
 	return b.data != NULL ? buf_steal(&b) : xstrdup("");
-}
-
-/* b64val - value of one base64 digit, -1 for others */
-static int
-b64val(int c)
-{
-	static const char digits[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char *p;
-
-	if (c == '\0' || (p = strchr(digits, c)) == NULL)
-		return -1;
-	return (int)(p - digits);
-}
-
-/* b64_decode - decode base64 skipping blanks; returns the length or -1 */
-static long
-b64_decode(const char *in, size_t inlen, unsigned char *out, size_t outmax)
-{
-	unsigned acc = 0;
-	int bits = 0;
-	size_t n = 0;
-
-	for (size_t i = 0; i < inlen; i++) {
-		int v = b64val((unsigned char)in[i]);
-
-		if (in[i] == '=' || isspace((unsigned char)in[i]))
-			continue;
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n >= outmax)
-				return -1;
-			out[n++] = (unsigned char)(acc >> bits);
-		}
-	}
-	return (long)n;
-}
-
-/* b64_encode - append base64 of p to b */
-static void
-b64_encode(struct buf *b, const unsigned char *p, size_t n)
-{
-	static const char digits[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		buf_addc(b, digits[(v >> 18) & 63]);
-		buf_addc(b, digits[(v >> 12) & 63]);
-		buf_addc(b, i + 1 < n ? digits[(v >> 6) & 63] : '=');
-		buf_addc(b, i + 2 < n ? digits[v & 63] : '=');
-	}
 }
 
 /* der_len - append a DER length */

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arc.h"
+#include "arc_trust.h"
 #include "authres.h"
 #include "config.h"
 #include "dkim.h"
@@ -75,6 +77,7 @@ struct msg {
 	struct spf_outcome spf_helo;
 	struct dns_session dns;
 	struct dkv_msg *dkim;
+	struct arc_msg *arc;
 	char *from_values[MAX_FROM_KEPT];
 	size_t nfrom;			/* From fields seen (may exceed MAX_FROM_KEPT) */
 	char from_domain[256];		/* set at eoh when the From is usable */
@@ -218,6 +221,8 @@ msg_clear_message(struct msg *m)
 	m->spf_done = m->spf_helo_done = false;
 	dkv_msg_free(m->dkim);
 	m->dkim = NULL;
+	arc_msg_free(m->arc);
+	m->arc = NULL;
 	for (size_t i = 0; i < m->nfrom && i < MAX_FROM_KEPT; i++)
 		free(m->from_values[i]);
 	m->nfrom = 0;
@@ -417,6 +422,9 @@ msg_header(struct msg *m, const char *name, const char *value)
 	}
 	if (m->dkim != NULL)
 		dkv_header(m->dkim, name, value);
+	if (m->arc == NULL)
+		m->arc = arc_msg_new(m->cfg);
+	arc_header(m->arc, name, value);
 }
 
 /* msg_eoh - end of headers: the From domain, DKIM signature selection and keys */
@@ -438,12 +446,16 @@ msg_eoh(struct msg *m)
 		step_deadline(m);
 		dkv_eoh(m->dkim, &m->dns, m->from_domain);
 	}
+	if (m->arc == NULL)
+		m->arc = arc_msg_new(m->cfg);
+	arc_eoh(m->arc);
 }
 
 bool
 msg_wants_body(const struct msg *m)
 {
-	return !m->skip && m->dkim != NULL && dkv_has_signatures(m->dkim);
+	return !m->skip && ((m->dkim != NULL && dkv_has_signatures(m->dkim)) ||
+	    arc_wants_body(m->arc));
 }
 
 void
@@ -451,6 +463,8 @@ msg_body(struct msg *m, const unsigned char *p, size_t n)
 {
 	if (!m->skip && m->dkim != NULL)
 		dkv_body(m->dkim, p, n);
+	if (!m->skip)
+		arc_body(m->arc, p, n);
 }
 
 /* log_value - append " key=value", value sanitised and quoted when it has blanks */
@@ -516,6 +530,12 @@ summary_line(const struct msg *m, const struct dkv_result *const *dk, size_t ndk
 		/* the published policy that applies (p, sp or np), then what was done */
 		log_value(&b, "policy", dmarc_policy_name(dm->applied));
 		log_value(&b, "dis", dmarc_policy_name(dm->disposition));
+	}
+	log_value(&b, "arc", arc_cv_name(m->arc != NULL ? arc_result(m->arc)->cv :
+	    ARC_NONE));
+	if (pd->arc_override) {
+		log_value(&b, "override", "arc");
+		log_value(&b, "sealer", arc_result(m->arc)->sealer);
 	}
 	log_value(&b, "action", cfg_action_name(pd->action));
 	if (pd->would_action != pd->action)
@@ -632,6 +652,12 @@ history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
 			r->reason_comment = xstrdup(!m->cfg->dmarc_honor_policy ?
 			    "DMARC policy not honoured" : pd->reason[0] != '\0' ?
 			    pd->reason : "local policy");
+		if (pd->arc_override) {	/* RFC 8617 7.2.2 */
+			buf_init(&b);
+			arc_trust_comment(m->arc, &b);
+			free(r->reason_comment);
+			r->reason_comment = buf_steal(&b);
+		}
 	} else if (dm->result == DMR_FAIL && dm->testing &&
 	    dm->disposition != dm->applied) {
 		/* t=y is RFC 9989's replacement for pct=0, reported as sampled out */
@@ -639,6 +665,27 @@ history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
 		r->reason_comment = xstrdup(dm->pct == 0 ? "pct=0" : "t=y");
 	}
 	return r;
+}
+
+/* arc_sealer - the trusted ARC sealer vouching for a DMARC failure, or NULL;
+ * *retry: the chain of a trusted sealer failed on a temporary DNS error */
+static const char *
+arc_sealer(const struct msg *m, const struct dmarc_outcome *dm, bool *retry)
+{
+	char why[200];
+
+	*retry = false;
+	if (dm == NULL || dm->result != DMR_FAIL || m->cfg->arc_trusted_sealers == NULL ||
+	    m->cfg->arc_trusted_sealers[0] == NULL || m->arc == NULL)
+		return NULL;
+	*retry = arc_trust_retry(m->arc, m->cfg->arc_trusted_sealers);
+	if (!arc_trust_vouch(m->arc, m->cfg->arc_trusted_sealers, m->e->psl,
+	    dm->from_domain, dm->adkim, dm->aspf, why, sizeof why)) {
+		log_qid(LOG_DEBUG, m->qid, "no ARC override: %s", why);
+		return NULL;
+	}
+	log_qid(LOG_DEBUG, m->qid, "ARC override: %s", why);
+	return arc_result(m->arc)->sealer;
 }
 
 /* msg_eom - end of message: DKIM results, DMARC, policy, headers, log */
@@ -672,6 +719,8 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 		for (size_t i = 0; i < ndk; i++)
 			dk[i] = dkv_result(m->dkim, i);
 	}
+	if (m->arc != NULL)
+		arc_eom(m->arc, &m->dns, time(NULL));
 	if (!m->internal_error) {
 		struct dmarc_input din;
 		/* more From fields than we keep still reach DMARC as "several" */
@@ -689,6 +738,7 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 		dm_done = true;
 	}
 	memset(&pin, 0, sizeof pin);
+	pin.arc_sealer = arc_sealer(m, dm_done ? &dm : NULL, &pin.arc_retry);
 	pin.internal_error = m->internal_error;
 	pin.spf_mailfrom = m->spf_done ? &m->spf_mail : NULL;
 	pin.spf_helo = m->spf_helo_done ? &m->spf_helo : NULL;
@@ -719,6 +769,9 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 	ai.ndkim = ndk;
 	ai.dkim_evaluated = !m->internal_error;
 	ai.dmarc = dm_done ? &dm : NULL;
+	ai.arc = m->arc != NULL && !m->internal_error ? arc_result(m->arc) : NULL;
+	ai.remote_ip = m->ip;
+	ai.arc_override = pd.arc_override;
 	buf_init(&b);
 	authres_build(&b, m->e->authserv_id, &ai);
 	v->authres = buf_steal(&b);

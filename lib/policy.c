@@ -452,6 +452,26 @@ policy_decide(const struct config *cfg, const struct policy_input *in,
 			    pm_action_name(r->action), orig);
 		}
 	}
+	/* TrustedARCSealers: only a DMARC failure, never SPF, DKIM or errors */
+	if (in->arc_sealer != NULL && in->dmarc != NULL &&
+	    in->dmarc->result == DMR_FAIL && (out->action == ACTION_REJECT ||
+	    out->action == ACTION_QUARANTINE || out->add_quarantine_header)) {
+		memcpy(orig, out->reason, sizeof(orig));
+		out->action = ACTION_ACCEPT;
+		out->add_quarantine_header = false;
+		out->arc_override = true;
+		clear_reply(out);
+		set_reason(out, "arc sealer %s: %s", in->arc_sealer, orig);
+	} else if (in->arc_retry && in->dmarc != NULL && in->dmarc->result == DMR_FAIL &&
+	    cfg->temperror_action == ACTION_TEMPFAIL && (out->action == ACTION_REJECT ||
+	    out->action == ACTION_QUARANTINE || out->add_quarantine_header)) {
+		memcpy(orig, out->reason, sizeof(orig));
+		out->action = ACTION_TEMPFAIL;
+		out->add_quarantine_header = false;
+		set_reply(out, "451", "4.7.5", "Temporary DNS failure validating ARC, "
+		    "try again later");
+		set_reason(out, "arc temperror, trusted sealer: %s", orig);
+	}
 	if (cfg->monitor_only && (out->action != ACTION_ACCEPT ||
 	    out->add_quarantine_header)) {
 		memcpy(orig, out->reason, sizeof(orig));

@@ -15,6 +15,11 @@
  *	(monitor, quarantine-always, reject-always) or the final action (exempt,
  *	tag-only); pm_applied is set when that changed the outcome. In monitor-only
  *	mode the decision is computed (would_action) but action is accept.
+ *	in->arc_sealer (a trusted ARC sealer vouched, lib/arc_trust.h) turns a DMARC
+ *	fail reject/quarantine into accept with arc_override set, reason "arc sealer
+ *	D: ..."; nothing else is changed by it. in->arc_retry (such a chain failed on
+ *	a temporary key lookup) turns that reject/quarantine into 451 4.7.5 when
+ *	TempErrorAction is tempfail, so a later attempt can validate it.
  */
 #ifndef MAILAUTH_POLICY_H
 #define MAILAUTH_POLICY_H
@@ -36,6 +41,10 @@ struct policy_input {
 	const struct dmarc_outcome *dmarc;	/* NULL: not evaluated */
 	bool tag_only_host;			/* client in TagOnlyHosts */
 	const struct pm_rule *pm_rule;		/* the PolicyMap rule, or NULL */
+	const char *arc_sealer;			/* TrustedARCSealers: the trusted sealer
+						   vouching (lib/arc_trust.h), or NULL */
+	bool arc_retry;				/* its chain failed on a temporary DNS
+						   error only (arc_trust_retry) */
 };
 
 struct policy_decision {
@@ -47,6 +56,7 @@ struct policy_decision {
 	char text[256];			/* SMTP reply text (no CR/LF, no '%') */
 	char reason[128];		/* for the log line */
 	const struct pm_rule *pm_applied;	/* the PolicyMap rule changed the action */
+	bool arc_override;		/* a DMARC reject/quarantine let go for arc_sealer */
 };
 
 void policy_decide(const struct config *cfg, const struct policy_input *in,

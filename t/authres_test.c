@@ -621,6 +621,45 @@ test_quote_value(struct buf *b)
 	}
 }
 
+/* test_build_arc - arc= after dmarc=: pass, override, fail, temporary, none */
+static void
+test_build_arc(struct buf *b)
+{
+	struct dmarc_outcome dm = { .result = DMR_FAIL, .from_domain = "example.com",
+	    .p = DMP_REJECT, .sp = DMP_REJECT, .applied = DMP_REJECT,
+	    .disposition = DMP_REJECT };
+	struct arc_result ar = { .cv = ARC_PASS, .nsets = 2, .oldest_pass = 0,
+	    .sealer = "lists.example.org" };
+	struct authres_input in = { .dmarc = &dm, .arc = &ar, .remote_ip = "192.0.2.7" };
+
+	is_string("mx.example.net;\n"
+	    "\tdmarc=fail (p=reject sp=reject dis=reject) header.from=example.com;\n"
+	    "\tarc=pass (2 sets, sealed by lists.example.org) smtp.remote-ip=192.0.2.7\n"
+	    "\t  header.oldest-pass=0",
+	    build(b, "mx.example.net", &in), "arc=pass with remote-ip and oldest-pass");
+	in.arc_override = true;
+	ok(strstr(build(b, "mx.example.net", &in), "dmarc=fail (p=reject") != NULL &&
+	    strstr(buf_str(b), "(2 sets, sealed by lists.example.org, trusted: DMARC "
+	    "policy not applied)") != NULL, "TrustedARCSealers: dmarc=fail kept, sealer named");
+	in.arc_override = false;
+	ar.oldest_pass = -1;
+	ok(strstr(build(b, "mx.example.net", &in), "oldest-pass") == NULL,
+	    "oldest-pass undetermined: not written");
+	ar.cv = ARC_FAIL;
+	ar.temporary = true;
+	snprintf(ar.reason, sizeof ar.reason, "ARC-Seal i=1: key lookup for "
+	    "s._domainkey.d (x) failed temporarily");
+	is_string("mx.example.net;\n\tarc=fail (ARC-Seal i=1: key lookup for "
+	    "s._domainkey.d \\(x\\) failed temporarily, temporary DNS failure)\n"
+	    "\t  smtp.remote-ip=192.0.2.7",
+	    build(b, "mx.example.net", &(struct authres_input){ .arc = &ar,
+	    .remote_ip = "192.0.2.7" }), "arc=fail: reason escaped, temporary named");
+	ar.cv = ARC_NONE;
+	is_string("mx.example.net;\n\tarc=none",
+	    build(b, "mx.example.net", &(struct authres_input){ .arc = &ar,
+	    .remote_ip = "192.0.2.7" }), "arc=none: no properties");
+}
+
 /* main - recogniser tables, then the builder */
 int
 main(void)
@@ -636,6 +675,7 @@ main(void)
 	test_build_spf(&b);
 	test_build_dkim(&b);
 	test_build_dmarc(&b);
+	test_build_arc(&b);
 	test_build_hostile(&b);
 	test_build_long(&b);
 	test_quote_value(&b);

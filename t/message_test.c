@@ -91,11 +91,24 @@ static const struct tcase {
 	  /* the null sender reuses the HELO result: 4 queries, not 6; the DMARC
 	     tree walk adds 2 for the relaxed alignment of mx.example.com
 	     (_dmarc.com, _dmarc.mx.example.com) */
-	  "spf=pass spf_helo=pass dkim=pass:example.com:s1 dmarc=pass policy=reject dis=none action=accept reason=\"dmarc=pass (example.com)\" dns_queries=6",
+	  "spf=pass spf_helo=pass dkim=pass:example.com:s1 dmarc=pass policy=reject dis=none arc=none action=accept reason=\"dmarc=pass (example.com)\" dns_queries=6",
 	  { 0 } },
 	{ "reject-unsigned.eml", "198.51.100.7", "mail.reject.example",
 	  "<x@reject.example>", NULL, true, ACTION_ACCEPT, "", "",
 	  { "dmarc=fail", NULL }, "would=reject", { 0 } },
+	/* sealed by dkimpy (gen_arc.py): a list broke the DKIM signature */
+	{ "arc-forwarded.eml", "198.51.100.7", "list.example.com", "<x@example.com>",
+	  NULL, false, ACTION_REJECT, "550", "5.7.1",
+	  { "dkim=fail", "dmarc=fail", "arc=pass (1 set, sealed by example.com) "
+	    "smtp.remote-ip=198.51.100.7", "header.oldest-pass=0" },
+	  "dmarc=fail policy=reject dis=reject arc=pass action=reject", { 0 } },
+	{ "arc-broken.eml", "198.51.100.7", "list.example.com", "<x@example.com>",
+	  NULL, false, ACTION_REJECT, "550", "5.7.1",
+	  { "arc=fail (ARC-Message-Signature i=1: body hash mismatch) smtp.remote-ip=",
+	    NULL }, "arc=fail action=reject", { 0 } },
+	{ "pass.eml", "192.0.2.1", "mx.example.com", "<bounce@example.com>", NULL, false,
+	  ACTION_ACCEPT, "", "", { "dmarc=pass (p=reject sp=reject dis=none) "
+	    "header.from=example.com;\n\tarc=none", NULL }, "arc=none", { 0 } },
 };
 
 static void

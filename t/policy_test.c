@@ -23,7 +23,8 @@ struct pcase {
 	int dmr;			/* -1: DMARC not evaluated */
 	enum dmarc_policy dis;
 	const char *from;		/* dmarc from_domain */
-	const char *flags;		/* badfrom testing policy spftemp dkimtemp taghost */
+	const char *flags;		/* badfrom testing policy spftemp dkimtemp taghost
+					   arcsealer arcretry */
 	enum action want, would;
 	bool header;
 	const char *code, *xcode, *text;
@@ -147,6 +148,27 @@ static const struct pcase cases[] = {
 	  "badfrom taghost", A, R, false, "", "", "", "tag only" },
 	{ "tag-only host, SPF fail reject", "spffail=reject", false, SPFR_FAIL,
 	  "example.net", NODMARC, "taghost", A, R, false, "", "", "", "tag only" },
+
+	/* TrustedARCSealers (message.c sets arc_sealer / arc_retry from lib/arc_trust) */
+	{ "trusted ARC sealer, dmarc reject", "", false, NOSPF, DMR_FAIL, DMP_REJECT,
+	  "example.net", "arcsealer", A, R, false, "", "", "",
+	  "arc sealer lists.example: dmarc=fail dis=reject" },
+	{ "trusted ARC sealer, quarantine header", "qmode=header", false, NOSPF, DMR_FAIL,
+	  DMP_QUARANTINE, "example.net", "arcsealer", A, Q, false, "", "", "",
+	  "arc sealer lists.example" },
+	{ "trusted ARC sealer, SPF fail reject without DMARC", "spffail=reject", false,
+	  SPFR_FAIL, "example.net", DMR_NONE, DMP_UNSET, "example.net", "arcsealer", R, R,
+	  false, "550", "5.7.1", "SPF check failed for example.net", "spf=fail" },
+	{ "trusted ARC sealer, dmarc temperror stays", "", false, NOSPF, DMR_TEMPERROR,
+	  DMP_UNSET, "example.net", "arcsealer", T, T, false, "451", "4.7.5",
+	  "Temporary DNS failure evaluating DMARC for example.net, try again later",
+	  "dmarc=temperror" },
+	{ "trusted sealer's chain failed temporarily", "", false, NOSPF, DMR_FAIL,
+	  DMP_REJECT, "example.net", "arcretry", T, R, false, "451", "4.7.5",
+	  "Temporary DNS failure validating ARC, try again later", "arc temperror" },
+	{ "chain failed temporarily, TempErrorAction accept", "temperror=accept", false,
+	  NOSPF, DMR_FAIL, DMP_REJECT, "example.net", "arcretry", R, R, false, "550",
+	  "5.7.1", "Rejected by DMARC policy for example.net", "dmarc=fail" },
 
 	/* SPF actions when DMARC did not decide */
 	{ "SPF fail reject, no DMARC record", "spffail=reject", false, SPFR_FAIL,
@@ -326,6 +348,8 @@ main(void)
 			in.dmarc = &dm;
 		}
 		in.tag_only_host = has_word(c->flags, "taghost");
+		in.arc_sealer = has_word(c->flags, "arcsealer") ? "lists.example" : NULL;
+		in.arc_retry = has_word(c->flags, "arcretry");
 		memset(&out, 0x5a, sizeof(out));
 		policy_decide(&cfg, &in, &out);
 

@@ -31,6 +31,7 @@
 #include "dns.h"
 #include "spf.h"
 #include "tap.h"
+#include "tap_yaml.h"
 #include "util.h"
 
 struct deviation {
@@ -54,35 +55,6 @@ struct counts {
 	int pass, fail, todo;
 };
 
-/* node_str - a scalar node's text (may hold NUL: see *len), or NULL */
-static const char *
-node_str(yaml_document_t *doc, yaml_node_t *n, size_t *len)
-{
-	(void)doc;
-	if (n == NULL || n->type != YAML_SCALAR_NODE)
-		return NULL;
-	if (len != NULL)
-		*len = n->data.scalar.length;
-	return (const char *)n->data.scalar.value;
-}
-
-/* map_get - the value of key in a mapping node, or NULL */
-static yaml_node_t *
-map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	yaml_node_pair_t *p;
-
-	if (map == NULL || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		const char *k = node_str(doc, yaml_document_get_node(doc, p->key), NULL);
-
-		if (k != NULL && strcmp(k, key) == 0)
-			return yaml_document_get_node(doc, p->value);
-	}
-	return NULL;
-}
-
 /* esc_word - a zone word (owner or host name) with unusual bytes as \DDD */
 static void
 esc_word(struct buf *b, const char *s, size_t len)
@@ -101,24 +73,6 @@ esc_word(struct buf *b, const char *s, size_t len)
 		else
 			buf_printf(b, "\\%03u", c);
 	}
-}
-
-/* esc_string - a quoted zone character-string, every odd byte as \DDD */
-static void
-esc_string(struct buf *b, const char *s, size_t len)
-{
-	size_t i;
-
-	buf_addc(b, '"');
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
-			buf_printf(b, "\\%03u", c);
-		else
-			buf_addc(b, (char)c);
-	}
-	buf_addc(b, '"');
 }
 
 /* add_line - one zone line; a failure is a test failure */
@@ -403,60 +357,43 @@ run_test(struct spf_engine *e, struct dns_resolver *z, yaml_document_t *doc,
 	buf_free(&accept);
 }
 
+struct run {
+	struct spf_engine *e;
+	const struct deviation *dev;
+	struct counts *c;
+	struct dns_resolver *z;
+	const char *scenario;
+};
+
+/* one_test - yaml_each_pair callback: one test of a scenario */
+static void
+one_test(yaml_document_t *doc, const char *name, yaml_node_t *t, void *arg)
+{
+	struct run *r = arg;
+
+	run_test(r->e, r->z, doc, r->scenario, name, t, r->dev, r->c);
+}
+
+/* one_scenario - yaml_each_doc callback: its zone, then its tests */
+static void
+one_scenario(yaml_document_t *doc, yaml_node_t *root, const char *scenario, void *arg)
+{
+	struct run *r = arg;
+
+	r->scenario = scenario;
+	r->z = build_zone(doc, map_get(doc, root, "zonedata"), scenario);
+	yaml_each_pair(doc, map_get(doc, root, "tests"), one_test, r);
+	dns_resolver_free(r->z);
+}
+
 /* run_file - every scenario of one suite file */
 static void
 run_file(struct spf_engine *e, const char *file, const struct deviation *dev,
     struct counts *c)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	FILE *fp;
-	const char *path = tap_path("TESTDATA", file);
-	int ndoc = 0;
+	struct run r = { e, dev, c, NULL, NULL };
+	int ndoc = yaml_each_doc(tap_path("TESTDATA", file), one_scenario, &r);
 
-	if ((fp = fopen(path, "rb")) == NULL) {
-		ok(0, "open %s", path);
-		return;
-	}
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, fp);
-	for (;;) {
-		yaml_node_t *root, *tests;
-		yaml_node_pair_t *p;
-		struct dns_resolver *z;
-		const char *scenario;
-
-		if (!yaml_parser_load(&parser, &doc)) {
-			ok(0, "%s: YAML error: %s (line %lu)", file,
-			    parser.problem != NULL ? parser.problem : "?",
-			    (unsigned long)parser.problem_mark.line + 1);
-			break;
-		}
-		if ((root = yaml_document_get_root_node(&doc)) == NULL) {
-			yaml_document_delete(&doc);
-			break;
-		}
-		ndoc++;
-		scenario = node_str(&doc, map_get(&doc, root, "description"), NULL);
-		if (scenario == NULL)
-			scenario = "?";
-		z = build_zone(&doc, map_get(&doc, root, "zonedata"), scenario);
-		tests = map_get(&doc, root, "tests");
-		if (tests != NULL && tests->type == YAML_MAPPING_NODE)
-			for (p = tests->data.mapping.pairs.start;
-			    p < tests->data.mapping.pairs.top; p++) {
-				const char *name = node_str(&doc,
-				    yaml_document_get_node(&doc, p->key), NULL);
-
-				if (name != NULL)
-					run_test(e, z, &doc, scenario, name,
-					    yaml_document_get_node(&doc, p->value), dev, c);
-			}
-		dns_resolver_free(z);
-		yaml_document_delete(&doc);
-	}
-	yaml_parser_delete(&parser);
-	fclose(fp);
 	ok(ndoc > 0, "%s: %d scenarios read", file, ndoc);
 }
 

@@ -45,7 +45,11 @@ testing.eml 198.51.100.7 h.testing.example <x@testing.example> quarantine dis=qu
 np.eml 198.51.100.7 h.np.example <x@np.example> reject policy=reject
 tlabel.eml 198.51.100.7 h.tlabel.example <x@sub.tlabel.example> tempfail dmarc=temperror
 pass.eml 192.0.2.10 mx.example.com <> accept
-pass.eml 127.0.0.1 localhost <x@example.com> accept'
+pass.eml 127.0.0.1 localhost <x@example.com> accept
+arc-forwarded.eml 198.51.100.7 list.example.com <x@example.com> reject
+arc-broken.eml 198.51.100.7 list.example.com <x@example.com> reject
+arc-unauth.eml 198.51.100.7 list.example.com <x@example.com> reject
+arc-forged.eml 198.51.100.7 list.example.com <x@example.com> reject'
 
 # every fixture is covered
 missing=
