@@ -159,4 +159,15 @@ if [ $milter = yes ]; then
 	tap_ok $? "no sanitizer report in the daemon's log"
 	[ $tap_failed -eq 0 ] || diag_file "$tmp/daemon.log"
 fi
+# -h of every program: the usage on stdout, exit 0 (mailauth-verify and
+# mailauth-report exited 64 with it on stderr)
+for prog in "$MAILAUTH_VERIFY" "$top_builddir/tools/mailauth-report" "$MAILAUTH"; do
+	"$prog" -h >"$tmp/h.out" 2>"$tmp/h.err"
+	rc=$?
+	is "$rc $(head -c 6 "$tmp/h.out") $(wc -c <"$tmp/h.err")" "0 usage: 0" \
+	    "$(basename "$prog") -h: usage on stdout, exit 0"
+done
+"$top_builddir/tools/mailauth-report" --help | grep -q -- '--config FILE'
+tap_ok $? "mailauth-report --help lists --config"
+
 tap_done

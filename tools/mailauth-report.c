@@ -34,12 +34,20 @@
 #include "store.h"
 #include "util.h"
 
-static void
-usage(void)
+/* usage - the synopsis: on stdout with status 0 for -h, else on stderr */
+static void NORETURN
+usage(int status)
 {
-	fprintf(stderr, "usage: mailauth-report [-c FILE] [--dry-run DIR] [--zone FILE] "
-	    "[--now SECONDS] [-v]\n");
-	exit(EX_USAGE);
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: mailauth-report [-c FILE] [--dry-run DIR] [--zone FILE] "
+	    "[--now SECONDS] [-v] [-h]\n"
+	    "  -c, --config FILE  configuration (default %s/mailauth.conf)\n"
+	    "  --dry-run DIR      write the reports and messages to DIR, change nothing\n"
+	    "  --zone FILE        answer DNS from a zone file\n"
+	    "  --now SECONDS      take this Unix time as now\n"
+	    "  -v, --verbose      log every report, message and skip\n"
+	    "  -h, --help         this help\n", SYSCONFDIR);
+	exit(status);
 }
 
 int
@@ -77,14 +85,15 @@ main(int argc, char **argv)
 		case 'N':
 			now = strtoll(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || now < 0)
-				usage();
+				usage(EX_USAGE);
 			break;
 		case 'v': verbose = true; break;
-		default: usage();
+		case 'h': usage(0);
+		default: usage(EX_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(EX_USAGE);
 	log_open("mailauth-report", LOG_MAIL, true);
 	buf_init(&err);
 	if ((cfg = cfg_load(conf, &err)) == NULL) {
