@@ -77,7 +77,8 @@ static const struct cfg_option options[] = {
 	{ "LogLevel", CFG_LOGLEVEL, "info", 0, 0, NULL, OFF(log_level),
 	  "lowest level logged: err, warning, notice, info, debug" },
 	{ "AuthservID", CFG_STRING, "", 0, 0, NULL, OFF(authserv_id),
-	  "authserv-id in Authentication-Results (a host name; empty: this host's name)" },
+	  "authserv-id in Authentication-Results (a host name; empty: this host's "
+	  "fully qualified name, lib/hostname.c)" },
 	{ "MilterTimeout", CFG_UINT, "300", 10, 7210, NULL, OFF(milter_timeout),
 	  "seconds to wait for the MTA on the milter connection" },
 	{ "InternalErrorAction", CFG_ENUM, "tempfail", 0, 0, action_t_a,

@@ -23,6 +23,7 @@
 #include "dmarc.h"
 #include "dns.h"
 #include "history.h"
+#include "hostname.h"
 #include "log.h"
 #include "message.h"
 #include "netlist.h"
@@ -111,10 +112,8 @@ engine_new(struct config *cfg, struct buf *err)
 	e->cfg = cfg_ref(cfg);
 	if (cfg->authserv_id != NULL && cfg->authserv_id[0] != '\0') {
 		strlcpy(e->authserv_id, cfg->authserv_id, sizeof e->authserv_id);
-	} else if (gethostname(e->authserv_id, sizeof e->authserv_id - 1) != 0 ||
-	    e->authserv_id[0] == '\0') {
-		strlcpy(e->authserv_id, "localhost", sizeof e->authserv_id);
-	}
+	} else
+		host_fqdn(e->authserv_id, sizeof e->authserv_id);
 	if ((e->internal = netlist_parse(cfg->internal_hosts, err)) == NULL ||
 	    (e->tag_hosts = netlist_parse(cfg->tag_only_hosts, err)) == NULL ||
 	    (e->dns = dns_open(cfg, err)) == NULL ||

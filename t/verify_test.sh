@@ -170,4 +170,21 @@ done
 "$top_builddir/tools/mailauth-report" --help | grep -q -- '--config FILE'
 tap_ok $? "mailauth-report --help lists --config"
 
+# the default AuthservID is the host's fully qualified name: in private UTS and
+# mount namespaces the host is "vm" and /etc/hosts names it mx.example.test (as
+# where Postfix's myhostname was mx.example.test and the authserv-id was "vm")
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
+    unshare -mu true 2>/dev/null; then
+	grep -v '^AuthservID' "$conf" >"$tmp/noid.conf"
+	printf '127.0.0.1 localhost\n192.0.2.53 mx.example.test vm\n' >"$tmp/hosts"
+	unshare -mu sh -c 'hostname vm && mount --bind "$1" /etc/hosts &&
+	    exec "$2" -c "$3" --ip 192.0.2.1 --helo mx.example.com \
+	    --mail-from bounce@example.com "$4"' sh "$tmp/hosts" "$MAILAUTH_VERIFY" \
+	    "$tmp/noid.conf" "$data/pass.eml" >"$tmp/noid.out" 2>&1
+	is "$(sed -n 's/^Authentication-Results: \([^;]*\);.*/\1/p' "$tmp/noid.out")" \
+	    "mx.example.test" "default AuthservID: the canonical name of host vm"
+else
+	skip "default AuthservID: needs root and unshare -mu"
+fi
+
 tap_done

@@ -28,6 +28,7 @@
 #include "config.h"
 #include "dns.h"
 #include "history.h"
+#include "hostname.h"
 #include "log.h"
 #include "psl.h"
 #include "reporter.h"
@@ -133,8 +134,8 @@ main(int argc, char **argv)
 	}
 	if (cfg->authserv_id[0] != '\0')
 		strlcpy(host, cfg->authserv_id, sizeof host);
-	else if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
-		strlcpy(host, "localhost", sizeof host);
+	else
+		host_fqdn(host, sizeof host);
 	memset(&o, 0, sizeof o);
 	o.cfg = cfg;
 	o.store = store;
