@@ -387,6 +387,7 @@ cfg_free(struct config *c)
 			free_list(*(char ***)f);
 	}
 	free(c->path);
+	free(c->optline);
 	free(c);
 }
 
@@ -667,7 +668,40 @@ cfg_load(const char *path, struct buf *err)
 		cfg_free(c);
 		return NULL;
 	}
+	c->optline = xcalloc(NELEM(options), sizeof *c->optline);
+	memcpy(c->optline, lineof, sizeof lineof);
 	return c;
+}
+
+/* cfg_blame - prefix the lines err got since from with the option's FILE:LINE */
+void
+cfg_blame(const struct config *c, const char *name, struct buf *err, size_t from)
+{
+	const struct cfg_option *o = find_option(name);
+	unsigned line = o != NULL && c->optline != NULL ? c->optline[o - options] : 0;
+	char *tail, *p, *nl;
+	struct buf where;
+
+	if (o == NULL || from >= err->len)
+		return;
+	buf_init(&where);
+	if (line != 0)
+		buf_printf(&where, "%s:%u: %s: ", c->path, line, o->name);
+	else
+		buf_printf(&where, "%s: %s (default): ", c->path, o->name);
+	tail = xstrdup(buf_str(err) + from);
+	err->len = from;
+	err->data[from] = '\0';
+	for (p = tail; *p != '\0'; p = nl) {
+		nl = p + strcspn(p, "\n");
+		buf_adds(err, buf_str(&where));
+		buf_add(err, p, (size_t)(nl - p));
+		buf_addc(err, '\n');
+		if (*nl == '\n')
+			nl++;
+	}
+	free(tail);
+	buf_free(&where);
 }
 
 /* cfg_ref - one more holder of a snapshot */

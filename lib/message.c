@@ -102,6 +102,30 @@ engine_free(struct engine *e)
 	free(e);
 }
 
+/* engine_dns - the resolver; a zone file problem names the DNSZoneFile line */
+static struct dns_resolver *
+engine_dns(const struct config *cfg, struct buf *err)
+{
+	size_t mark = err->len;
+	struct dns_resolver *r = dns_open(cfg, err);
+
+	if (r == NULL && cfg->dns_backend == DNS_BACKEND_ZONE)
+		cfg_blame(cfg, "DNSZoneFile", err, mark);
+	return r;
+}
+
+/* engine_psl - the Public Suffix List; a problem names the PublicSuffixList line */
+static struct psl *
+engine_psl(const struct config *cfg, struct buf *err)
+{
+	size_t mark = err->len;
+	struct psl *p = psl_load(cfg->psl_file, err);
+
+	if (p == NULL)
+		cfg_blame(cfg, "PublicSuffixList", err, mark);
+	return p;
+}
+
 /* engine_new - build everything one configuration snapshot needs */
 struct engine *
 engine_new(struct config *cfg, struct buf *err)
@@ -116,10 +140,10 @@ engine_new(struct config *cfg, struct buf *err)
 		host_fqdn(e->authserv_id, sizeof e->authserv_id);
 	if ((e->internal = netlist_parse(cfg->internal_hosts, err)) == NULL ||
 	    (e->tag_hosts = netlist_parse(cfg->tag_only_hosts, err)) == NULL ||
-	    (e->dns = dns_open(cfg, err)) == NULL ||
+	    (e->dns = engine_dns(cfg, err)) == NULL ||
 	    (e->spf = spf_engine_new(e->authserv_id, err)) == NULL ||
 	    (e->dkim = dkv_engine_new(cfg, err)) == NULL ||
-	    (e->psl = psl_load(cfg->psl_file, err)) == NULL ||
+	    (e->psl = engine_psl(cfg, err)) == NULL ||
 	    (e->dmarc = dmarc_engine_new(cfg, e->psl, err)) == NULL) {
 		engine_free(e);
 		return NULL;
