@@ -32,6 +32,7 @@
 #include "config.h"
 #include "log.h"
 #include "netlist.h"
+#include "policy.h"
 #include "sockspec.h"
 #include "util.h"
 
@@ -130,6 +131,10 @@ static const struct cfg_option options[] = {
 	  "log what would be done, always accept" },
 	{ "TempErrorAction", CFG_ENUM, "tempfail", 0, 0, action_t_a, OFF(temperror_action),
 	  "what a DNS temporary error deciding DMARC does: tempfail or accept" },
+	{ "RejectReplyText", CFG_STRING, "%m", 0, 0, NULL, OFF(reject_reply_text),
+	  "SMTP text of a 5xx reply: %m the built-in text, %c the check, %d the domain" },
+	{ "TempfailReplyText", CFG_STRING, "%m", 0, 0, NULL, OFF(tempfail_reply_text),
+	  "SMTP text of a 4xx reply: %m the built-in text, %c the check, %d the domain" },
 	{ "InternalHosts", CFG_LIST, "127.0.0.0/8 ::1", 0, 0, NULL, OFF(internal_hosts),
 	  "clients (addresses or networks) whose mail is not checked" },
 	{ "SkipAuthenticated", CFG_BOOL, "yes", 0, 0, NULL, OFF(skip_authenticated),
@@ -522,6 +527,7 @@ check_cross(struct config *c, const char *path, const unsigned *lineof,
     const bool *bad, struct buf *err, int *nerr)
 {
 	static const char *const nets[] = { "InternalHosts", "TagOnlyHosts" };
+	static const char *const replies[] = { "RejectReplyText", "TempfailReplyText" };
 	struct netlist *nl;
 	struct sockspec ss;
 	struct buf why;
@@ -551,6 +557,13 @@ check_cross(struct config *c, const char *path, const unsigned *lineof,
 	    strpbrk(c->report_email, " \t<>\"\\,;") != NULL))
 		cross_error(path, lineof, "ReportEmail", err, nerr,
 		    "\"%s\" is not a plain address (local@domain)", c->report_email);
+	for (size_t k = 0; k < NELEM(replies); k++) {
+		buf_reset(&why);
+		if (!BAD(replies[k]) &&
+		    policy_reply_check(*(char **)field(c, find_option(replies[k])), &why) != 0)
+			cross_error(path, lineof, replies[k], err, nerr, "%s", buf_str(&why));
+	}
+	buf_reset(&why);
 	if (!BAD("Socket") && sockspec_parse(c->socket, &ss, &why) != 0)
 		cross_error(path, lineof, "Socket", err, nerr, "%s", buf_str(&why));
 	for (size_t k = 0; k < NELEM(nets); k++) {

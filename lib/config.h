@@ -93,6 +93,8 @@ struct config {
 	enum action bad_from_action;	/* BadFromAction reject (no/several From, unparseable) */
 	bool monitor_only;		/* MonitorOnly no */
 	enum action temperror_action;	/* TempErrorAction tempfail|accept */
+	char *reject_reply_text;	/* RejectReplyText "%m" (lib/policy.c) */
+	char *tempfail_reply_text;	/* TempfailReplyText "%m" */
 	char **internal_hosts;		/* InternalHosts 127.0.0.0/8 ::1 */
 	bool skip_authenticated;	/* SkipAuthenticated yes */
 	char **tag_only_domains;	/* TagOnlyDomains (From domains) */

@@ -352,21 +352,16 @@ msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
 	m->spf_done = true;
 	if (m->cfg->spf_reject_at_mailfrom && m->spf_mail.result == SPFR_FAIL &&
 	    !m->cfg->monitor_only && !m->tag_only_host) {
-		struct buf dom;
+		char dom[161], builtin[256];
 
 		memset(v, 0, sizeof *v);
-		buf_init(&dom);
-		str_sanitize(&dom, m->spf_mail.domain != NULL ? m->spf_mail.domain : "",
-		    200);
 		v->action = ACTION_REJECT;
 		strlcpy(v->smtp_code, "550", sizeof v->smtp_code);
 		strlcpy(v->xcode, "5.7.23", sizeof v->xcode);
-		snprintf(v->text, sizeof v->text, "SPF validation failed for %s",
-		    buf_str(&dom));
-		for (char *p = v->text; *p != '\0'; p++)
-			if (*p == '%' || *p == '\\')
-				*p = '_';
-		buf_free(&dom);
+		policy_safe_domain(dom, sizeof dom, m->spf_mail.domain);
+		snprintf(builtin, sizeof builtin, "SPF validation failed for %s", dom);
+		policy_reply(m->cfg, false, "SPF", m->spf_mail.domain, builtin, v->text,
+		    sizeof v->text);
 		log_qid(LOG_INFO, m->qid, "ip=%s spf=fail action=reject stage=mail",
 		    m->ip);
 		return true;

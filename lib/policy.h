@@ -3,13 +3,16 @@
  * SYNOPSIS
  *	void policy_decide(const struct config *cfg, const struct policy_input *in,
  *	    struct policy_decision *out);
+ *	void policy_reply(const struct config *cfg, bool temporary, const char *check,
+ *	    const char *domain, const char *builtin, char *text, size_t len);
+ *	int policy_reply_check(const char *t, struct buf *why);
  * DESCRIPTION
  *	A pure function. Order: internal error -> cfg->internal_error_action; DMARC
- *	(honoured unless !cfg->dmarc_honor_policy): disposition reject -> 550 5.7.1
- *	"Rejected by DMARC policy for DOMAIN", quarantine -> quarantine (or only a header,
+ *	(honoured unless !cfg->dmarc_honor_policy): disposition reject ->
+ *	550 5.7.26 "Rejected by DMARC policy for DOMAIN", quarantine -> quarantine (or only a header,
  *	cfg->quarantine_mode); bad From -> cfg->bad_from_action; DMARC temperror (and SPF
  *	or DKIM temperror when DMARC could not decide) -> cfg->temperror_action (451
- *	4.7.5); SPF fail/softfail when DMARC did not decide -> cfg->spf_*_action; tag-only
+ *	4.4.3, SPF 4.7.24); SPF fail/softfail when DMARC did not decide -> cfg->spf_*_action; tag-only
  *	domains/hosts turn reject/quarantine into accept with reason "tag only". In
  *	monitor-only mode the decision is computed (would_action) but action is accept.
  */
@@ -41,9 +44,21 @@ struct policy_decision {
 	char xcode[8];			/* "5.7.1", "4.7.5" */
 	char text[256];			/* SMTP reply text (no CR/LF, no '%') */
 	char reason[128];		/* for the log line */
+	char domain[161];		/* the domain the reply names (LDH only) */
 };
+
+/* longest RejectReplyText / TempfailReplyText */
+#define REPLY_TEMPLATE_MAX	200
 
 void policy_decide(const struct config *cfg, const struct policy_input *in,
     struct policy_decision *out);
+/* the reply text: the RejectReplyText or TempfailReplyText template with %m
+ * builtin, %c check, %d domain (reduced to letters, digits, '-', '.') */
+void policy_reply(const struct config *cfg, bool temporary, const char *check,
+    const char *domain, const char *builtin, char *text, size_t len);
+/* dst: src with every byte but letters, digits, '-' and '.' made '?' */
+void policy_safe_domain(char *dst, size_t dstlen, const char *src);
+/* whether t is a valid template: 0, or -1 with the reason in why */
+int policy_reply_check(const char *t, struct buf *why);
 
 #endif
