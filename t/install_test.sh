@@ -12,9 +12,9 @@
 # with --root=DESTDIR; systemctl is not run: systemd-analyze verify --root=DESTDIR
 # checks every installed unit instead (its ExecStart binaries must exist and be
 # executable inside DESTDIR, its man: pages must be installed). Then the paths the
-# binary, the units and the man pages name must be one and the same, and
-# scripts/bootstrap.sh must build after the in-place ./configure.
-# Slow (two full builds); prints TAP.
+# binary, the units and the man pages name must be one and the same,
+# scripts/bootstrap.sh must build after the in-place ./configure, and the in-place
+# build work again after it. Slow (three full builds); prints TAP.
 . "${top_srcdir:-$(dirname "$0")/..}/t/lib.sh"
 
 src=$(cd "$top_srcdir" && pwd)
@@ -42,7 +42,7 @@ done
 # a fresh clone: the tracked (and new, not ignored) files of the working tree
 (cd "$src" && git ls-files -z --cached --others --exclude-standard |
 	xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
-	cpio -0 -pdm --quiet "$copy")
+	tar --null -T - -cf -) | tar -xf - -C "$copy"
 tap_ok $? "copy of the source tree" || tap_done
 
 cd "$copy" || exit 1
@@ -146,5 +146,9 @@ fi
 # scripts/bootstrap.sh after README's in-place ./configure
 sh scripts/bootstrap.sh build >"$log" 2>&1 && test -x build/milter/mailauth
 tap_ok $? "scripts/bootstrap.sh build after the in-place ./configure" ||
+	tail -20 "$log" | sed 's/^/#   /'
+# and README's in-place build after bootstrap.sh's build/
+{ autoreconf -fi && ./configure && make; } >"$log" 2>&1 && test -x milter/mailauth
+tap_ok $? "README's in-place ./configure && make after scripts/bootstrap.sh" ||
 	tail -20 "$log" | sed 's/^/#   /'
 tap_done
