@@ -26,7 +26,11 @@
  *	While down, at most one query per DNS_OUTAGE_PROBE_MS is a probe again (it
  *	costs its message up to DNSTimeout); the first one answered ends the
  *	outage. Answers in the backend's cache are still served while down.
- *	Probes are rate-limited to one per DNS_OUTAGE_PROBE_MS in both states.
+ *	Probes are rate-limited to one per DNS_OUTAGE_PROBE_MS in both states. A
+ *	probe runs in the thread of the query that called for it, so that query's
+ *	milter step waits for it too (at most DNSTimeout, once per interval). The
+ *	common cases (an answer with no run of timeouts, a query while not down)
+ *	take no lock: run and down are also read atomically.
  *
  *	Logs (LOG_MAIL): "dns: the resolver does not answer ..." (err) when it goes
  *	down, "dns: the resolver still does not answer ..." (err) once per
@@ -134,14 +138,19 @@ dns_outage_note(struct dns_outage *o, const char *name, bool answered)
 
 	if (o == NULL)
 		return;
+	/* the common case, an answer with no run of timeouts: no lock */
+	if (answered && __atomic_load_n(&o->run, __ATOMIC_RELAXED) == 0)
+		return;
 	pthread_mutex_lock(&o->mu);
 	if (answered || o->down) {
-		if (answered)
-			o->run = o->nnames = 0;
+		if (answered) {
+			__atomic_store_n(&o->run, 0, __ATOMIC_RELAXED);
+			o->nnames = 0;
+		}
 		pthread_mutex_unlock(&o->mu);
 		return;
 	}
-	o->run++;
+	__atomic_store_n(&o->run, o->run + 1, __ATOMIC_RELAXED);
 	h = name_hash(name != NULL ? name : "");
 	for (i = 0; i < o->nnames && o->names[i] != h; i++)
 		;
@@ -160,9 +169,10 @@ dns_outage_note(struct dns_outage *o, const char *name, bool answered)
 			    "an outage", o->run);
 			o->next_slow_log = now + DNS_OUTAGE_LOG_MS;
 		}
-		o->run = o->nnames = 0;
+		__atomic_store_n(&o->run, 0, __ATOMIC_RELAXED);
+		o->nnames = 0;
 	} else if (!o->down) {
-		o->down = true;
+		__atomic_store_n(&o->down, true, __ATOMIC_RELAXED);
 		o->since = now;
 		o->next_log = now + DNS_OUTAGE_LOG_MS;
 		o->fast = o->fast_total = 0;
@@ -180,8 +190,8 @@ dns_outage_fail_fast(struct dns_outage *o)
 {
 	int64_t now;
 
-	if (o == NULL)
-		return false;
+	if (o == NULL || !__atomic_load_n(&o->down, __ATOMIC_RELAXED))
+		return false;		/* the common case: no lock */
 	pthread_mutex_lock(&o->mu);
 	if (!o->down) {
 		pthread_mutex_unlock(&o->mu);
@@ -189,8 +199,9 @@ dns_outage_fail_fast(struct dns_outage *o)
 	}
 	now = now_ms(o);
 	if (!o->probing && now >= o->next_probe && run_probe(o, now) && o->down) {
-		o->down = false;
-		o->run = o->nnames = 0;
+		__atomic_store_n(&o->down, false, __ATOMIC_RELAXED);
+		__atomic_store_n(&o->run, 0, __ATOMIC_RELAXED);
+		o->nnames = 0;
 		log_msg(LOG_NOTICE, "dns: the resolver answers again after %lld s; "
 		    "%lu queries failed at once during the outage",
 		    (long long)((now_ms(o) - o->since) / 1000), o->fast_total);

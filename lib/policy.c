@@ -119,7 +119,9 @@ policy_reply(const struct config *cfg, bool temporary, const char *check,
 	buf_init(&b);
 	for (; *t != '\0'; t++) {
 		if (*t != '%') {
-			buf_addc(&b, (unsigned char)*t >= ' ' && *t != 0x7f ? *t : '?');
+			unsigned char c = (unsigned char)*t;
+
+			buf_addc(&b, c >= ' ' && c < 0x7f ? (char)c : '?');
 			continue;
 		}
 		switch (*++t) {
