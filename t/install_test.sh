@@ -97,15 +97,15 @@ mkdir -p "$dest/etc"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$dest/etc/passwd"
 echo 'mailauth:x:999:999::/nonexistent:/usr/sbin/nologin' >>"$dest/etc/passwd"
 printf 'root:x:0:\nmailauth:x:999:\n' >"$dest/etc/group"
-if command -v systemd-tmpfiles >/dev/null 2>&1; then
+if [ "$(id -u)" -eq 0 ] && command -v systemd-tmpfiles >/dev/null 2>&1; then
 	systemd-tmpfiles --root="$dest" --create "$p/lib/tmpfiles.d/mailauth.conf" \
 		>"$tmp/tf.out" 2>&1
 	tap_ok $? "systemd-tmpfiles --create the installed entry" || diag_file "$tmp/tf.out"
 	is "$(stat -c '%a %u' "$dest/run/mailauth" 2>/dev/null)" "755 999" \
 	    "/run/mailauth created for the user mailauth"
 else
-	skip "systemd-tmpfiles not installed"
-	skip "systemd-tmpfiles not installed"
+	skip "systemd-tmpfiles: needs root (it chowns to mailauth) and systemd-tmpfiles"
+	skip "systemd-tmpfiles: needs root and systemd-tmpfiles"
 fi
 
 # systemctl daemon-reload && enable: systemd-analyze verify of every unit in DESTDIR
