@@ -352,7 +352,7 @@ msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
 	m->spf_done = true;
 	if (m->cfg->spf_reject_at_mailfrom && m->spf_mail.result == SPFR_FAIL &&
 	    !m->cfg->monitor_only && !m->tag_only_host) {
-		char dom[161], builtin[256];
+		char dom[POLICY_DOMAIN_MAX + 1], builtin[256];
 
 		memset(v, 0, sizeof *v);
 		v->action = ACTION_REJECT;

@@ -67,7 +67,7 @@
 
 #include "policy.h"
 
-#define TEXT_DOMAIN_MAX	160
+#define TEXT_DOMAIN_MAX	POLICY_DOMAIN_MAX
 
 /* policy_safe_domain - LDH copy of an attacker-influenced domain for reply texts */
 void

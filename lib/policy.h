@@ -36,6 +36,9 @@ struct policy_input {
 	bool tag_only_host;			/* client in TagOnlyHosts */
 };
 
+/* longest domain written into a reply text (policy_safe_domain) */
+#define POLICY_DOMAIN_MAX	160
+
 struct policy_decision {
 	enum action action;		/* what the milter does */
 	enum action would_action;	/* before monitor-only */
@@ -44,7 +47,7 @@ struct policy_decision {
 	char xcode[8];			/* "5.7.1", "4.7.5" */
 	char text[256];			/* SMTP reply text (no CR/LF, no '%') */
 	char reason[128];		/* for the log line */
-	char domain[161];		/* the domain the reply names (LDH only) */
+	char domain[POLICY_DOMAIN_MAX + 1];	/* the domain the reply names (LDH) */
 };
 
 /* longest RejectReplyText / TempfailReplyText */
