@@ -34,6 +34,7 @@
 #include "log.h"
 #include "netlist.h"
 #include "policymap.h"
+#include "policy.h"
 #include "sockspec.h"
 #include "util.h"
 
@@ -82,7 +83,8 @@ static const struct cfg_option options[] = {
 	{ "LogLevel", CFG_LOGLEVEL, "info", 0, 0, NULL, OFF(log_level),
 	  "lowest level logged: err, warning, notice, info, debug" },
 	{ "AuthservID", CFG_STRING, "", 0, 0, NULL, OFF(authserv_id),
-	  "authserv-id in Authentication-Results (a host name; empty: this host's name)" },
+	  "authserv-id in Authentication-Results (a host name; empty: this host's "
+	  "fully qualified name, lib/hostname.c)" },
 	{ "MilterTimeout", CFG_UINT, "300", 10, 7210, NULL, OFF(milter_timeout),
 	  "seconds to wait for the MTA on the milter connection" },
 	{ "InternalErrorAction", CFG_ENUM, "tempfail", 0, 0, action_t_a,
@@ -137,6 +139,10 @@ static const struct cfg_option options[] = {
 	  "log what would be done, always accept" },
 	{ "TempErrorAction", CFG_ENUM, "tempfail", 0, 0, action_t_a, OFF(temperror_action),
 	  "what a DNS temporary error deciding DMARC does: tempfail or accept" },
+	{ "RejectReplyText", CFG_STRING, "%m", 0, 0, NULL, OFF(reject_reply_text),
+	  "SMTP text of a 5xx reply: %m the built-in text, %c the check, %d the domain" },
+	{ "TempfailReplyText", CFG_STRING, "%m", 0, 0, NULL, OFF(tempfail_reply_text),
+	  "SMTP text of a 4xx reply: %m the built-in text, %c the check, %d the domain" },
 	{ "InternalHosts", CFG_LIST, "127.0.0.0/8 ::1", 0, 0, NULL, OFF(internal_hosts),
 	  "clients (addresses or networks) whose mail is not checked" },
 	{ "SkipAuthenticated", CFG_BOOL, "yes", 0, 0, NULL, OFF(skip_authenticated),
@@ -400,6 +406,7 @@ cfg_free(struct config *c)
 			free_list(*(char ***)f);
 	}
 	free(c->path);
+	free(c->optline);
 	free(c);
 }
 
@@ -534,6 +541,7 @@ check_cross(struct config *c, const char *path, const unsigned *lineof,
     const bool *bad, struct buf *err, int *nerr)
 {
 	static const char *const nets[] = { "InternalHosts", "TagOnlyHosts" };
+	static const char *const replies[] = { "RejectReplyText", "TempfailReplyText" };
 	struct netlist *nl;
 	struct sockspec ss;
 	struct buf why;
@@ -563,6 +571,13 @@ check_cross(struct config *c, const char *path, const unsigned *lineof,
 	    strpbrk(c->report_email, " \t<>\"\\,;") != NULL))
 		cross_error(path, lineof, "ReportEmail", err, nerr,
 		    "\"%s\" is not a plain address (local@domain)", c->report_email);
+	for (size_t k = 0; k < NELEM(replies); k++) {
+		buf_reset(&why);
+		if (!BAD(replies[k]) &&
+		    policy_reply_check(*(char **)field(c, find_option(replies[k])), &why) != 0)
+			cross_error(path, lineof, replies[k], err, nerr, "%s", buf_str(&why));
+	}
+	buf_reset(&why);
 	if (!BAD("Socket") && sockspec_parse(c->socket, &ss, &why) != 0)
 		cross_error(path, lineof, "Socket", err, nerr, "%s", buf_str(&why));
 	for (size_t k = 0; k < NELEM(nets); k++) {
@@ -697,7 +712,40 @@ cfg_load(const char *path, struct buf *err)
 		cfg_free(c);
 		return NULL;
 	}
+	c->optline = xcalloc(NELEM(options), sizeof *c->optline);
+	memcpy(c->optline, lineof, sizeof lineof);
 	return c;
+}
+
+/* cfg_blame - prefix the lines err got since from with the option's FILE:LINE */
+void
+cfg_blame(const struct config *c, const char *name, struct buf *err, size_t from)
+{
+	const struct cfg_option *o = find_option(name);
+	unsigned line = o != NULL && c->optline != NULL ? c->optline[o - options] : 0;
+	char *tail, *p, *nl;
+	struct buf where;
+
+	if (o == NULL || from >= err->len)
+		return;
+	buf_init(&where);
+	if (line != 0)
+		buf_printf(&where, "%s:%u: %s: ", c->path, line, o->name);
+	else
+		buf_printf(&where, "%s: %s (default): ", c->path, o->name);
+	tail = xstrdup(buf_str(err) + from);
+	err->len = from;
+	err->data[from] = '\0';
+	for (p = tail; *p != '\0'; p = nl) {
+		nl = p + strcspn(p, "\n");
+		buf_adds(err, buf_str(&where));
+		buf_add(err, p, (size_t)(nl - p));
+		buf_addc(err, '\n');
+		if (*nl == '\n')
+			nl++;
+	}
+	free(tail);
+	buf_free(&where);
 }
 
 /* cfg_ref - one more holder of a snapshot */

@@ -7,6 +7,8 @@
  *	void cfg_unref(struct config *c);
  *	const struct cfg_option *cfg_options(size_t *n);
  *	void cfg_print(const struct config *c, FILE *fp);
+ *	void cfg_blame(const struct config *c, const char *name, struct buf *err,
+ *	    size_t from);
  * DESCRIPTION
  *	A file is lines of "Name value" (one blank or tab between, value to end of line,
  *	leading/trailing blanks trimmed); '#' starts a comment line; names are
@@ -18,6 +20,10 @@
  *	Lists (CFG_LIST) are words separated by blanks or commas.
  *	cfg_history_target() is what store_open() takes for HistoryStore: the
  *	HistoryFile for sqlite, the HistoryConnInfo for postgresql ("" for none).
+ *	The snapshot keeps the line of each option; cfg_blame() prefixes every line
+ *	appended to err since offset from with "FILE:LINE: Name: " of the option that
+ *	named the failing file or setting ("FILE: Name (default): " when the file did
+ *	not set it), for problems found after loading (a missing PSL or zone file).
  */
 #ifndef MAILAUTH_CONFIG_H
 #define MAILAUTH_CONFIG_H
@@ -44,6 +50,7 @@ enum store_kind { STORE_NONE = 0, STORE_SQLITE, STORE_POSTGRESQL };
 struct config {
 	int refcnt;			/* atomic */
 	char *path;
+	unsigned *optline;		/* line of each option in path (0: not set) */
 
 	/* daemon */
 	char *socket;			/* Socket inet:8891@127.0.0.1 */
@@ -88,6 +95,8 @@ struct config {
 	enum action bad_from_action;	/* BadFromAction reject (no/several From, unparseable) */
 	bool monitor_only;		/* MonitorOnly no */
 	enum action temperror_action;	/* TempErrorAction tempfail|accept */
+	char *reject_reply_text;	/* RejectReplyText "%m" (lib/policy.c) */
+	char *tempfail_reply_text;	/* TempfailReplyText "%m" */
 	char **internal_hosts;		/* InternalHosts 127.0.0.0/8 ::1 */
 	bool skip_authenticated;	/* SkipAuthenticated yes */
 	char **tag_only_domains;	/* TagOnlyDomains (From domains) */
@@ -133,6 +142,7 @@ struct config *cfg_ref(struct config *c);
 void cfg_unref(struct config *c);
 const struct cfg_option *cfg_options(size_t *n);
 void cfg_print(const struct config *c, FILE *fp);
+void cfg_blame(const struct config *c, const char *name, struct buf *err, size_t from);
 const char *cfg_action_name(enum action a);
 const char *cfg_history_target(const struct config *c);
 

@@ -44,6 +44,13 @@
  *	dns_unbound_cache_hits/limit/advance are for tests: the number of hits, the
  *	capacity (0 turns the cache off), and a shift of the cache's clock.
  *
+ *	Outage detector (lib/dns_outage.c): a query that got no answer within most
+ *	of its DNSTimeout is noted as a timeout, one answered (OK, NXDOMAIN, NODATA,
+ *	PERMFAIL) as an answer; SERVFAIL and bogus answers count as neither. While
+ *	the detector holds the resolver for down, a query missing the cache fails
+ *	at once. Its probe is ub_probe(): an A query for a fresh random name at the
+ *	root, not cached.
+ *
  *	dns_unbound_open_local() is for tests: a static root zone holding only the given
  *	records (ub_ctx_data_add syntax), so the real code path runs without a network.
  *	dns_resolver_free() must not run while queries are in progress.
@@ -65,6 +72,7 @@
 #include "config.h"
 #include "dns.h"
 #include "dns_int.h"
+#include "dns_outage.h"
 #include "log.h"
 #include "util.h"
 
@@ -114,6 +122,8 @@ struct ubres {
 	int stop[2];
 	struct ubq *abandoned;
 	bool validating;
+	struct dns_outage *outage;
+	unsigned timeout_ms;		/* DNSTimeout, for the detector */
 };
 
 static struct dns_answer *ub_query(void *be, const char *name, int qtype,
@@ -565,23 +575,66 @@ escape_name(const char *name, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+/* ms_since - milliseconds from t0 to now (CLOCK_MONOTONIC) */
+static long long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)(t.tv_sec - t0->tv_sec) * 1000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* ub_probe - the outage detector's probe: does a random name get any answer? */
+static bool
+ub_probe(void *arg, unsigned ms)
+{
+	struct ubres *b = arg;
+	struct dns_answer *a;
+	struct timespec dl;
+	char name[64];
+	uint32_t ttl;
+	bool ok;
+	int rc = 0;
+
+	snprintf(name, sizeof name, "mailauth-probe-%08x%08x", arc4random(),
+	    arc4random());
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl = ts_add_ms(dl, ms);
+	a = ub_ask(b, name, ns_t_a, &dl, &rc, &ttl);
+	ok = a != NULL && a->status != DNS_TEMPFAIL;
+	dns_answer_free(a);
+	return ok;
+}
+
 /* ub_query - the backend's query operation */
 static struct dns_answer *
 ub_query(void *be, const char *name, int qtype, const struct timespec *deadline)
 {
 	struct ubres *b = be;
 	struct dns_answer *a;
+	struct timespec t0;
 	char text[253 * 4 + 2];
 	uint32_t ttl = 0;
 	int rc = 0;
 
 	if ((a = cache_get(&b->cache, name, qtype)) != NULL)
 		return a;
+	if (dns_outage_fail_fast(b->outage))
+		return dns_answer_new(DNS_TEMPFAIL, qtype);
 	escape_name(name, text, sizeof text);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((a = ub_ask(b, text, qtype, deadline, &rc, &ttl)) != NULL) {
+		if (a->status != DNS_TEMPFAIL)
+			dns_outage_note(b->outage, name, true);
 		cache_put(&b->cache, name, qtype, a, cache_ttl(a, ttl));
 		return a;
 	}
+	/* no answer: a timeout if the wait was (most of) a whole DNSTimeout, not
+	 * a wait the session deadline cut short */
+	if (rc == 0 && ms_since(&t0) >= (long long)b->timeout_ms * 3 / 4)
+		dns_outage_note(b->outage, name, false);
 	if (rc != 0)
 		log_msg(LOG_WARNING, "dns: ub_resolve_async %s: %s", text, ub_strerror(rc));
 	return dns_answer_new(rc == UB_SYNTAX ? DNS_PERMFAIL : DNS_TEMPFAIL, qtype);
@@ -612,17 +665,21 @@ ub_destroy(void *be)
 	pthread_condattr_destroy(&b->cattr);
 	pthread_mutex_destroy(&b->mu);
 	cache_free(&b->cache);
+	dns_outage_free(b->outage);
 	free(b);
 }
 
-/* ub_new - a context in thread mode, nothing configured yet */
+/* ub_new - a context in thread mode, nothing configured yet; timeout_ms is
+ * DNSTimeout (0: 5 s) for the outage detector */
 static struct ubres *
-ub_new(struct buf *err)
+ub_new(unsigned timeout_ms, struct buf *err)
 {
 	struct ubres *b = xcalloc(1, sizeof *b);
 	int rc;
 
 	b->stop[0] = b->stop[1] = -1;
+	b->timeout_ms = timeout_ms > 0 ? timeout_ms : DNS_DEFAULT_TIMEOUT_MS;
+	b->outage = dns_outage_new(ub_probe, b, b->timeout_ms);
 	cache_init(&b->cache);
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_condattr_init(&b->cattr);
@@ -690,7 +747,7 @@ dns_unbound_open(const struct config *cfg, struct buf *err)
 	size_t i;
 	int rc, errors = 0;
 
-	if ((b = ub_new(err)) == NULL)
+	if ((b = ub_new(cfg->dns_timeout * 1000, err)) == NULL)
 		return NULL;
 	for (i = 0; cfg->dns_forwarders != NULL && cfg->dns_forwarders[i] != NULL; i++) {
 		const char *fwd = cfg->dns_forwarders[i];
@@ -730,7 +787,7 @@ dns_unbound_open_local(const char *const *rrs, struct buf *err)
 	size_t i;
 	int rc;
 
-	if ((b = ub_new(err)) == NULL)
+	if ((b = ub_new(0, err)) == NULL)
 		return NULL;
 	if ((rc = ub_ctx_zone_add(b->ctx, ".", "static")) != 0) {
 		buf_printf(err, "dns: ub_ctx_zone_add: %s\n", ub_strerror(rc));

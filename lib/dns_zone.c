@@ -512,7 +512,7 @@ dns_zone_open(const char *path, struct buf *err)
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		if (err != NULL)
-			buf_printf(err, "%s: %s\n", path, strerror(errno));
+			buf_printf(err, "%s: cannot open: %s\n", path, strerror(errno));
 		return NULL;
 	}
 	r = dns_zone_new();

@@ -25,6 +25,7 @@
 #include "dmarc.h"
 #include "dns.h"
 #include "history.h"
+#include "hostname.h"
 #include "log.h"
 #include "message.h"
 #include "netlist.h"
@@ -108,6 +109,30 @@ engine_free(struct engine *e)
 	free(e);
 }
 
+/* engine_dns - the resolver; a zone file problem names the DNSZoneFile line */
+static struct dns_resolver *
+engine_dns(const struct config *cfg, struct buf *err)
+{
+	size_t mark = err->len;
+	struct dns_resolver *r = dns_open(cfg, err);
+
+	if (r == NULL && cfg->dns_backend == DNS_BACKEND_ZONE)
+		cfg_blame(cfg, "DNSZoneFile", err, mark);
+	return r;
+}
+
+/* engine_psl - the Public Suffix List; a problem names the PublicSuffixList line */
+static struct psl *
+engine_psl(const struct config *cfg, struct buf *err)
+{
+	size_t mark = err->len;
+	struct psl *p = psl_load(cfg->psl_file, err);
+
+	if (p == NULL)
+		cfg_blame(cfg, "PublicSuffixList", err, mark);
+	return p;
+}
+
 /* engine_new - build everything one configuration snapshot needs */
 struct engine *
 engine_new(struct config *cfg, struct buf *err)
@@ -118,16 +143,14 @@ engine_new(struct config *cfg, struct buf *err)
 	e->cfg = cfg_ref(cfg);
 	if (cfg->authserv_id != NULL && cfg->authserv_id[0] != '\0') {
 		strlcpy(e->authserv_id, cfg->authserv_id, sizeof e->authserv_id);
-	} else if (gethostname(e->authserv_id, sizeof e->authserv_id - 1) != 0 ||
-	    e->authserv_id[0] == '\0') {
-		strlcpy(e->authserv_id, "localhost", sizeof e->authserv_id);
-	}
+	} else
+		host_fqdn(e->authserv_id, sizeof e->authserv_id);
 	if ((e->internal = netlist_parse(cfg->internal_hosts, err)) == NULL ||
 	    (e->tag_hosts = netlist_parse(cfg->tag_only_hosts, err)) == NULL ||
-	    (e->dns = dns_open(cfg, err)) == NULL ||
+	    (e->dns = engine_dns(cfg, err)) == NULL ||
 	    (e->spf = spf_engine_new(e->authserv_id, err)) == NULL ||
 	    (e->dkim = dkv_engine_new(cfg, err)) == NULL ||
-	    (e->psl = psl_load(cfg->psl_file, err)) == NULL ||
+	    (e->psl = engine_psl(cfg, err)) == NULL ||
 	    (e->dmarc = dmarc_engine_new(cfg, e->psl, err)) == NULL ||
 	    (cfg->policy_map[0] != '\0' &&
 	    (e->policymap = policymap_load(cfg->policy_map, err)) == NULL)) {
@@ -352,21 +375,16 @@ msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
 	m->spf_done = true;
 	if (m->cfg->spf_reject_at_mailfrom && m->spf_mail.result == SPFR_FAIL &&
 	    !m->cfg->monitor_only && !m->tag_only_host && !client_rule_spares(m)) {
-		struct buf dom;
+		char dom[POLICY_DOMAIN_MAX + 1], builtin[256];
 
 		memset(v, 0, sizeof *v);
-		buf_init(&dom);
-		str_sanitize(&dom, m->spf_mail.domain != NULL ? m->spf_mail.domain : "",
-		    200);
 		v->action = ACTION_REJECT;
 		strlcpy(v->smtp_code, "550", sizeof v->smtp_code);
 		strlcpy(v->xcode, "5.7.23", sizeof v->xcode);
-		snprintf(v->text, sizeof v->text, "SPF validation failed for %s",
-		    buf_str(&dom));
-		for (char *p = v->text; *p != '\0'; p++)
-			if (*p == '%' || *p == '\\')
-				*p = '_';
-		buf_free(&dom);
+		policy_safe_domain(dom, sizeof dom, m->spf_mail.domain);
+		snprintf(builtin, sizeof builtin, "SPF validation failed for %s", dom);
+		policy_reply(m->cfg, false, "SPF", m->spf_mail.domain, builtin, v->text,
+		    sizeof v->text);
 		log_qid(LOG_INFO, m->qid, "ip=%s spf=fail action=reject stage=mail",
 		    m->ip);
 		return true;

@@ -15,23 +15,23 @@
  *	   cfg->bad_from_action, 550 5.7.1 "Message has no valid From header (WHY)".
  *	3. DMARC pass decides: accept. SPF actions never override an aligned pass.
  *	4. With cfg->dmarc_honor_policy, DMARC fail decides by its disposition (t=y
- *	   already applied by lib/dmarc): reject -> 550 5.7.1 "Rejected by DMARC
+ *	   already applied by lib/dmarc): reject -> 550 5.7.26 "Rejected by DMARC
  *	   policy for DOMAIN"; quarantine -> ACTION_QUARANTINE (QuarantineMode hold) or
  *	   accept with add_quarantine_header (QuarantineMode header); none -> accept.
  *	   DMARC temperror with a known policy (lib/dmarc: an identity that may be
  *	   aligned with the From domain had an SPF or DKIM temperror, or its
  *	   organizational domain could not be walked): disposition quarantine/reject
- *	   -> cfg->temperror_action (451 4.7.5 "Temporary DNS failure evaluating
- *	   SPF|DKIM for DOMAIN, try again later"), disposition none -> accept. DMARC
- *	   temperror finding the record -> cfg->temperror_action (451 4.7.5
+ *	   -> cfg->temperror_action (451 4.7.24 for SPF, 4.4.3 for DKIM: "Temporary
+ *	   DNS failure evaluating SPF|DKIM for DOMAIN, try again later"), disposition none ->
+ *	   accept. DMARC temperror finding the record -> cfg->temperror_action (451 4.4.3
  *	   "Temporary DNS failure evaluating DMARC for DOMAIN, try again later").
  *	   Without HonorDMARCPolicy a DMARC fail or temperror is only reported (the
  *	   A-R header tags it) and, like "no DMARC record", leaves the decision to 5.
  *	5. DMARC did not decide (not evaluated, no usable record, not honoured): the
  *	   MAIL FROM SPF result -- fail -> cfg->spf_fail_action, softfail ->
- *	   cfg->spf_softfail_action (reject: 550 5.7.1 "SPF check failed for DOMAIN").
+ *	   cfg->spf_softfail_action (reject: 550 5.7.23 "SPF check failed for DOMAIN").
  *	   An SPF temperror when SPFFailAction is not "none" and TempErrorAction is
- *	   tempfail -> 451 4.7.5 (the failure might have hidden a fail). The HELO
+ *	   tempfail -> 451 4.7.24 (the failure might have hidden a fail). The HELO
  *	   result and DKIM results without DMARC never act.
  *	6. Otherwise accept.
  *
@@ -58,6 +58,18 @@
  *	the disposition adjusted, before exempt and tag-only. pm_applied points at the
  *	rule when the final action (or quarantine header) differs from the decision
  *	without it; the reason then starts with "policymap KEY ACTION".
+ *
+ *	Enhanced status codes (RFC 3463, RFC 7372 and its IANA registry): a DMARC
+ *	reject is 550 5.7.26 "multiple authentication checks failed" (DMARC fails
+ *	only when neither SPF nor DKIM gave an aligned pass); an SPF reject 550
+ *	5.7.23 "SPF validation failed"; an SPF temperror tempfail 451 4.7.24 "SPF
+ *	validation error" (RFC 7372 replaces RFC 7208's 4.4.3 with it); a DMARC or
+ *	aligned DKIM temperror 451 4.4.3 "directory server failure" (RFC 3463: the
+ *	DNS could not be reached). 5.7.1/4.7.1 remain where no specific code fits
+ *	(bad From, SPF fail with a tempfail action), 4.3.0/5.3.0 for local errors.
+ *	The text names only the check and a domain that passed safe_domain(), never
+ *	a local part or a library's reason. RejectReplyText and TempfailReplyText
+ *	(policy_reply) wrap it: %m the built-in text, %c the check, %d the domain.
  */
 #include "autoconf.h"
 
@@ -70,11 +82,11 @@
 #include "policy.h"
 #include "util.h"
 
-#define TEXT_DOMAIN_MAX	160
+#define TEXT_DOMAIN_MAX	POLICY_DOMAIN_MAX
 
-/* safe_domain - LDH copy of an attacker-influenced domain for reply texts */
-static void
-safe_domain(char *dst, size_t dstlen, const char *src)
+/* policy_safe_domain - LDH copy of an attacker-influenced domain for reply texts */
+void
+policy_safe_domain(char *dst, size_t dstlen, const char *src)
 {
 	size_t i = 0;
 
@@ -104,18 +116,82 @@ safe_text(char *dst, size_t dstlen, const char *src)
 	dst[i] = '\0';
 }
 
-/* set_reply - SMTP code, enhanced code and text */
-static void PRINTF_LIKE(4, 5)
-set_reply(struct policy_decision *out, const char *code, const char *xcode,
-    const char *fmt, ...)
+/* policy_reply - a reply text from the configured template (%m %c %d) */
+void
+policy_reply(const struct config *cfg, bool temporary, const char *check,
+    const char *domain, const char *builtin, char *text, size_t len)
 {
+	const char *t = temporary ? cfg->tempfail_reply_text : cfg->reject_reply_text;
+	char dom[TEXT_DOMAIN_MAX + 1], msg[256];
+	struct buf b;
+
+	if (len == 0)
+		return;
+	policy_safe_domain(dom, sizeof(dom), domain);
+	safe_text(msg, sizeof(msg), builtin);
+	if (t == NULL || *t == '\0')
+		t = "%m";
+	buf_init(&b);
+	for (; *t != '\0'; t++) {
+		if (*t != '%') {
+			unsigned char c = (unsigned char)*t;
+
+			buf_addc(&b, c >= ' ' && c < 0x7f ? (char)c : '?');
+			continue;
+		}
+		switch (*++t) {
+		case 'm': buf_adds(&b, msg); break;
+		case 'c': buf_adds(&b, check != NULL ? check : "local"); break;
+		case 'd': buf_adds(&b, dom); break;
+		case '\0': t--; break;		/* refused at load; never '%' out */
+		default: break;
+		}
+	}
+	snprintf(text, len, "%s", buf_str(&b));
+	buf_free(&b);
+}
+
+/* policy_reply_check - a template of RejectReplyText/TempfailReplyText: 0 or -1 */
+int
+policy_reply_check(const char *t, struct buf *why)
+{
+	for (const char *p = t; p != NULL && *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < ' ' || c >= 0x7f) {
+			buf_printf(why, "only printable ASCII, no byte 0x%02x", c);
+			return -1;
+		}
+		if (c == '%' && (p[1] == '\0' || strchr("mcd", p[1]) == NULL)) {
+			buf_printf(why, "unknown placeholder \"%%%.1s\" (%%m text, "
+			    "%%c check, %%d domain)", p + 1);
+			return -1;
+		}
+		if (c == '%')
+			p++;
+	}
+	if (t != NULL && strlen(t) > REPLY_TEMPLATE_MAX) {
+		buf_printf(why, "longer than %d bytes", REPLY_TEMPLATE_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* set_reply - SMTP code, enhanced code and text (the template applied) */
+static void PRINTF_LIKE(6, 7)
+set_reply(const struct config *cfg, struct policy_decision *out, const char *code,
+    const char *xcode, const char *check, const char *fmt, ...)
+{
+	char builtin[256];
 	va_list ap;
 
 	snprintf(out->smtp_code, sizeof(out->smtp_code), "%s", code);
 	snprintf(out->xcode, sizeof(out->xcode), "%s", xcode);
 	va_start(ap, fmt);
-	vsnprintf(out->text, sizeof(out->text), fmt, ap);
+	vsnprintf(builtin, sizeof(builtin), fmt, ap);
 	va_end(ap);
+	policy_reply(cfg, code[0] == '4', check, out->domain, builtin, out->text,
+	    sizeof(out->text));
 }
 
 /* set_reason - the log reason */
@@ -148,10 +224,11 @@ quarantine(const struct config *cfg, struct policy_decision *out)
 		out->action = ACTION_QUARANTINE;
 }
 
-/* configured - apply a configured action with the given reply texts */
+/* configured - apply a configured action with the given codes and reply texts */
 static void
 configured(const struct config *cfg, struct policy_decision *out, enum action a,
-    const char *reject_text, const char *tempfail_xcode, const char *tempfail_text)
+    const char *check, const char *reject_xcode, const char *reject_text,
+    const char *tempfail_xcode, const char *tempfail_text)
 {
 	switch (a) {
 	case ACTION_ACCEPT:
@@ -163,11 +240,11 @@ configured(const struct config *cfg, struct policy_decision *out, enum action a,
 		break;
 	case ACTION_REJECT:
 		out->action = ACTION_REJECT;
-		set_reply(out, "550", "5.7.1", "%s", reject_text);
+		set_reply(cfg, out, "550", reject_xcode, check, "%s", reject_text);
 		break;
 	case ACTION_TEMPFAIL:
 		out->action = ACTION_TEMPFAIL;
-		set_reply(out, "451", tempfail_xcode, "%s", tempfail_text);
+		set_reply(cfg, out, "451", tempfail_xcode, check, "%s", tempfail_text);
 		break;
 	}
 }
@@ -180,9 +257,10 @@ decide_internal(const struct config *cfg, struct policy_decision *out)
 
 	if (a == ACTION_REJECT) {
 		out->action = ACTION_REJECT;
-		set_reply(out, "550", "5.3.0", "Message refused because of a local problem");
+		set_reply(cfg, out, "550", "5.3.0", NULL,
+		    "Message refused because of a local problem");
 	} else
-		configured(cfg, out, a, "", "4.3.0",
+		configured(cfg, out, a, NULL, "5.3.0", "", "4.3.0",
 		    "Temporary local problem, try again later");
 	set_reason(out, "internal error");
 }
@@ -200,11 +278,13 @@ decide_dmarc(const struct config *cfg, const struct dmarc_outcome *d, bool honor
 		snprintf(rej, sizeof(rej), "Message has no valid From header (%s)", why);
 		snprintf(tmp, sizeof(tmp), "Message has no valid From header (%s), "
 		    "try again later", why);
-		configured(cfg, out, cfg->bad_from_action, rej, "4.7.0", tmp);
+		configured(cfg, out, cfg->bad_from_action, "From", "5.7.1", rej, "4.7.0",
+		    tmp);
 		set_reason(out, "bad From: %s", why);
 		return true;
 	}
-	safe_domain(dom, sizeof(dom), d->from_domain);
+	policy_safe_domain(dom, sizeof(dom), d->from_domain);
+	snprintf(out->domain, sizeof(out->domain), "%s", dom);
 	if (d->result == DMR_PASS) {
 		set_reason(out, "dmarc=pass (%s)", dom);
 		return true;
@@ -224,7 +304,8 @@ decide_dmarc(const struct config *cfg, const struct dmarc_outcome *d, bool honor
 		}
 		snprintf(tmp, sizeof(tmp), "Temporary DNS failure evaluating %s for %s, "
 		    "try again later", what, dom);
-		configured(cfg, out, cfg->temperror_action, tmp, "4.7.5", tmp);
+		configured(cfg, out, cfg->temperror_action, what, "5.7.1", tmp,
+		    d->spf_temperror ? "4.7.24" : "4.4.3", tmp);
 		set_reason(out, "dmarc=temperror dis=%s, aligned %s temperror (%s)",
 		    dmarc_policy_name(d->disposition), what, dom);
 		return true;
@@ -232,7 +313,8 @@ decide_dmarc(const struct config *cfg, const struct dmarc_outcome *d, bool honor
 	if (d->result == DMR_TEMPERROR) {
 		snprintf(tmp, sizeof(tmp), "Temporary DNS failure evaluating DMARC "
 		    "for %s, try again later", dom);
-		configured(cfg, out, cfg->temperror_action, tmp, "4.7.5", tmp);
+		configured(cfg, out, cfg->temperror_action, "DMARC", "5.7.1", tmp, "4.4.3",
+		    tmp);
 		set_reason(out, "dmarc=temperror (%s)", dom);
 		return true;
 	}
@@ -242,7 +324,8 @@ decide_dmarc(const struct config *cfg, const struct dmarc_outcome *d, bool honor
 	switch (d->disposition) {
 	case DMP_REJECT:
 		out->action = ACTION_REJECT;
-		set_reply(out, "550", "5.7.1", "Rejected by DMARC policy for %s", dom);
+		set_reply(cfg, out, "550", "5.7.26", "DMARC",
+		    "Rejected by DMARC policy for %s", dom);
 		break;
 	case DMP_QUARANTINE:
 		quarantine(cfg, out);
@@ -268,12 +351,13 @@ decide_spf(const struct config *cfg, const struct spf_outcome *spf,
 
 	if (spf == NULL)
 		return false;
-	safe_domain(dom, sizeof(dom), spf->domain);
+	policy_safe_domain(dom, sizeof(dom), spf->domain);
 	if (spf->result == SPFR_TEMPERROR && cfg->spf_fail_action != ACTION_ACCEPT &&
 	    cfg->temperror_action == ACTION_TEMPFAIL) {
 		out->action = ACTION_TEMPFAIL;
-		set_reply(out, "451", "4.7.5", "Temporary DNS failure evaluating SPF "
-		    "for %s, try again later", dom);
+		snprintf(out->domain, sizeof(out->domain), "%s", dom);
+		set_reply(cfg, out, "451", "4.7.24", "SPF", "Temporary DNS failure "
+		    "evaluating SPF for %s, try again later", dom);
 		set_reason(out, "spf=temperror (%s)%s", dom, dmarc_note);
 		return true;
 	}
@@ -287,7 +371,8 @@ decide_spf(const struct config *cfg, const struct spf_outcome *spf,
 		return false;
 	snprintf(rej, sizeof(rej), "SPF check failed for %s", dom);
 	snprintf(tmp, sizeof(tmp), "SPF check failed for %s, try again later", dom);
-	configured(cfg, out, a, rej, "4.7.1", tmp);
+	snprintf(out->domain, sizeof(out->domain), "%s", dom);
+	configured(cfg, out, a, "SPF", "5.7.23", rej, "4.7.1", tmp);
 	set_reason(out, "spf=%s (%s)%s", spf->result == SPFR_FAIL ? "fail" : "softfail",
 	    dom, dmarc_note);
 	return true;
@@ -468,8 +553,8 @@ policy_decide(const struct config *cfg, const struct policy_input *in,
 		memcpy(orig, out->reason, sizeof(orig));
 		out->action = ACTION_TEMPFAIL;
 		out->add_quarantine_header = false;
-		set_reply(out, "451", "4.7.5", "Temporary DNS failure validating ARC, "
-		    "try again later");
+		set_reply(cfg, out, "451", "4.4.3", "ARC",
+		    "Temporary DNS failure validating ARC, try again later");
 		set_reason(out, "arc temperror, trusted sealer: %s", orig);
 	}
 	if (cfg->monitor_only && (out->action != ACTION_ACCEPT ||

@@ -126,18 +126,21 @@ usage(int status)
 	exit(status);
 }
 
-/* print_lines - each line of text to stderr, prefixed unless it names a file */
+/* print_lines - each line of text to stderr, prefixed unless it starts with
+ * the configuration file's name already (FILE:LINE: from cfg_blame) */
 static void
 print_lines(const char *text, const char *prefix)
 {
 	const char *p = text;
+	size_t pl = strlen(prefix);
 
 	while (p != NULL && *p != '\0') {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		bool named = pl > 2 && strncmp(p, prefix, pl - 2) == 0 && p[pl - 2] == ':';
 
 		if (n > 0)
-			fprintf(stderr, "%s%.*s\n", prefix, (int)n, p);
+			fprintf(stderr, "%s%.*s\n", named ? "" : prefix, (int)n, p);
 		p = nl != NULL ? nl + 1 : NULL;
 	}
 }

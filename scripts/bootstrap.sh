@@ -21,7 +21,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 	publicsuffix dns-root-data miltertest
 	postfix swaks unbound python3-dkim python3-nacl python3-dnspython
 	python3-cryptography iproute2 openssl libxml2-utils
-	clang libclang-rt-14-dev"
+	clang libclang-rt-14-dev systemd man-db"
 
 need_root() {
 	if [ "$(id -u)" -ne 0 ]; then
@@ -53,6 +53,13 @@ build() {
 	dir=$1; shift
 	[ -x configure ] && [ configure -nt configure.ac ] && [ configure -nt Makefile.am ] ||
 		autoreconf -fi
+	# README's in-place ./configure leaves config.status and objects in the source
+	# tree; a build directory then refuses to configure ("source directory already
+	# configured") or finds the in-place objects through VPATH: clean them first
+	if [ -f config.status ] && [ -f Makefile ]; then
+		echo "bootstrap: the source tree was configured in place; make distclean there" >&2
+		make distclean >/dev/null
+	fi
 	mkdir -p "$dir"
 	(cd "$dir" && { [ -f Makefile ] || "$top/configure" -q "$@"; } &&
 		make -j"$(nproc)" >/dev/null)

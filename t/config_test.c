@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "dmarc.h"
+#include "message.h"
 #include "tap.h"
 
 /* write_tmp - a config file with the given bytes; returns its path (static) */
@@ -58,6 +59,12 @@ static const struct {
 } errors[] = {
 	{ "MaximumSignaturs 5\n", 1, "unknown option \"MaximumSignaturs\" (did you mean MaximumSignatures?)" },
 	{ "\nFrobnicate yes\n", 2, "unknown option \"Frobnicate\"" },
+	{ "LogLevel info\nRejectReplyText \"100%s sure\"\n", 2,
+	  "RejectReplyText: unknown placeholder \"%s\" (%m text, %c check, %d domain)" },
+	{ "TempfailReplyText \"later %\"\n", 1,
+	  "TempfailReplyText: unknown placeholder \"%\" (%m text, %c check, %d domain)" },
+	{ "RejectReplyText \"caf\xc3\xa9 %m\"\n", 1,
+	  "RejectReplyText: only printable ASCII, no byte 0xc3" },
 	{ "SPFCheckHELO maybe\n", 1, "SPFCheckHELO needs yes or no, not \"maybe\"" },
 	{ "QuarantineMode drop\n", 1, "QuarantineMode must be one of hold, header, not \"drop\"" },
 	{ "MaximumSignatures 0\n", 1, "MaximumSignatures 0 is out of range 1..50" },
@@ -336,6 +343,9 @@ static const struct {
 	{ "DNSTrustAnchorFile /usr/share/dns/root.key", OFF(dns_trust_anchor), false,
 	  "/usr/share/dns/root.key" },
 	{ "PublicSuffixList /x/psl.dat", OFF(psl_file), false, "/x/psl.dat" },
+	{ "RejectReplyText \"%c failed for %d: %m; see https://mx.example.net/\"",
+	  OFF(reject_reply_text), false, "%c failed for %d: %m; see https://mx.example.net/" },
+	{ "TempfailReplyText \"\"", OFF(tempfail_reply_text), false, "" },
 	{ "DNSForwarders \"\"", OFF(dns_forwarders), true, "" },
 	{ "DNSForwarders 192.0.2.1@5353 2001:db8::53", OFF(dns_forwarders), true,
 	  "192.0.2.1@5353|2001:db8::53" },
@@ -760,6 +770,57 @@ test_docs(void)
 	buf_free(&err);
 }
 
+/* test_file_options - a missing PSL or zone file is reported at the line of
+ * the option that named it, in the same words (mailauth -n, reload) */
+static void
+test_file_options(void)
+{
+	static const struct {
+		const char *text, *option, *file;
+		unsigned line;
+	} cases[] = {
+		{ "LogLevel info\nPublicSuffixList /nonexistent/psl.dat\n",
+		  "PublicSuffixList", "/nonexistent/psl.dat", 2 },
+		{ "DNSBackend zone\n# comment\nDNSZoneFile /nonexistent/z.zone\n",
+		  "DNSZoneFile", "/nonexistent/z.zone", 3 },
+	};
+	struct buf err;
+	struct config *c;
+	struct engine *e;
+	char want[512];
+
+	buf_init(&err);
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		const char *path = write_tmp(cases[i].text, strlen(cases[i].text));
+
+		buf_reset(&err);
+		c = cfg_load(path, &err);
+		ok(c != NULL, "%s loads: %s", cases[i].option, buf_str(&err));
+		if (c == NULL)
+			continue;
+		e = engine_new(c, &err);
+		snprintf(want, sizeof want, "%s:%u: %s: %s: cannot open: No such file or "
+		    "directory\n", path, cases[i].line, cases[i].option, cases[i].file);
+		ok(e == NULL, "missing %s file refused", cases[i].option);
+		is_string(want, buf_str(&err), "missing %s file: file:line of the option",
+		    cases[i].option);
+		engine_unref(e);
+		cfg_unref(c);
+		unlink(path);
+	}
+	/* an option left at its default is named as such */
+	c = cfg_defaults();
+	buf_reset(&err);
+	buf_adds(&err, "before\n");
+	buf_adds(&err, "one\ntwo");
+	cfg_blame(c, "PublicSuffixList", &err, 7);
+	is_string("before\n(defaults): PublicSuffixList (default): one\n"
+	    "(defaults): PublicSuffixList (default): two\n", buf_str(&err),
+	    "cfg_blame: every new line, the default named, earlier text kept");
+	cfg_unref(c);
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -774,6 +835,7 @@ main(void)
 	test_print();
 	test_threads();
 	test_odd_files();
+	test_file_options();
 	test_docs();
 	return done_testing();
 }

@@ -53,7 +53,7 @@ start_mailauth() {
 		echo "DNSBackend unbound"
 		echo "DNSForwarders $_fwd"
 		echo "DNSTimeout 1"
-		echo "EvaluationTimeout 2"
+		echo "EvaluationTimeout ${eval_timeout:-2}"
 		echo "LogLevel debug"
 		for _l in "$@"; do
 			printf '%s\n' "$_l"
@@ -149,6 +149,54 @@ if start_fake servfail; then
 	wait "$fake_pid" 2>/dev/null
 else
 	tap_ok 1 "accept: fakedns.py starts"
+fi
+
+# (d) the outage detector (lib/dns_outage.c): nothing listens at the forwarder;
+# after the first message's timeouts and an unanswered probe the resolver counts
+# as down, later messages fail their lookups at once (the same 451), and the
+# outage is logged once, not per message. EvaluationTimeout 10, so that no step
+# deadline shortens the 1 s query timeouts: without the detector each of these
+# messages waits for three of them (SPF HELO, SPF MAIL FROM, DMARC).
+now_ms() { "$SYS_PYTHON3" -c 'import time; print(int(time.monotonic() * 1000))'; }
+eval_timeout=10
+start_mailauth outage "127.0.0.1@$(free_port)"
+t0=$(now_ms)
+send outage-first tempfail 1 pass.eml bounce@example.com
+t1=$(now_ms)
+send outage-next tempfail 4 pass.eml bounce@example.com
+t2=$(now_ms)
+diag "outage: first message $((t1 - t0)) ms, the next four $((t2 - t1)) ms"
+[ $((t2 - t1)) -lt 3000 ]
+tap_ok $? "outage: four messages after the first answered in under 3 s ($((t2 - t1)) ms)"
+is "$(grep -c 'dns: the resolver does not answer' "$tmp/outage.log")" 1 \
+    "outage: logged once (dns: the resolver does not answer), not per message"
+grep -q 'queries in a row timed out, and a probe of a random name' "$tmp/outage.log"
+tap_ok $? "outage: declared only after a probe got no answer either"
+finish outage
+eval_timeout=
+
+# (e) no downgrade: a spoofer's own names time out (MAIL FROM a.slow.example and
+# the DKIM key of key.slow.example: two timeouts in a row on different names),
+# the resolver itself works. The probe answers, so the spoofed domain's DMARC
+# record (reject.example, p=reject) is still looked up and the message rejected,
+# not deferred; the next message is checked as usual too.
+if start_fake policy; then
+	eval_timeout=10
+	start_mailauth spoof "127.0.0.1@$fake_port"
+	send spoof reject 2 slowdkim.eml x@a.slow.example
+	grep -q 'timed out, but the resolver answers a probe' "$tmp/spoof.log"
+	tap_ok $? "spoof: the timeouts led to a probe, which answered" ||
+		diag_file "$tmp/spoof.log"
+	! grep -q 'dns: the resolver does not answer' "$tmp/spoof.log"
+	tap_ok $? "spoof: the resolver was never taken for down"
+	grep ': SPOOF1: .*550 5.7.26\|: SPOOF1: .*dmarc=fail' "$tmp/spoof.log" >/dev/null
+	tap_ok $? "spoof: the spoofed domain's DMARC policy was applied (dmarc=fail)"
+	finish spoof
+	eval_timeout=
+	kill -TERM "$fake_pid" 2>/dev/null
+	wait "$fake_pid" 2>/dev/null
+else
+	tap_ok 1 "spoof: fakedns.py starts"
 fi
 
 # (c) a working upstream (NXDOMAIN for everything: no policy, accept) killed while

@@ -1,7 +1,7 @@
 #!/bin/sh
 # milter_smoke.sh - real messages through the running daemon with miltertest (the
 # MTA side of the milter protocol): negotiation, A-R insertion, forged A-R removal,
-# DMARC reject (550 5.7.1), DNS SERVFAIL (451), quarantine, body skipping; "no
+# DMARC reject (550 5.7.26), DNS SERVFAIL (451 4.4.3), quarantine, body skipping; "no
 # reply" steps (SMFIP_NR_*): the same answers and headers with and without them
 # (miltertest and bench/mltload), and internal errors met in those steps (test
 # faults) answered later with InternalErrorAction tempfail and accept. The Lua

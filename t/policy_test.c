@@ -43,7 +43,7 @@ static const struct pcase cases[] = {
 	{ "dmarc pass", "", false, SPFR_PASS, "example.com", DMR_PASS, DMP_NONE,
 	  "example.com", "", A, A, false, "", "", "", "dmarc=pass" },
 	{ "dmarc reject", "", false, NOSPF, DMR_FAIL, DMP_REJECT, "example.com", "",
-	  R, R, false, "550", "5.7.1", "Rejected by DMARC policy for example.com",
+	  R, R, false, "550", "5.7.26", "Rejected by DMARC policy for example.com",
 	  "dmarc=fail dis=reject" },
 	{ "dmarc quarantine, hold", "", false, NOSPF, DMR_FAIL, DMP_QUARANTINE,
 	  "example.com", "", Q, Q, false, "", "", "", "dis=quarantine" },
@@ -77,7 +77,7 @@ static const struct pcase cases[] = {
 
 	/* temperror */
 	{ "dmarc temperror, tempfail", "", false, NOSPF, DMR_TEMPERROR, DMP_UNSET,
-	  "example.com", "", T, T, false, "451", "4.7.5",
+	  "example.com", "", T, T, false, "451", "4.4.3",
 	  "Temporary DNS failure evaluating DMARC for example.com, try again later",
 	  "dmarc=temperror" },
 	{ "dmarc temperror, accept", "temperror=accept", false, NOSPF, DMR_TEMPERROR,
@@ -85,10 +85,10 @@ static const struct pcase cases[] = {
 	/* an aligned identifier's temperror: lib/dmarc says temperror, policy known */
 	{ "reject but aligned SPF temperror", "", false, SPFR_TEMPERROR, "example.com",
 	  DMR_TEMPERROR, DMP_REJECT, "example.com", "policy spftemp", T, T, false, "451",
-	  "4.7.5", "Temporary DNS failure evaluating SPF for example.com, try again later",
+	  "4.7.24", "Temporary DNS failure evaluating SPF for example.com, try again later",
 	  "dmarc=temperror dis=reject, aligned SPF temperror" },
 	{ "quarantine but aligned DKIM temperror", "", false, NOSPF, DMR_TEMPERROR,
-	  DMP_QUARANTINE, "example.com", "policy dkimtemp", T, T, false, "451", "4.7.5",
+	  DMP_QUARANTINE, "example.com", "policy dkimtemp", T, T, false, "451", "4.4.3",
 	  "Temporary DNS failure evaluating DKIM for example.com, try again later",
 	  "dmarc=temperror dis=quarantine, aligned DKIM temperror" },
 	{ "aligned temperror, TempErrorAction accept: the policy is not applied",
@@ -118,7 +118,7 @@ static const struct pcase cases[] = {
 	  DMP_UNSET, "example.com", "", A, A, false, "", "", "", "not honoured" },
 	{ "not honoured: SPF fail action applies", "honor=no spffail=reject", false,
 	  SPFR_FAIL, "bounce.example.com", DMR_FAIL, DMP_REJECT, "example.com", "", R, R,
-	  false, "550", "5.7.1", "SPF check failed for bounce.example.com", "spf=fail" },
+	  false, "550", "5.7.23", "SPF check failed for bounce.example.com", "spf=fail" },
 	{ "not honoured: pass still protects from SPF action", "honor=no spffail=reject",
 	  false, SPFR_FAIL, "bounce.example.com", DMR_PASS, DMP_NONE, "example.com", "", A,
 	  A, false, "", "", "", "dmarc=pass" },
@@ -131,17 +131,17 @@ static const struct pcase cases[] = {
 	{ "tag-only domain, dotted entry", "tagdom", false, NOSPF, DMR_FAIL,
 	  DMP_QUARANTINE, "a.example.org", "", A, Q, false, "", "", "", "tag only" },
 	{ "tag-only domain, lookalike not listed", "tagdom", false, NOSPF, DMR_FAIL,
-	  DMP_REJECT, "notexample.com", "", R, R, false, "550", "5.7.1",
+	  DMP_REJECT, "notexample.com", "", R, R, false, "550", "5.7.26",
 	  "Rejected by DMARC policy for notexample.com", "dis=reject" },
 	{ "tag-only domain, parent not listed", "tagdom", false, NOSPF, DMR_FAIL,
-	  DMP_REJECT, "com", "", R, R, false, "550", "5.7.1",
+	  DMP_REJECT, "com", "", R, R, false, "550", "5.7.26",
 	  "Rejected by DMARC policy for com", "dis=reject" },
 	{ "tag-only host", "", false, NOSPF, DMR_FAIL, DMP_REJECT, "example.net",
 	  "taghost", A, R, false, "", "", "", "tag only (client host listed)" },
 	{ "tag-only host, quarantine header", "qmode=header", false, NOSPF, DMR_FAIL,
 	  DMP_QUARANTINE, "example.net", "taghost", A, Q, false, "", "", "", "tag only" },
 	{ "tag-only host, tempfail stays", "", false, NOSPF, DMR_TEMPERROR, DMP_UNSET,
-	  "example.net", "taghost", T, T, false, "451", "4.7.5",
+	  "example.net", "taghost", T, T, false, "451", "4.4.3",
 	  "Temporary DNS failure evaluating DMARC for example.net, try again later",
 	  "dmarc=temperror" },
 	{ "tag-only host, bad From", "", false, NOSPF, DMR_PERMERROR, DMP_UNSET, NULL,
@@ -158,24 +158,24 @@ static const struct pcase cases[] = {
 	  "arc sealer lists.example" },
 	{ "trusted ARC sealer, SPF fail reject without DMARC", "spffail=reject", false,
 	  SPFR_FAIL, "example.net", DMR_NONE, DMP_UNSET, "example.net", "arcsealer", R, R,
-	  false, "550", "5.7.1", "SPF check failed for example.net", "spf=fail" },
+	  false, "550", "5.7.23", "SPF check failed for example.net", "spf=fail" },
 	{ "trusted ARC sealer, dmarc temperror stays", "", false, NOSPF, DMR_TEMPERROR,
-	  DMP_UNSET, "example.net", "arcsealer", T, T, false, "451", "4.7.5",
+	  DMP_UNSET, "example.net", "arcsealer", T, T, false, "451", "4.4.3",
 	  "Temporary DNS failure evaluating DMARC for example.net, try again later",
 	  "dmarc=temperror" },
 	{ "trusted sealer's chain failed temporarily", "", false, NOSPF, DMR_FAIL,
-	  DMP_REJECT, "example.net", "arcretry", T, R, false, "451", "4.7.5",
+	  DMP_REJECT, "example.net", "arcretry", T, R, false, "451", "4.4.3",
 	  "Temporary DNS failure validating ARC, try again later", "arc temperror" },
 	{ "chain failed temporarily, TempErrorAction accept", "temperror=accept", false,
 	  NOSPF, DMR_FAIL, DMP_REJECT, "example.net", "arcretry", R, R, false, "550",
-	  "5.7.1", "Rejected by DMARC policy for example.net", "dmarc=fail" },
+	  "5.7.26", "Rejected by DMARC policy for example.net", "dmarc=fail" },
 
 	/* SPF actions when DMARC did not decide */
 	{ "SPF fail reject, no DMARC record", "spffail=reject", false, SPFR_FAIL,
 	  "bounce.example.com", DMR_NONE, DMP_UNSET, "example.com", "", R, R, false, "550",
-	  "5.7.1", "SPF check failed for bounce.example.com", "spf=fail" },
+	  "5.7.23", "SPF check failed for bounce.example.com", "spf=fail" },
 	{ "SPF fail reject, DMARC not evaluated", "spffail=reject", false, SPFR_FAIL,
-	  "bounce.example.com", NODMARC, "", R, R, false, "550", "5.7.1",
+	  "bounce.example.com", NODMARC, "", R, R, false, "550", "5.7.23",
 	  "SPF check failed for bounce.example.com", "dmarc not evaluated" },
 	{ "SPF fail reject, DMARC fail p=none decided", "spffail=reject", false, SPFR_FAIL,
 	  "bounce.example.com", DMR_FAIL, DMP_NONE, "example.com", "", A, A, false, "", "",
@@ -192,7 +192,7 @@ static const struct pcase cases[] = {
 	  "bounce.example.com", DMR_NONE, DMP_UNSET, "example.com", "", Q, Q, false, "",
 	  "", "", "spf=softfail" },
 	{ "SPF softfail reject", "spfsoft=reject", false, SPFR_SOFTFAIL,
-	  "bounce.example.com", NODMARC, "", R, R, false, "550", "5.7.1",
+	  "bounce.example.com", NODMARC, "", R, R, false, "550", "5.7.23",
 	  "SPF check failed for bounce.example.com", "spf=softfail" },
 	{ "SPF softfail, default none", "spffail=reject", false, SPFR_SOFTFAIL,
 	  "bounce.example.com", DMR_NONE, DMP_UNSET, "example.com", "", A, A, false, "",
@@ -202,7 +202,7 @@ static const struct pcase cases[] = {
 	  "", "", "accept" },
 	{ "SPF temperror with fail=reject", "spffail=reject", false, SPFR_TEMPERROR,
 	  "bounce.example.com", DMR_NONE, DMP_UNSET, "example.com", "", T, T, false, "451",
-	  "4.7.5", "Temporary DNS failure evaluating SPF for bounce.example.com, try again later",
+	  "4.7.24", "Temporary DNS failure evaluating SPF for bounce.example.com, try again later",
 	  "spf=temperror" },
 	{ "SPF temperror, fail action none", "", false, SPFR_TEMPERROR,
 	  "bounce.example.com", DMR_NONE, DMP_UNSET, "example.com", "", A, A, false, "", "",
@@ -212,7 +212,7 @@ static const struct pcase cases[] = {
 	  "", A, A, false, "", "", "", "accept" },
 	{ "SPF fail reject, DMARC reject wins with its text", "spffail=reject", false,
 	  SPFR_FAIL, "bounce.example.com", DMR_FAIL, DMP_REJECT, "example.com", "", R, R,
-	  false, "550", "5.7.1", "Rejected by DMARC policy for example.com", "dmarc=fail" },
+	  false, "550", "5.7.26", "Rejected by DMARC policy for example.com", "dmarc=fail" },
 
 	/* internal error */
 	{ "internal error, tempfail", "", true, NOSPF, NODMARC, "", T, T, false, "451",
@@ -225,13 +225,42 @@ static const struct pcase cases[] = {
 
 	/* hostile domains in reply texts */
 	{ "domain sanitised in text", "", false, NOSPF, DMR_FAIL, DMP_REJECT,
-	  "ev%il\r\nx_y.example", "", R, R, false, "550", "5.7.1",
+	  "ev%il\r\nx_y.example", "", R, R, false, "550", "5.7.26",
 	  "Rejected by DMARC policy for ev?il??x?y.example", "dis=reject" },
 	{ "SPF domain sanitised in text", "spffail=reject", false, SPFR_FAIL,
-	  "a%n%s\n.example", NODMARC, "", R, R, false, "550", "5.7.1",
+	  "a%n%s\n.example", NODMARC, "", R, R, false, "550", "5.7.23",
 	  "SPF check failed for a?n?s?.example", "spf=fail" },
 	{ "missing domain", "", false, NOSPF, DMR_FAIL, DMP_REJECT, NULL, "", R, R, false,
-	  "550", "5.7.1", "Rejected by DMARC policy for unknown", "dis=reject" },
+	  "550", "5.7.26", "Rejected by DMARC policy for unknown", "dis=reject" },
+
+	/* RejectReplyText / TempfailReplyText templates (tmpl) */
+	{ "template, DMARC reject", "tmpl", false, NOSPF, DMR_FAIL, DMP_REJECT,
+	  "example.com", "", R, R, false, "550", "5.7.26",
+	  "DMARC: Rejected by DMARC policy for example.com (see "
+	  "https://mx.example.net/why?d=example.com)", "dis=reject" },
+	{ "template, hostile domain", "tmpl", false, NOSPF, DMR_FAIL, DMP_REJECT,
+	  "ev%il\r\nx_y.example", "", R, R, false, "550", "5.7.26",
+	  "DMARC: Rejected by DMARC policy for ev?il??x?y.example (see "
+	  "https://mx.example.net/why?d=ev?il??x?y.example)", "dis=reject" },
+	{ "template, SPF fail reject", "tmpl spffail=reject", false, SPFR_FAIL,
+	  "bounce.example.com", NODMARC, "", R, R, false, "550", "5.7.23",
+	  "SPF: SPF check failed for bounce.example.com (see "
+	  "https://mx.example.net/why?d=bounce.example.com)", "spf=fail" },
+	{ "template, SPF temperror", "tmpl spffail=reject", false, SPFR_TEMPERROR,
+	  "bounce.example.com", DMR_NONE, DMP_UNSET, "example.com", "", T, T, false,
+	  "451", "4.7.24", "Deferred (SPF, bounce.example.com): Temporary DNS failure "
+	  "evaluating SPF for bounce.example.com, try again later", "spf=temperror" },
+	{ "template, DMARC temperror", "tmpl", false, NOSPF, DMR_TEMPERROR, DMP_UNSET,
+	  "example.com", "", T, T, false, "451", "4.4.3",
+	  "Deferred (DMARC, example.com): Temporary DNS failure evaluating DMARC for "
+	  "example.com, try again later", "dmarc=temperror" },
+	{ "template, internal error", "tmpl", true, NOSPF, NODMARC, "", T, T, false,
+	  "451", "4.3.0", "Deferred (local, unknown): Temporary local problem, try "
+	  "again later", "internal error" },
+	{ "template, bad From", "tmpl", false, NOSPF, DMR_PERMERROR, DMP_UNSET, NULL,
+	  "badfrom", R, R, false, "550", "5.7.1", "From: Message has no valid From "
+	  "header (several From fields) (see https://mx.example.net/why?d=unknown)",
+	  "bad From" },
 };
 
 static char *tag_domains[] = { "EXAMPLE.COM", ".example.org", NULL };
@@ -299,6 +328,48 @@ make_cfg(struct config *c, const char *o)
 		c->quarantine_mode = QUARANTINE_HEADER;
 	if (has_word(o, "tagdom"))
 		c->tag_only_domains = tag_domains;
+	if (has_word(o, "tmpl")) {
+		c->reject_reply_text = (char *)"%c: %m (see https://mx.example.net/why?d=%d)";
+		c->tempfail_reply_text = (char *)"Deferred (%c, %d): %m";
+	}
+}
+
+/* test_templates - policy_reply_check accepts %m %c %d and nothing else */
+static void
+test_templates(void)
+{
+	static const struct {
+		const char *t;
+		int want;
+		const char *why;
+	} t[] = {
+		{ "%m", 0, "" },
+		{ "", 0, "" },
+		{ "Rejected (%c for %d): %m; see https://mx.example.net/", 0, "" },
+		{ "100%s", -1, "unknown placeholder \"%s\" (%m text, %c check, %d domain)" },
+		{ "50%", -1, "unknown placeholder \"%\" (%m text, %c check, %d domain)" },
+		{ "%%", -1, "unknown placeholder \"%%\" (%m text, %c check, %d domain)" },
+		{ "a\tb", -1, "only printable ASCII, no byte 0x09" },
+		{ "caf\xc3\xa9", -1, "only printable ASCII, no byte 0xc3" },
+	};
+	struct buf why;
+	char longt[REPLY_TEMPLATE_MAX + 2];
+
+	buf_init(&why);
+	for (size_t i = 0; i < NELEM(t); i++) {
+		buf_reset(&why);
+		is_int(t[i].want, policy_reply_check(t[i].t, &why), "template \"%s\"", t[i].t);
+		is_string(t[i].why, buf_str(&why), "template \"%s\": reason", t[i].t);
+	}
+	memset(longt, 'x', sizeof longt - 1);
+	longt[sizeof longt - 1] = '\0';
+	buf_reset(&why);
+	is_int(-1, policy_reply_check(longt, &why), "template over %d bytes refused",
+	    REPLY_TEMPLATE_MAX);
+	longt[REPLY_TEMPLATE_MAX] = '\0';
+	is_int(0, policy_reply_check(longt, &why), "template of %d bytes accepted",
+	    REPLY_TEMPLATE_MAX);
+	buf_free(&why);
 }
 
 /* clean_text - no '%', CR, LF, control bytes */
@@ -366,5 +437,6 @@ main(void)
 		ok(clean_text(out.text) && clean_text(out.reason),
 		    "%s: text and reason are clean", c->name);
 	}
+	test_templates();
 	return done_testing();
 }

@@ -7,7 +7,7 @@
 #
 # The DMARC SERVFAIL case: _dmarc.broken.example is a local zone of type "refuse";
 # unbound answers REFUSED, and libunbound, which forwards to it, reports that as
-# rcode SERVFAIL (no other forwarder to try): DNS_TEMPFAIL, dmarc=temperror, 451 4.7.5.
+# rcode SERVFAIL (no other forwarder to try): DNS_TEMPFAIL, dmarc=temperror, 451 4.4.3.
 #
 # Runs as root only. The script re-executes itself under unshare: private network
 # (only lo), mount and PID namespaces, so nothing of the host is touched, the fixed
@@ -221,10 +221,10 @@ is "$(body "$msg" 2>/dev/null)" "$(body "$T/data/pass.eml")" "pass: body deliver
 diag "the header of the delivered message:"
 fields "$msg" | cut -c 1-160 | sed 's/^/  /' | while IFS= read -r l; do diag "$l"; done
 
-# 2. SPF fail, p=reject, no DKIM: refused with 550 5.7.1 naming the domain
+# 2. SPF fail, p=reject, no DKIM: refused with 550 5.7.26 (RFC 7372) naming the domain
 send reject x@reject.example
-line=$(smtp_reply reject 550 5.7.1)
-tap_ok $? "reject: 550 5.7.1 after the message" || diag_file "$T/reject.swaks"
+line=$(smtp_reply reject 550 5.7.26)
+tap_ok $? "reject: 550 5.7.26 after the message" || diag_file "$T/reject.swaks"
 has "$line" "reject.example" "reject: the reply names reject.example"
 [ -z "$qid" ]
 tap_ok $? "reject: not queued"
@@ -246,10 +246,10 @@ has "$qar" "dmarc=fail" "quarantine: the held message carries our A-R with dmarc
 [ -n "$qid" ] && [ ! -e "$OUT/$qid" ]
 tap_ok $? "quarantine: not delivered"
 
-# 4. DMARC record lookup SERVFAIL: 451 4.7.5, the sender retries
+# 4. DMARC record lookup SERVFAIL: 451 4.4.3, the sender retries
 send tempfail x@broken.example
-smtp_reply tempfail 451 4.7.5 >/dev/null
-tap_ok $? "tempfail: 451 4.7.5 on the DMARC SERVFAIL" || diag_file "$T/tempfail.swaks"
+smtp_reply tempfail 451 4.4.3 >/dev/null
+tap_ok $? "tempfail: 451 4.4.3 on the DMARC SERVFAIL" || diag_file "$T/tempfail.swaks"
 [ -z "$qid" ]
 tap_ok $? "tempfail: not queued"
 

@@ -181,4 +181,32 @@ if [ $milter = yes ]; then
 	tap_ok $? "no sanitizer report in the daemon's log"
 	[ $tap_failed -eq 0 ] || diag_file "$tmp/daemon.log"
 fi
+# -h of every program: the usage on stdout, exit 0 (mailauth-verify and
+# mailauth-report exited 64 with it on stderr)
+for prog in "$MAILAUTH_VERIFY" "$top_builddir/tools/mailauth-report" "$MAILAUTH"; do
+	"$prog" -h >"$tmp/h.out" 2>"$tmp/h.err"
+	rc=$?
+	is "$rc $(head -c 6 "$tmp/h.out") $(wc -c <"$tmp/h.err")" "0 usage: 0" \
+	    "$(basename "$prog") -h: usage on stdout, exit 0"
+done
+"$top_builddir/tools/mailauth-report" --help | grep -q -- '--config FILE'
+tap_ok $? "mailauth-report --help lists --config"
+
+# the default AuthservID is the host's fully qualified name: in private UTS and
+# mount namespaces the host is "vm" and /etc/hosts names it mx.example.test (as
+# where Postfix's myhostname was mx.example.test and the authserv-id was "vm")
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
+    unshare -mu true 2>/dev/null; then
+	grep -v '^AuthservID' "$conf" >"$tmp/noid.conf"
+	printf '127.0.0.1 localhost\n192.0.2.53 mx.example.test vm\n' >"$tmp/hosts"
+	unshare -mu sh -c 'hostname vm && mount --bind "$1" /etc/hosts &&
+	    exec "$2" -c "$3" --ip 192.0.2.1 --helo mx.example.com \
+	    --mail-from bounce@example.com "$4"' sh "$tmp/hosts" "$MAILAUTH_VERIFY" \
+	    "$tmp/noid.conf" "$data/pass.eml" >"$tmp/noid.out" 2>&1
+	is "$(sed -n 's/^Authentication-Results: \([^;]*\);.*/\1/p' "$tmp/noid.out")" \
+	    "mx.example.test" "default AuthservID: the canonical name of host vm"
+else
+	skip "default AuthservID: needs root and unshare -mu"
+fi
+
 tap_done

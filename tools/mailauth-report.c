@@ -28,18 +28,27 @@
 #include "config.h"
 #include "dns.h"
 #include "history.h"
+#include "hostname.h"
 #include "log.h"
 #include "psl.h"
 #include "reporter.h"
 #include "store.h"
 #include "util.h"
 
-static void
-usage(void)
+/* usage - the synopsis: on stdout with status 0 for -h, else on stderr */
+static void NORETURN
+usage(int status)
 {
-	fprintf(stderr, "usage: mailauth-report [-c FILE] [--dry-run DIR] [--zone FILE] "
-	    "[--now SECONDS] [-v]\n");
-	exit(EX_USAGE);
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: mailauth-report [-c FILE] [--dry-run DIR] [--zone FILE] "
+	    "[--now SECONDS] [-v] [-h]\n"
+	    "  -c, --config FILE  configuration (default %s/mailauth.conf)\n"
+	    "  --dry-run DIR      write the reports and messages to DIR, change nothing\n"
+	    "  --zone FILE        answer DNS from a zone file\n"
+	    "  --now SECONDS      take this Unix time as now\n"
+	    "  -v, --verbose      log every report, message and skip\n"
+	    "  -h, --help         this help\n", SYSCONFDIR);
+	exit(status);
 }
 
 int
@@ -77,14 +86,15 @@ main(int argc, char **argv)
 		case 'N':
 			now = strtoll(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || now < 0)
-				usage();
+				usage(EX_USAGE);
 			break;
 		case 'v': verbose = true; break;
-		default: usage();
+		case 'h': usage(0);
+		default: usage(EX_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(EX_USAGE);
 	log_open("mailauth-report", LOG_MAIL, true);
 	buf_init(&err);
 	if ((cfg = cfg_load(conf, &err)) == NULL) {
@@ -124,8 +134,8 @@ main(int argc, char **argv)
 	}
 	if (cfg->authserv_id[0] != '\0')
 		strlcpy(host, cfg->authserv_id, sizeof host);
-	else if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
-		strlcpy(host, "localhost", sizeof host);
+	else
+		host_fqdn(host, sizeof host);
 	memset(&o, 0, sizeof o);
 	o.cfg = cfg;
 	o.store = store;

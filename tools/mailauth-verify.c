@@ -24,12 +24,15 @@
 #include "message.h"
 #include "util.h"
 
-static void
-usage(void)
+/* usage - the synopsis: on stdout with status 0 for -h, else on stderr */
+static void NORETURN
+usage(int status)
 {
-	fprintf(stderr, "usage: mailauth-verify [-c FILE] [--zone FILE] --ip ADDR "
-	    "[--helo NAME] [--mail-from ADDR] [--auth USER] [--qid ID] [MESSAGE]\n");
-	exit(EX_USAGE);
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: mailauth-verify [-c FILE] [--zone FILE] --ip ADDR "
+	    "[--helo NAME] [--mail-from ADDR] [--auth USER] [--qid ID] [MESSAGE]\n"
+	    "       mailauth-verify -h\n");
+	exit(status);
 }
 
 int
@@ -65,11 +68,12 @@ main(int argc, char **argv)
 		case 'f': from = optarg; break;
 		case 'a': auth = optarg; break;
 		case 'q': qid = optarg; break;
-		default: usage();
+		case 'h': usage(0);
+		default: usage(EX_USAGE);
 		}
 	}
 	if (ip == NULL || argc - optind > 1)
-		usage();
+		usage(EX_USAGE);
 	log_open("mailauth-verify", LOG_MAIL, true);
 	buf_init(&err);
 	cfg = conf != NULL ? cfg_load(conf, &err) : cfg_defaults();

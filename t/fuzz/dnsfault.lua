@@ -1,6 +1,6 @@
 -- dnsfault.lua - messages through a daemon whose DNS fails (t/dnsfault_test.sh)
 -- Globals from miltertest -D: sock, mtdir (t/milter, for common.lua), tdata
--- (t/data/milter), tag (names the case), expect ("tempfail" or "accept"),
+-- (t/data/milter), tag (names the case), expect ("tempfail", "reject" or "accept"),
 -- n (messages; two per connection), file (message), from (MAIL FROM).
 -- Every message must get its answer: a reply code at end of message, or accept;
 -- the shell checks the verdict in the daemon's log (one line per queue id).
@@ -20,7 +20,7 @@ for i = 1, count do
 		check(false, name .. ": refused at MAIL FROM")
 	else
 		local r = mt.getreply(conn)
-		if expect == "tempfail" then
+		if expect == "tempfail" or expect == "reject" then
 			-- the 451 code itself: milter_smoke.sh compares the whole reply
 			check(r == SMFIR_REPLYCODE, name .. ": answered with an SMTP reply code")
 			check(not mt.eom_check(conn, MT_HDRINSERT), name .. ": no header inserted")

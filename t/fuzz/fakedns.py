@@ -15,6 +15,9 @@ PORTFILE once both sockets are bound) and answers every query according to MODE:
   garbage    random bytes of random length (also shorter than a DNS header)
   wrongid    a well-formed NOERROR reply with another query ID
   silent     never answers
+  policy     an upstream where some domains' servers are down: names with a
+             label "slow" are never answered, _dmarc.* TXT answers
+             "v=DMARC1; p=reject", everything else is NXDOMAIN
   mixed      each query gets the next of servfail, tc, malformed, garbage, wrongid
 
 It runs until killed. Every query is counted on stderr as "MODE: N queries".
@@ -42,6 +45,15 @@ def question_end(q):
     return None
 
 
+def labels(q, end):
+    """The lowercase labels of the question name of q."""
+    out, i = [], 12
+    while i < end - 4 and q[i] != 0:
+        out.append(q[i + 1:i + 1 + q[i]].decode("ascii", "replace").lower())
+        i += 1 + q[i]
+    return out
+
+
 def reply(q, mode, rng):
     """The bytes to send back for query q (None: no answer)."""
     if mode == "silent" or len(q) < 12:
@@ -51,6 +63,17 @@ def reply(q, mode, rng):
     question = q[12:end]
     qd = 1 if end > 12 else 0
     rd = q[2] & 0x01
+    if mode == "policy":
+        names = labels(q, end)
+        if "slow" in names:
+            return None
+        qtype = struct.unpack(">H", q[end - 4:end - 2])[0] if end > 12 else 0
+        if names[:1] == ["_dmarc"] and qtype == 16:
+            txt = b"v=DMARC1; p=reject"
+            rr = (b"\xc0\x0c" + struct.pack(">HHIH", 16, 1, 60, len(txt) + 1)
+                  + bytes([len(txt)]) + txt)
+            return qid + bytes([0x84 | rd, 0x80]) + struct.pack(">HHHH", qd, 1, 0, 0) + question + rr
+        mode = "nxdomain"
     if mode == "servfail":
         return qid + bytes([0x80 | rd, 0x82]) + struct.pack(">HHHH", qd, 0, 0, 0) + question
     if mode == "nxdomain":
@@ -149,7 +172,7 @@ class Server:
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in MIXED + ["nxdomain", "silent", "mixed"]:
+    if len(sys.argv) != 3 or sys.argv[1] not in MIXED + ["nxdomain", "silent", "mixed", "policy"]:
         sys.stderr.write(__doc__)
         sys.exit(2)
     srv = Server(sys.argv[1])
