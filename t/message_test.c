@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -347,6 +348,94 @@ test_log_escape(void)
 	    NULL, "each such byte is \\xHH: %s", got);
 }
 
+/* lbody_verdict - t/data/dkim/lbody.eml (l= signature, then appended text) with
+ * a p=reject DMARC record for example.com, under this BodyLengthPolicy; the
+ * action, *ar the A-R value (caller frees) */
+static enum action
+lbody_verdict(const char *zone, const char *policy, char **ar)
+{
+	struct config *c = cfg_defaults();
+	struct engine *eng;
+	struct msg_verdict v;
+	struct msg *m;
+	struct buf err;
+	enum action act;
+	FILE *fp;
+
+	buf_init(&err);
+	if (c == NULL)
+		bail("cfg_defaults failed");
+	c->dns_backend = DNS_BACKEND_ZONE;
+	free(c->dns_zone_file);
+	c->dns_zone_file = xstrdup(zone);
+	free(c->authserv_id);
+	c->authserv_id = xstrdup("mx.test.example");
+	if (policy != NULL)
+		c->dkim_body_length = strcmp(policy, "fail") == 0 ? DKIM_L_FAIL : DKIM_L_REPORT;
+	if ((eng = engine_new(c, &err)) == NULL)
+		bail("engine_new: %s", buf_str(&err));
+	if ((fp = fopen(tap_path("TDATA", "dkim/lbody.eml"), "r")) == NULL)
+		bail("cannot open lbody.eml");
+	m = msg_new(eng);
+	msg_connect(m, "198.51.100.7", "client.example");
+	msg_helo(m, "h.elsewhere.example");
+	memset(&v, 0, sizeof v);
+	msg_envfrom(m, "<bounce@elsewhere.example>", NULL, &v);
+	msg_set_qid(m, "4LBODY");
+	msg_feed_file(m, fp);
+	fclose(fp);
+	msg_eom(m, &v);
+	act = v.action;
+	*ar = xstrdup(v.authres != NULL ? v.authres : "");
+	msg_verdict_clear(&v);
+	msg_free(m);
+	engine_unref(eng);
+	cfg_unref(c);
+	buf_free(&err);
+	return act;
+}
+
+/* test_body_length - text appended after an l= signature gets no DMARC pass by
+ * default; BodyLengthPolicy report keeps the old pass */
+static void
+test_body_length(void)
+{
+	char zone[] = "/tmp/message_test.zone.XXXXXX";
+	struct buf text;
+	FILE *in, *out;
+	char *ar, line[8192];
+	int fd;
+
+	if ((fd = mkstemp(zone)) < 0 || (out = fdopen(fd, "w")) == NULL)
+		bail("cannot create a temporary zone");
+	if ((in = fopen(tap_path("TDATA", "dkim/keys.zone"), "r")) == NULL)
+		bail("cannot open dkim/keys.zone");
+	while (fgets(line, sizeof line, in) != NULL)
+		fputs(line, out);
+	fclose(in);
+	fputs("_dmarc.example.com TXT \"v=DMARC1; p=reject\"\n", out);
+	fclose(out);
+	buf_init(&text);
+
+	is_string("reject", cfg_action_name(lbody_verdict(zone, NULL, &ar)),
+	    "l= with appended text, default BodyLengthPolicy: DMARC p=reject rejects");
+	ok(strstr(ar, "dkim=fail (2048-bit rsa-sha256, body length limit \\(l=\\) "
+	    "leaves content unsigned)") != NULL && strstr(ar, "dmarc=fail") != NULL,
+	    "  A-R says dkim=fail (l=), dmarc=fail: %s", ar);
+	free(ar);
+	is_string("reject", cfg_action_name(lbody_verdict(zone, "fail", &ar)),
+	    "l= with appended text, BodyLengthPolicy fail: reject");
+	free(ar);
+	is_string("accept", cfg_action_name(lbody_verdict(zone, "report", &ar)),
+	    "l= with appended text, BodyLengthPolicy report (the old default): accept");
+	ok(strstr(ar, "dkim=pass") != NULL && strstr(ar, "body length limit") != NULL &&
+	    strstr(ar, "dmarc=pass") != NULL, "  A-R says dkim=pass (noted), dmarc=pass: %s",
+	    ar);
+	free(ar);
+	unlink(zone);
+	buf_free(&text);
+}
+
 int
 main(void)
 {
@@ -380,6 +469,7 @@ main(void)
 		run_case(cases[i].monitor ? eng_mon : eng, &cases[i], &cap);
 	test_hostile_log(eng, &cap);
 	test_log_escape();
+	test_body_length();
 	engine_unref(eng);
 	engine_unref(eng_mon);
 	cfg_unref(cfg);
