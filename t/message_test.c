@@ -8,6 +8,7 @@
  */
 #include "autoconf.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,19 +149,6 @@ struct kv {
 	char val[1200];
 };
 
-/* hexval - a hex digit's value, -1 if none */
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* kv_parse - split "QID: k=v k=v ..." by the rule of mailauth(8) LOG KEYS: a value
  * is bare (printable ASCII, no space, '"', '\' or '=') or "..." where \" is a quote
  * and \xHH a byte; pairs are separated by one space. Returns the number of pairs,
@@ -202,9 +190,11 @@ kv_parse(const char *line, char *qid, size_t qidlen, struct kv *kv, int max)
 				if (c == '\\') {
 					if (p[1] == '"')
 						c = *++p;
-					else if (p[1] == 'x' && hexval(p[2]) >= 0 &&
-					    hexval(p[3]) >= 0) {
-						c = hexval(p[2]) * 16 + hexval(p[3]);
+					else if (p[1] == 'x' && isxdigit((unsigned char)p[2]) &&
+					    isxdigit((unsigned char)p[3])) {
+						char hx[3] = { p[2], p[3], '\0' };
+
+						c = (int)strtol(hx, NULL, 16);
 						p += 3;
 					} else
 						return -1;
