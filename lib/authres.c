@@ -14,16 +14,27 @@
  *	"mx.example.net/evil", "mx.example.net@x", "mx.example.net\xff" or
  *	"mx.example.net (unterminated" count as claiming mx.example.net, and so does a
  *	field without any ';'. authres_servid() gives that RFC reading.
- *	authres_claims_id() is deliberately wider: a field is ours when the RFC reading
- *	or one of the sloppier readings others are known to use (comments that do not
- *	nest; backslash not escaping inside comments; control and 8-bit bytes, such as
- *	a UTF-8 no-break space, taken for blanks; any mix of these) finds our id, compared
- *	case-insensitively with one trailing dot and surrounding blanks ignored. So
- *	"(a(b) mx.example.net; dkim=pass", an unterminated comment by the RFC but our id
- *	to a reader that does not nest comments, is ours too. Deleting one malformed
- *	field too many is harmless; keeping one that a downstream reader takes for ours
- *	is not (CVE-2020-12272 was such a parser disagreement in OpenDKIM/OpenDMARC).
- *	A field whose first value is anything else ("evil mx.example.net") is not ours.
+ *	authres_claims_id() is deliberately wider. The rule: a field is ours, and is
+ *	deleted, whenever any plausible reading of its start names our id. The
+ *	readings are the RFC one and the sloppier ones others are known to use, in
+ *	any mix: comments that do not nest; backslash not escaping inside comments;
+ *	control and 8-bit bytes, such as a UTF-8 no-break space, taken for blanks;
+ *	and a "squashed" reading that drops every double quote (so "" before or
+ *	after the id, or "our""id", vanish; blanks inside quotes stay part of the
+ *	id; a quote never closed is dropped as a stray), takes a backslash outside quotes as
+ *	escaping the next byte, and skips comments anywhere outside quotes (so
+ *	"our(x)id" is ourid), the id then running to a blank, ';' or other
+ *	non-token byte outside quotes. The id found is compared case-insensitively
+ *	with every trailing dot and surrounding blanks ignored ("ourid.." and
+ *	"ourid." are ourid), and a version after it ("ourid 1") is no part of it.
+ *	So "(a(b) mx.example.net; dkim=pass", an unterminated comment by the RFC but our
+ *	id to a reader that does not nest comments, is ours too, and so is
+ *	""mx.example.net. Deleting one malformed field too many is harmless; keeping
+ *	one that a downstream reader takes for ours is not (CVE-2020-12272 was such
+ *	a parser disagreement in OpenDKIM/OpenDMARC). A field whose first value is
+ *	anything else ("evil mx.example.net", "mx.example.net.evil",
+ *	"xmx.example.net") is not ours. t/fuzz/fuzz_authres.c checks the rule: our
+ *	id with random such decorations is always recognised.
  *	Values are C strings: whatever follows a NUL byte was never seen by the milter.
  *
  *	Building. authres_build() writes "ID;" and one result per line, folded with
@@ -69,6 +80,7 @@
 #define READ_NEST	0x01	/* comments nest */
 #define READ_QPAIR	0x02	/* backslash escapes inside comments */
 #define READ_JUNK	0x04	/* control and 8-bit bytes count as blanks */
+#define READ_SQUASH	0x08	/* quotes dropped, escapes and comments anywhere */
 #define READ_RFC	(READ_NEST | READ_QPAIR)
 
 /* is_token_char - RFC 2045 token characters (no CTL, SPACE or tspecial) */
@@ -96,40 +108,102 @@ is_ldh(unsigned char c)
 	    (c >= '0' && c <= '9') || c == '-';
 }
 
+/* is_blank - a blank under the reading how (CR and LF included: folding) */
+static bool
+is_blank(char c, unsigned how)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+	    ((how & READ_JUNK) && c != '\0' &&
+	    ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f));
+}
+
+/* skip_comment - past the comment that starts at p ('('), as the reading says */
+static const char *
+skip_comment(const char *p, unsigned how)
+{
+	for (int depth = 0; *p != '\0'; p++) {
+		if (*p == '\\' && (how & READ_QPAIR) && p[1] != '\0') {
+			p++;
+		} else if (*p == '(') {
+			if (depth == 0 || (how & READ_NEST))
+				depth++;
+		} else if (*p == ')' && --depth == 0) {
+			return p + 1;
+		}
+	}
+	return p;
+}
+
 /* skip_cfws - blanks, CR, LF and comments as the reading says */
 static const char *
 skip_cfws(const char *p, unsigned how)
 {
 	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' ||
-		    ((how & READ_JUNK) && *p != '\0' &&
-		    ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)))
+		while (is_blank(*p, how))
 			p++;
 		if (*p != '(')
 			return p;
-		for (int depth = 0; *p != '\0'; p++) {
-			if (*p == '\\' && (how & READ_QPAIR) && p[1] != '\0') {
-				p++;
-			} else if (*p == '(') {
-				if (depth == 0 || (how & READ_NEST))
-					depth++;
-			} else if (*p == ')' && --depth == 0) {
-				p++;
-				break;
-			}
-		}
+		p = skip_comment(p, how);
 	}
+}
+
+/* read_squashed - the squashed reading (READ_SQUASH, see the top of this file) */
+static int
+read_squashed(const char *p, unsigned how, char *out, size_t outlen)
+{
+	size_t n = 0;
+	bool quoted = false, started = false;
+
+	while (*p != '\0') {
+		char c = *p;
+
+		if (c == '"') {
+			/* a quote that is never closed is dropped as a stray */
+			quoted = !quoted && strchr(p + 1, '"') != NULL;
+			p++;
+			continue;
+		}
+		if (quoted) {
+			if (c == '\\' && p[1] != '\0')
+				c = *++p;
+			else if (c == '\r' || c == '\n') {
+				p++;
+				continue;	/* folding inside the quoted-string */
+			}
+		} else if (c == '(') {
+			p = skip_comment(p, how);
+			continue;
+		} else if (is_blank(c, how)) {
+			if (started)
+				break;
+			p++;
+			continue;
+		} else if (c == '\\' && p[1] != '\0') {
+			c = *++p;
+		} else if (!is_token_char((unsigned char)c)) {
+			break;
+		}
+		started = true;
+		if (n + 1 < outlen)
+			out[n++] = c;
+		p++;
+	}
+	out[n] = '\0';
+	return n > 0 ? 0 : -1;
 }
 
 /* read_servid - the authserv-id under one reading into out; 0, or -1 if none */
 static int
 read_servid(const char *value, unsigned how, char *out, size_t outlen)
 {
-	const char *p = skip_cfws(value, how);
+	const char *p;
 	size_t n = 0;
 
 	if (outlen == 0)
 		return -1;
+	if (how & READ_SQUASH)
+		return read_squashed(value, how, out, outlen);
+	p = skip_cfws(value, how);
 	if (*p == '"') {
 		for (p++; *p != '\0' && *p != '"'; p++) {
 			if (*p == '\\' && p[1] != '\0')
@@ -157,7 +231,7 @@ authres_servid(const char *value, char *out, size_t outlen)
 	return read_servid(value, READ_RFC, out, outlen);
 }
 
-/* same_id - case-insensitive, blanks around and one final dot on either side ignored */
+/* same_id - case-insensitive, blanks around and final dots on either side ignored */
 static bool
 same_id(const char *a, const char *b)
 {
@@ -171,9 +245,9 @@ same_id(const char *a, const char *b)
 		la--;
 	while (lb > 0 && (b[lb - 1] == ' ' || b[lb - 1] == '\t'))
 		lb--;
-	if (la > 0 && a[la - 1] == '.')
+	while (la > 0 && a[la - 1] == '.')
 		la--;
-	if (lb > 0 && b[lb - 1] == '.')
+	while (lb > 0 && b[lb - 1] == '.')
 		lb--;
 	return la == lb && la > 0 && strncasecmp(a, b, la) == 0;
 }
@@ -185,6 +259,10 @@ authres_claims_id(const char *value, const char *authserv_id)
 	static const unsigned readings[] = {
 		READ_RFC, READ_QPAIR, READ_NEST, 0,
 		READ_JUNK | READ_RFC, READ_JUNK | READ_QPAIR, READ_JUNK | READ_NEST, READ_JUNK,
+		READ_SQUASH | READ_RFC, READ_SQUASH | READ_QPAIR, READ_SQUASH | READ_NEST,
+		READ_SQUASH, READ_SQUASH | READ_JUNK | READ_RFC,
+		READ_SQUASH | READ_JUNK | READ_QPAIR, READ_SQUASH | READ_JUNK | READ_NEST,
+		READ_SQUASH | READ_JUNK,
 	};
 	char id[ID_MAX];
 

@@ -118,8 +118,9 @@ static const struct cfg_option options[] = {
 	  "more DKIM-Signature fields than this: none is verified (permerror)" },
 	{ "MinimumKeyBits", CFG_UINT, "1024", 512, 8192, NULL, OFF(dkim_min_key_bits),
 	  "smallest RSA key that can pass" },
-	{ "BodyLengthPolicy", CFG_ENUM, "report", 0, 0, lpolicies, OFF(dkim_body_length),
-	  "l= signatures leaving content unsigned: report (pass, noted) or fail" },
+	{ "BodyLengthPolicy", CFG_ENUM, "fail", 0, 0, lpolicies, OFF(dkim_body_length),
+	  "l= signatures leaving content unsigned: fail (no DMARC pass from them) or "
+	  "report (pass, noted)" },
 	{ "ClockDrift", CFG_UINT, "300", 0, 86400, NULL, OFF(dkim_clock_drift),
 	  "seconds of clock difference tolerated for DKIM t= and x=" },
 	{ "PublicSuffixList", CFG_STRING, "/usr/share/publicsuffix/public_suffix_list.dat",

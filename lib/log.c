@@ -1,8 +1,17 @@
 /*
  * log.c - syslog or stderr logging (see log.h)
+ * DESCRIPTION
+ *	Two rules make every line safe to read and to parse, whatever a caller
+ *	passes: log_emit() writes each byte below 0x20, 0x7f and each byte from
+ *	0x80 as \xHH in the final line (a CR, LF, ESC or BS from DNS or SMTP can
+ *	neither split a line nor drive a terminal; UTF-8 is escaped too: no caller
+ *	needs it verbatim), and the queue id prefix keeps only [A-Za-z0-9._-], the
+ *	rest as \xHH, so it cannot carry ": key=value". log_kv() is the one
+ *	quoting rule of key=value lines (mailauth(8), LOG KEYS).
  */
 #include "autoconf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -82,24 +91,49 @@ log_level_from_name(const char *name)
 	return -1;
 }
 
+/* put_escaped - copy in to out[*n..max), bytes outside [0x20, 0x7e] (and, when
+ * qid, bytes outside [A-Za-z0-9._-]) as \xHH; stops before a cut escape */
+static void
+put_escaped(char *out, size_t *n, size_t max, const char *in, bool qid)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (; *in != '\0'; in++) {
+		unsigned char c = (unsigned char)*in;
+		bool plain = qid ? (isalnum(c) && c < 0x80) || c == '.' || c == '_' ||
+		    c == '-' : c >= 0x20 && c < 0x7f;
+
+		if (*n + (plain ? 1 : 4) >= max)
+			break;
+		if (plain) {
+			out[(*n)++] = (char)c;
+			continue;
+		}
+		out[(*n)++] = '\\';
+		out[(*n)++] = 'x';
+		out[(*n)++] = hex[c >> 4];
+		out[(*n)++] = hex[c & 15];
+	}
+	out[*n] = '\0';
+}
+
 /* log_emit - format one line (prefix, text) and send it where it goes */
 static void
 log_emit(int pri, const char *prefix, const char *fmt, va_list ap)
 {
-	char line[LOG_LINE_MAX];
-	int n = 0;
+	char text[LOG_LINE_MAX], line[LOG_LINE_MAX];
+	size_t n = 0;
 
 	if (pri > log_max_level && log_capture == NULL)
 		return;
-	if (prefix != NULL)
-		n = snprintf(line, sizeof line, "%s: ", prefix);
-	if (n < 0 || (size_t)n >= sizeof line)
-		n = 0;
-	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-	/* never let a stray CR/LF split a log line */
-	for (char *p = line; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	line[0] = '\0';
+	if (prefix != NULL) {
+		put_escaped(line, &n, 128, prefix, true);
+		put_escaped(line, &n, sizeof line, ": ", false);
+	}
+	vsnprintf(text, sizeof text, fmt, ap);
+	/* no control byte, DEL or 8-bit byte reaches a log line as it is */
+	put_escaped(line, &n, sizeof line, text, false);
 	if (log_capture != NULL)
 		log_capture(pri, line, log_capture_arg);
 	if (pri > log_max_level)
@@ -135,6 +169,30 @@ log_qid(int pri, const char *qid, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_emit(pri, qid != NULL && *qid != '\0' ? qid : "NOQUEUE", fmt, ap);
 	va_end(ap);
+}
+
+/* log_kv - append key=value (after a space unless b is empty): value bare when it is printable
+ * ASCII without space, '"', '\\' or '=', else quoted (see log.h) */
+void
+log_kv(struct buf *b, const char *key, const char *value)
+{
+	struct buf tmp;
+	const char *p;
+
+	buf_init(&tmp);
+	str_sanitize(&tmp, value != NULL ? value : "", LOG_VALUE_MAX);
+	if (tmp.len > 0 && strpbrk(buf_str(&tmp), " \"\\=") == NULL) {
+		buf_printf(b, "%s%s=%s", b->len > 0 ? " " : "", key, buf_str(&tmp));
+	} else {
+		buf_printf(b, "%s%s=\"", b->len > 0 ? " " : "", key);
+		for (p = buf_str(&tmp); *p != '\0'; p++) {
+			if (*p == '"')
+				buf_addc(b, '\\');
+			buf_addc(b, *p);
+		}
+		buf_addc(b, '"');
+	}
+	buf_free(&tmp);
 }
 
 void

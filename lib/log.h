@@ -9,11 +9,21 @@
  *	void fatal(const char *fmt, ...);	log at LOG_ERR with ": strerror(errno)", exit(EX_OSERR)
  *	void fatalx(int exitcode, const char *fmt, ...);	log at LOG_ERR, exit(exitcode)
  *	void log_set_capture(log_capture_fn *fn, void *arg);	tests: receive every line
+ *	void log_kv(struct buf *b, const char *key, const char *value);	key=value
  * DESCRIPTION
  *	Thread-safe: syslog(3) and one write(2) per stderr line. Per-message lines start
  *	with the MTA queue id ("NOQUEUE" when there is none yet). Lines longer than 4096
- *	bytes are cut. Message text that comes from the network must be passed through
- *	str_sanitize() by the caller; this module does not log message bodies, ever.
+ *	bytes are cut. Every byte below 0x20, 0x7f and every byte from 0x80 is written
+ *	as \xHH in the final line, whoever the caller (a backslash is left as it is,
+ *	so in free text "\x1b" may also be literal; key=value values are exact); the
+ *	queue id keeps only [A-Za-z0-9._-], the rest as \xHH. This module does not
+ *	log message bodies, ever.
+ *	log_kv() is the one quoting rule of key=value lines (the per-message summary):
+ *	it appends key=value, after a space unless b is empty; the value (cut after LOG_VALUE_MAX bytes, then
+ *	"...") is written bare when it is not empty and is printable ASCII without
+ *	space, '"', '\\' or '='; otherwise as "..." in which \" is a quote, \xHH
+ *	the byte HH (every backslash, control, DEL and 8-bit byte is written so) and
+ *	every other byte itself. Documented for log readers in mailauth(8).
  *	log_facility_from_name()/log_level_from_name() map config words (mail, daemon,
  *	local0..local7 / err, warning, notice, info, debug) to syslog values, -1 if unknown.
  */
@@ -25,6 +35,8 @@
 
 #include "util.h"
 
+#define LOG_VALUE_MAX 256	/* bytes of one key=value value (log_kv) */
+
 typedef void log_capture_fn(int pri, const char *line, void *arg);
 
 void log_open(const char *ident, int facility, bool to_stderr);
@@ -35,6 +47,7 @@ void log_qid(int pri, const char *qid, const char *fmt, ...) PRINTF_LIKE(3, 4);
 void fatal(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
 void fatalx(int exitcode, const char *fmt, ...) PRINTF_LIKE(2, 3) NORETURN;
 void log_set_capture(log_capture_fn *fn, void *arg);
+void log_kv(struct buf *b, const char *key, const char *value);
 int log_facility_from_name(const char *name);
 int log_level_from_name(const char *name);
 

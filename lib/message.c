@@ -376,6 +376,7 @@ msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
 	if (m->cfg->spf_reject_at_mailfrom && m->spf_mail.result == SPFR_FAIL &&
 	    !m->cfg->monitor_only && !m->tag_only_host && !client_rule_spares(m)) {
 		char dom[POLICY_DOMAIN_MAX + 1], builtin[256];
+		struct buf kv;
 
 		memset(v, 0, sizeof *v);
 		v->action = ACTION_REJECT;
@@ -385,8 +386,11 @@ msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
 		snprintf(builtin, sizeof builtin, "SPF validation failed for %s", dom);
 		policy_reply(m->cfg, false, "SPF", m->spf_mail.domain, builtin, v->text,
 		    sizeof v->text);
-		log_qid(LOG_INFO, m->qid, "ip=%s spf=fail action=reject stage=mail",
-		    m->ip);
+		buf_init(&kv);
+		log_kv(&kv, "ip", m->ip);
+		log_qid(LOG_INFO, m->qid, "%s spf=fail action=reject stage=mail",
+		    buf_str(&kv));
+		buf_free(&kv);
 		return true;
 	}
 	return false;
@@ -485,29 +489,6 @@ msg_body(struct msg *m, const unsigned char *p, size_t n)
 		arc_body(m->arc, p, n);
 }
 
-/* log_value - append " key=value", value sanitised and quoted when it has blanks */
-static void
-log_value(struct buf *b, const char *key, const char *value)
-{
-	struct buf tmp;
-
-	buf_init(&tmp);
-	str_sanitize(&tmp, value != NULL ? value : "", 256);
-	if (tmp.len == 0 || strpbrk(buf_str(&tmp), " \"=") != NULL) {
-		buf_printf(b, " %s=\"", key);
-		for (const char *p = buf_str(&tmp); *p != '\0'; p++) {
-			if (*p == '"')
-				buf_addc(b, '\'');
-			else
-				buf_addc(b, *p);
-		}
-		buf_addc(b, '"');
-	} else {
-		buf_printf(b, " %s=%s", key, buf_str(&tmp));
-	}
-	buf_free(&tmp);
-}
-
 /* summary_line - the one key=value line per message */
 static char *
 summary_line(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
@@ -517,52 +498,59 @@ summary_line(const struct msg *m, const struct dkv_result *const *dk, size_t ndk
 
 	buf_init(&b);
 	buf_init(&dkl);
-	buf_printf(&b, "ip=%s", m->ip != NULL ? m->ip : "unknown");
-	log_value(&b, "helo", m->helo);
-	buf_adds(&b, " mailfrom=<");
-	str_sanitize(&b, m->mailfrom != NULL ? m->mailfrom : "", 256);
-	buf_addc(&b, '>');
+	/* every value through log_kv, the one quoting rule (mailauth(8)) */
+	log_kv(&b, "ip", m->ip != NULL ? m->ip : "unknown");
+	log_kv(&b, "helo", m->helo);
+	buf_adds(&dkl, "<");
+	buf_adds(&dkl, m->mailfrom != NULL ? m->mailfrom : "");
+	buf_adds(&dkl, ">");
+	log_kv(&b, "mailfrom", buf_str(&dkl));
+	buf_reset(&dkl);
 	if (m->skip) {
-		log_value(&b, "skipped", m->internal ? "internal host" :
+		log_kv(&b, "skipped", m->internal ? "internal host" :
 		    "authenticated client");
-		log_value(&b, "action", "accept");
+		log_kv(&b, "action", "accept");
 		if (m->nforged > 0)
 			buf_printf(&b, " forged_ar_removed=%zu", m->nforged);
 		buf_free(&dkl);
 		return buf_steal(&b);
 	}
-	log_value(&b, "from", dm != NULL && dm->from_domain != NULL ?
+	log_kv(&b, "from", dm != NULL && dm->from_domain != NULL ?
 	    dm->from_domain : m->from_domain);
-	log_value(&b, "spf", m->spf_done ? spf_result_name(m->spf_mail.result) : "none");
+	log_kv(&b, "spf", m->spf_done ? spf_result_name(m->spf_mail.result) : "none");
 	if (m->spf_helo_done)
-		log_value(&b, "spf_helo", spf_result_name(m->spf_helo.result));
+		log_kv(&b, "spf_helo", spf_result_name(m->spf_helo.result));
 	for (size_t i = 0; i < ndk; i++)
 		buf_printf(&dkl, "%s%s:%s:%s", i ? "," : "",
 		    dkim_result_name(dk[i]->result),
 		    dk[i]->domain != NULL ? dk[i]->domain : "",
 		    dk[i]->selector != NULL ? dk[i]->selector : "");
-	log_value(&b, "dkim", ndk ? buf_str(&dkl) : "none");
-	log_value(&b, "dmarc", dm != NULL ? dmarc_result_name(dm->result) : "none");
+	log_kv(&b, "dkim", ndk ? buf_str(&dkl) : "none");
+	log_kv(&b, "dmarc", dm != NULL ? dmarc_result_name(dm->result) : "none");
 	if (dm != NULL && (dm->result == DMR_PASS || dm->result == DMR_FAIL ||
 	    (dm->result == DMR_TEMPERROR && dm->policy_domain != NULL))) {
 		/* the published policy that applies (p, sp or np), then what was done */
-		log_value(&b, "policy", dmarc_policy_name(dm->applied));
-		log_value(&b, "dis", dmarc_policy_name(dm->disposition));
+		log_kv(&b, "policy", dmarc_policy_name(dm->applied));
+		log_kv(&b, "dis", dmarc_policy_name(dm->disposition));
 	}
-	log_value(&b, "arc", arc_cv_name(m->arc != NULL ? arc_result(m->arc)->cv :
+	log_kv(&b, "arc", arc_cv_name(m->arc != NULL ? arc_result(m->arc)->cv :
 	    ARC_NONE));
 	if (pd->arc_override) {
-		log_value(&b, "override", "arc");
-		log_value(&b, "sealer", arc_result(m->arc)->sealer);
+		log_kv(&b, "override", "arc");
+		log_kv(&b, "sealer", arc_result(m->arc)->sealer);
 	}
-	log_value(&b, "action", cfg_action_name(pd->action));
+	log_kv(&b, "action", cfg_action_name(pd->action));
 	if (pd->would_action != pd->action)
-		log_value(&b, "would", cfg_action_name(pd->would_action));
-	if (m->pm_rule != NULL)
-		buf_printf(&b, " policymap=%s:%s", m->pm_rule->key,
+		log_kv(&b, "would", cfg_action_name(pd->would_action));
+	if (m->pm_rule != NULL) {
+		char rule[300];
+
+		snprintf(rule, sizeof rule, "%s:%s", m->pm_rule->key,
 		    pm_action_name(m->pm_rule->action));
+		log_kv(&b, "policymap", rule);
+	}
 	if (pd->reason[0] != '\0')
-		log_value(&b, "reason", pd->reason);
+		log_kv(&b, "reason", pd->reason);
 	if (m->nforged > 0)
 		buf_printf(&b, " forged_ar_removed=%zu", m->nforged);
 	buf_printf(&b, " dns_queries=%u", m->dns.queries);

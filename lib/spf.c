@@ -53,12 +53,18 @@
  *	  modifier names with '.', '-' or '_'), and evaluates redirect= where it
  *	  stands. So the layer checks every v=spf1 record against the ABNF of RFC
  *	  7208 section 12 (spf_record_rewrite() in spf_record.c: a syntax error ends the evaluation as
- *	  permerror) and hands libspf2 an equivalent record it evaluates right:
- *	  unknown modifiers and exp= left out, redirect= last and dropped when the
- *	  record has "all" (6.1), ip4:/ip6: with /0 as two /1 halves, a and mx with
- *	  /0 for the client's family carried by a per-evaluation random marker
+ *	  permerror) and hands libspf2 an equivalent short record it evaluates
+ *	  right: ip4:/ip6: evaluated there against the client (the first match
+ *	  becomes "all" with its qualifier, the others are left out), nothing
+ *	  written after an "all" or after 11 DNS terms plus a "?all" (libspf2
+ *	  silently drops every mechanism past 511 compiled bytes, ~64 ip4 terms,
+ *	  which turned a trailing -all into neutral), unknown modifiers and exp=
+ *	  left out, redirect= last and dropped when never reached (6.1), a and mx
+ *	  with /0 for the client's family carried by a per-evaluation random marker
  *	  label, which the layer strips and answers with the client's own address
- *	  for each record found (that is what /0 means).
+ *	  for each record found (that is what /0 means). Should libspf2 still
+ *	  compile fewer mechanisms than the rewrite has (fits_libspf2), the result
+ *	  is permerror "too large to evaluate", never a silent neutral.
  *	- CVE-2023-42118: only v=spf1 strings of a TXT answer reach libspf2 (other
  *	  strings are dropped; NODATA when none is left). A v=spf1 record with a
  *	  term longer than 511 bytes (before or after the rewrite) or over 8 KB in
@@ -102,7 +108,6 @@
 #include "spf.h"
 #include "util.h"
 
-#define SPF_MAX_TERMS		10	/* RFC 7208 4.6.4 */
 #define SPF_MAX_VOID		2
 #define SPF_MAX_NAMES		10	/* MX or PTR names per mechanism */
 #define SPF_MAX_QUERIES		150	/* backstop: backend queries per evaluation */
@@ -119,6 +124,7 @@ enum spf_abort {
 	ABORT_QUERIES,		/* backstop */
 	ABORT_HOSTILE,		/* CVE-2023-42118 filter */
 	ABORT_SYNTAX,		/* v=spf1 record not per RFC 7208 section 12 */
+	ABORT_TOOBIG,		/* libspf2 would drop mechanisms of the rewrite */
 };
 
 struct spf_engine {
@@ -248,6 +254,34 @@ check_record(const char *p, size_t len)
 	return bad ? ABORT_SYNTAX : ABORT_NONE;
 }
 
+/* fits_libspf2 - whether libspf2 compiles every mechanism of a rewritten record:
+ * once the compiled mechanisms fill SPF_MAX_MECH_LEN bytes it drops the rest
+ * without an error (SPF_c_mech_add), which would turn fail or pass into neutral */
+static bool
+fits_libspf2(SPF_dns_server_t *layer, const char *rec)
+{
+	struct spf_engine *e = layer->hook;
+	SPF_response_t *resp;
+	SPF_record_t *r = NULL;
+	unsigned terms = 0;
+	bool fits;
+
+	for (const char *p = rec; *p != '\0'; p++)
+		if (*p == ' ')
+			terms++;	/* the rewrite writes " term" for each */
+	if (terms == 0)
+		return true;
+	if ((resp = SPF_response_new(NULL)) == NULL)
+		return false;
+	/* a compile error is libspf2's own to report when it compiles the record */
+	fits = SPF_record_compile(e->srv, resp, &r, rec) != SPF_E_SUCCESS ||
+	    (r != NULL && r->num_mech == terms);
+	if (r != NULL)
+		SPF_record_free(r);
+	SPF_response_free(resp);
+	return fits;
+}
+
 /* txt_answer - the v=spf1 records of a TXT answer, checked and rewritten */
 static SPF_dns_rr_t *
 txt_answer(struct spf_eval *ev, SPF_dns_server_t *layer, const char *domain,
@@ -282,7 +316,8 @@ txt_answer(struct spf_eval *ev, SPF_dns_server_t *layer, const char *domain,
 		/* libspf2 reports multiple records; it needs nothing of them */
 		buf_adds(&rec, "v=spf1");
 	} else if ((why = spf_record_rewrite(a->rr[idx].u.txt.data, a->rr[idx].u.txt.len,
-	    ev->family, ev->marker, &rec)) != NULL) {
+	    ev->family, ev->family == AF_INET ? (const unsigned char *)&ev->ip4 :
+	    (const unsigned char *)&ev->ip6, ev->marker, &rec)) != NULL) {
 		snprintf(ev->why_detail, sizeof ev->why_detail, "%s", why);
 		buf_free(&rec);
 		SPF_dns_rr_free(rr);
@@ -291,6 +326,10 @@ txt_answer(struct spf_eval *ev, SPF_dns_server_t *layer, const char *domain,
 		buf_free(&rec);
 		SPF_dns_rr_free(rr);
 		return eval_abort(ev, ABORT_HOSTILE, layer, domain, ns_t_txt);
+	} else if (!fits_libspf2(layer, buf_str(&rec))) {
+		buf_free(&rec);
+		SPF_dns_rr_free(rr);
+		return eval_abort(ev, ABORT_TOOBIG, layer, domain, ns_t_txt);
 	}
 	for (i = 0; i < (nspf > 1 ? 2 : 1); i++) {
 		if (SPF_dns_rr_buf_realloc(rr, (int)i, rec.len + 1) != SPF_E_SUCCESS) {
@@ -728,6 +767,11 @@ map_result(struct spf_outcome *o, const struct spf_eval *ev, SPF_response_t *res
 		o->result = SPFR_PERMERROR;
 		str_set_printf(&o->reason, "hostile SPF record at %s (term over %d bytes)",
 		    safe_name(&nb, ev->why_name), SPF_MAX_TERM_LEN);
+		goto out;
+	case ABORT_TOOBIG:
+		o->result = SPFR_PERMERROR;
+		str_set_printf(&o->reason, "SPF record of %s is too large to evaluate "
+		    "(libspf2 limit)", safe_name(&nb, ev->why_name));
 		goto out;
 	case ABORT_SYNTAX:
 		o->result = SPFR_PERMERROR;

@@ -11,7 +11,7 @@
  *	void spf_received_header(const struct spf_outcome *o, const char *receiver,
  *	    struct buf *out);
  *	const char *spf_record_rewrite(const char *rec, size_t len, int family,
- *	    const char *marker, struct buf *out);
+ *	    const unsigned char *addr, const char *marker, struct buf *out);
  * DESCRIPTION
  *	One spf_engine (one shared SPF_server_t on a custom DNS layer over lib/dns) per
  *	process, created before threads start; spf_check() is thread-safe and evaluates
@@ -59,6 +59,8 @@ struct spf_outcome {
 	char *reason;		/* short English, for A-R comment and logs */
 };
 
+#define SPF_MAX_TERMS	10	/* DNS-querying terms, RFC 7208 4.6.4 */
+
 struct spf_engine;
 
 struct spf_engine *spf_engine_new(const char *receiver, struct buf *err);
@@ -72,10 +74,10 @@ void spf_received_header(const struct spf_outcome *o, const char *receiver,
     struct buf *out);
 
 /* spf_record.c (used by spf.c's DNS layer; public for tests): check a v=spf1
- * record against RFC 7208 section 12 and append to out the equivalent record
- * libspf2 evaluates right for a client of this address family; NULL when valid,
- * else the syntax error. */
+ * record against RFC 7208 section 12 and append to out the equivalent, short
+ * record libspf2 evaluates right for this client (family AF_INET with 4 address
+ * bytes at addr, or AF_INET6 with 16); NULL when valid, else the syntax error. */
 const char *spf_record_rewrite(const char *rec, size_t len, int family,
-    const char *marker, struct buf *out);
+    const unsigned char *addr, const char *marker, struct buf *out);
 
 #endif

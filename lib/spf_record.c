@@ -2,7 +2,7 @@
  * spf_record.c - RFC 7208 record syntax (section 12) and the record libspf2 gets
  * SYNOPSIS
  *	const char *spf_record_rewrite(const char *rec, size_t len, int family,
- *	    const char *marker, struct buf *out);
+ *	    const unsigned char *addr, const char *marker, struct buf *out);
  * DESCRIPTION
  *	rec (len bytes, printable ASCII, starting "v=spf1") is checked term by term
  *	against the ABNF of RFC 7208 section 12: mechanism and modifier names
@@ -14,18 +14,35 @@
  *	a short English phrase (the evaluation is then permerror); NULL means valid.
  *
  *	For a valid record, out receives the equivalent record for libspf2 1.2.10,
- *	for a client of address family family (AF_INET or AF_INET6):
+ *	for the client address addr (4 bytes for AF_INET, 16 for AF_INET6; an
+ *	IPv4-mapped client is AF_INET). libspf2 silently drops every mechanism
+ *	once the compiled ones fill 511 bytes (SPF_MAX_MECH_LEN, checked in
+ *	SPF_c_mech_add without a word in the response): about 64 ip4 or 25 ip6
+ *	terms, so a trailing -all was lost and fail became neutral. RFC 7208 limits
+ *	the DNS-querying terms, not the number of terms, so the record is made
+ *	short instead, without changing its result:
+ *	  - ip4: and ip6: are evaluated here (5.6): a term that does not match the
+ *	    client is left out; the first that matches becomes "all" with its
+ *	    qualifier (the walk stops there, as check_host() does);
+ *	  - nothing after an "all" (or such a match) is written: it is never
+ *	    evaluated, and redirect= is then left out as well (6.1);
+ *	  - after the 11th DNS-querying term (a, mx, ptr, include, exists) the next
+ *	    mechanism becomes "?all" and the rest is left out: libspf2 stops with
+ *	    its lookup-limit permerror before it evaluates a mechanism that follows
+ *	    11 DNS terms (4.6.4: the 11th already exceeds the limit of 10);
  *	  - exp= and unknown modifiers are left out (no effect on the result, 6; we
- *	    do not evaluate explanations);
- *	  - redirect= goes last, and is left out when the record has "all" (6.1);
- *	  - ip4:N/0 and ip6:N/0 (libspf2 refuses /0) become the two /1 halves of the
- *	    address space, with the same qualifier;
+ *	    do not evaluate explanations); redirect= goes last;
  *	  - a or mx whose CIDR for the client's family is /0 become
  *	    "a:DOMAIN.MARKER" ("%{d}" when no domain was given) without CIDR: the
  *	    DNS layer in spf.c strips MARKER and answers the client's own address for
  *	    each address record, which is what /0 means; a /0 for the other family
  *	    only is dropped (it cannot matter for this client).
- *	Every other term is copied as it is.
+ *	Every other term is copied as it is. The whole record is still checked
+ *	term by term (a syntax error anywhere is permerror, 4.6), written or not.
+ *	So at most 11 DNS terms, one "all" and one redirect= reach libspf2; should
+ *	their compiled form still not fit, spf.c sees it (SPF_record_compile keeps
+ *	fewer mechanisms than were written) and the result is permerror, never a
+ *	silent neutral.
  */
 #include "autoconf.h"
 
@@ -234,49 +251,101 @@ ip6_network(const char *p, size_t len)
 	return inet_pton(AF_INET6, tmp, &a6) == 1;
 }
 
-/* rec_term - check one term; append its libspf2 form to out ("" for modifiers
- * kept aside); NULL or the syntax error */
+/* struct rw - the state of one rewrite */
+struct rw {
+	int family;
+	const unsigned char *addr;	/* the client: 4 or 16 bytes */
+	const char *marker;
+	struct buf *out;		/* the record for libspf2 */
+	struct buf *redirect;		/* redirect= domain-spec, written last */
+	unsigned ndns;			/* DNS-querying mechanisms written */
+	bool done;			/* what follows is never evaluated */
+	bool seen_exp;
+};
+
+/* net_match - whether the client is in the network p[0..len) with CIDR cidr
+ * (-1: none); v4 says ip4 or ip6; the text is valid (checked before) */
+static bool
+net_match(const struct rw *st, const char *p, size_t len, bool v4, int cidr)
+{
+	unsigned char net[16];
+	char tmp[INET6_ADDRSTRLEN + 8];
+	int bits, i;
+
+	if (st->family != (v4 ? AF_INET : AF_INET6) || len >= sizeof tmp)
+		return false;	/* ip4 never matches an IPv6 client, nor ip6 an IPv4 one */
+	memcpy(tmp, p, len);
+	tmp[len] = '\0';
+	if (inet_pton(st->family, tmp, net) != 1)
+		return false;
+	bits = cidr >= 0 ? cidr : (v4 ? 32 : 128);
+	for (i = 0; bits > 0; i++, bits -= 8) {
+		unsigned char mask = bits >= 8 ? 0xff : (unsigned char)(0xff << (8 - bits));
+
+		if ((net[i] & mask) != (st->addr[i] & mask))
+			return false;
+	}
+	return true;
+}
+
+/* emit - append " " + the text of one mechanism to the record for libspf2 */
+static void
+emit(struct rw *st, const char *t, size_t len)
+{
+	buf_addc(st->out, ' ');
+	buf_add(st->out, t, len);
+}
+
+/* rec_modifier - check a modifier (t[0..nlen) is its name); keep redirect= aside */
 static const char *
-rec_term(const char *t, size_t len, int family, const char *marker, struct buf *out,
-    struct buf *redirect, bool *has_all, bool *seen_exp)
+rec_modifier(struct rw *st, const char *t, size_t nlen, size_t len)
+{
+	const char *rest = t + nlen + 1;
+	size_t rlen = len - nlen - 1;
+	bool ends;
+
+	if (nlen == 8 && strncasecmp(t, "redirect", 8) == 0) {
+		if (st->redirect->len > 0)
+			return "redirect= appears twice";
+		if (!domain_spec(rest, rlen))
+			return "redirect= has an invalid domain-spec";
+		buf_add(st->redirect, rest, rlen);
+		return NULL;
+	}
+	if (nlen == 3 && strncasecmp(t, "exp", 3) == 0) {
+		if (st->seen_exp)
+			return "exp= appears twice";
+		st->seen_exp = true;
+		if (!domain_spec(rest, rlen))
+			return "exp= has an invalid domain-spec";
+		return NULL;	/* explanations are not evaluated */
+	}
+	if (!macro_string(rest, rlen, true, &ends))
+		return "a modifier has an invalid macro-string";
+	return NULL;		/* unknown modifiers have no effect */
+}
+
+/* rec_term - check one term and write its libspf2 form (see the top of this
+ * file); NULL or the syntax error */
+static const char *
+rec_term(struct rw *st, const char *t, size_t len)
 {
 	const char *q = t, *name, *rest;
-	size_t nlen, rlen, i;
+	size_t nlen, rlen, i, ql;
 	int c4 = -1, c6 = -1, c;
+	bool dns = false, write;
 
 	/* modifier: name "=" ..., no qualifier */
 	if (isalpha((unsigned char)t[0])) {
 		for (i = 1; i < len && (is_alnum((unsigned char)t[i]) ||
 		    strchr("-_.", t[i]) != NULL); i++)
 			;
-		if (i < len && t[i] == '=') {
-			bool ends;
-
-			rest = t + i + 1;
-			rlen = len - i - 1;
-			if (i == 8 && strncasecmp(t, "redirect", 8) == 0) {
-				if (redirect->len > 0)
-					return "redirect= appears twice";
-				if (!domain_spec(rest, rlen))
-					return "redirect= has an invalid domain-spec";
-				buf_add(redirect, rest, rlen);
-				return NULL;
-			}
-			if (i == 3 && strncasecmp(t, "exp", 3) == 0) {
-				if (*seen_exp)
-					return "exp= appears twice";
-				*seen_exp = true;
-				if (!domain_spec(rest, rlen))
-					return "exp= has an invalid domain-spec";
-				return NULL;	/* explanations are not evaluated */
-			}
-			if (!macro_string(rest, rlen, true, &ends))
-				return "a modifier has an invalid macro-string";
-			return NULL;		/* unknown modifiers have no effect */
-		}
+		if (i < len && t[i] == '=')
+			return rec_modifier(st, t, i, len);
 	}
 	if (strchr("+-?~", q[0]) != NULL)
 		q++;
+	ql = (size_t)(q - t);
 	name = q;
 	for (nlen = 0; q + nlen < t + len && isalnum((unsigned char)q[nlen]); nlen++)
 		;
@@ -284,52 +353,67 @@ rec_term(const char *t, size_t len, int family, const char *marker, struct buf *
 	rlen = len - (size_t)(rest - t);
 	if (rlen > 0 && rest[0] != ':' && rest[0] != '/')
 		return "unknown mechanism";
+	/* after 11 DNS terms libspf2 ends with permerror at the next mechanism */
+	write = !st->done;
+	if (write && st->ndns > SPF_MAX_TERMS) {
+		emit(st, "?all", 4);
+		st->done = true;
+		write = false;
+	}
 #define IS(w) (nlen == sizeof(w) - 1 && strncasecmp(name, w, nlen) == 0)
 	if (IS("all")) {
 		if (rlen != 0)
 			return "\"all\" takes no argument";
-		*has_all = true;
+		if (write)
+			emit(st, t, len);
+		st->done = true;
+		return NULL;
 	} else if (IS("include") || IS("exists")) {
 		if (rlen < 1 || rest[0] != ':' || !domain_spec(rest + 1, rlen - 1))
 			return IS("include") ? "include: needs a valid domain-spec" :
 			    "exists: needs a valid domain-spec";
+		dns = true;
 	} else if (IS("ptr")) {
 		if (rlen > 0 && (rest[0] != ':' || !domain_spec(rest + 1, rlen - 1)))
 			return "ptr: has an invalid domain-spec";
+		dns = true;
 	} else if (IS("a") || IS("mx")) {
 		if (!dual_cidr(rest, &rlen, &c4, &c6))
 			return "invalid CIDR length";
 		if (rlen > 0 && (rest[0] != ':' || !domain_spec(rest + 1, rlen - 1)))
 			return IS("a") ? "a: has an invalid domain-spec" :
 			    "mx: has an invalid domain-spec";
-		if ((family == AF_INET ? c4 : c6) == 0) {
+		if (!write)
+			return NULL;
+		st->ndns++;
+		if ((st->family == AF_INET ? c4 : c6) == 0) {
 			/* /0: any address matches; libspf2 refuses /0, so the name
 			 * carries our marker and the layer answers the client's
 			 * own address for each record found */
-			buf_addc(out, ' ');
-			buf_add(out, t, (size_t)(name - t) + nlen);
-			buf_addc(out, ':');
+			emit(st, t, (size_t)(name - t) + nlen);
+			buf_addc(st->out, ':');
 			if (rlen > 1) {
 				size_t dl = rlen - 1;
 
 				if (rest[dl] == '.')
 					dl--;
-				buf_add(out, rest + 1, dl);
+				buf_add(st->out, rest + 1, dl);
 			} else
-				buf_adds(out, "%{d}");
-			buf_printf(out, ".%s", marker);
+				buf_adds(st->out, "%{d}");
+			buf_printf(st->out, ".%s", st->marker);
 			return NULL;
 		}
 		if (c4 == 0 || c6 == 0) {
 			/* /0 for the other family only: irrelevant here, but libspf2
 			 * refuses it; keep the client family's length alone */
-			c = family == AF_INET ? c4 : c6;
-			buf_addc(out, ' ');
-			buf_add(out, t, (size_t)(rest - t) + rlen);
+			c = st->family == AF_INET ? c4 : c6;
+			emit(st, t, (size_t)(rest - t) + rlen);
 			if (c > 0)
-				buf_printf(out, "%s%d", family == AF_INET ? "/" : "//", c);
+				buf_printf(st->out, "%s%d", st->family == AF_INET ? "/" : "//", c);
 			return NULL;
 		}
+		emit(st, t, len);
+		return NULL;
 	} else if (IS("ip4") || IS("ip6")) {
 		bool v4 = IS("ip4");
 		const char *slash;
@@ -341,36 +425,42 @@ rec_term(const char *t, size_t len, int family, const char *marker, struct buf *
 		nl = slash != NULL ? (size_t)(slash - rest - 1) : rlen - 1;
 		if (v4 ? !ip4_network(rest + 1, nl) : !ip6_network(rest + 1, nl))
 			return v4 ? "invalid IPv4 network" : "invalid IPv6 network";
+		c = -1;
 		if (slash != NULL &&
 		    (c = cidr_len(slash + 1, rlen - 1 - nl - 1, v4 ? 32 : 128)) < 0)
 			return "invalid CIDR length";
-		if (slash != NULL && c == 0) {
-			/* /0 matches every address of the family; libspf2 refuses /0 */
-			size_t ql = (size_t)(q - t);
-
-			buf_printf(out, " %.*s%s %.*s%s", (int)ql, t,
-			    v4 ? "ip4:0.0.0.0/1" : "ip6:::/1", (int)ql, t,
-			    v4 ? "ip4:128.0.0.0/1" : "ip6:8000::/1");
-			return NULL;
+		if (write && net_match(st, rest + 1, nl, v4, c)) {
+			/* the first match ends the walk: "all" with its qualifier */
+			buf_printf(st->out, " %.*sall", (int)ql, t);
+			st->done = true;
 		}
+		return NULL;	/* no match: the term has no effect, left out */
 	} else
 		return "unknown mechanism";
 #undef IS
-	buf_addc(out, ' ');
-	buf_add(out, t, len);
+	if (write && dns) {
+		st->ndns++;
+		emit(st, t, len);
+	}
 	return NULL;
 }
 
 /* spf_record_rewrite - check a v=spf1 record, write what libspf2 should see */
 const char *
-spf_record_rewrite(const char *rec, size_t len, int family, const char *marker,
-    struct buf *out)
+spf_record_rewrite(const char *rec, size_t len, int family, const unsigned char *addr,
+    const char *marker, struct buf *out)
 {
 	struct buf redirect;
+	struct rw st;
 	const char *p = rec + 6, *end = rec + len, *why = NULL;
-	bool has_all = false, seen_exp = false;
 
 	buf_init(&redirect);
+	memset(&st, 0, sizeof st);
+	st.family = family;
+	st.addr = addr;
+	st.marker = marker;
+	st.out = out;
+	st.redirect = &redirect;
 	buf_adds(out, "v=spf1");
 	while (p < end && why == NULL) {
 		const char *t;
@@ -381,10 +471,9 @@ spf_record_rewrite(const char *rec, size_t len, int family, const char *marker,
 			break;
 		for (t = p; p < end && *p != ' '; p++)
 			;
-		why = rec_term(t, (size_t)(p - t), family, marker, out, &redirect,
-		    &has_all, &seen_exp);
+		why = rec_term(&st, t, (size_t)(p - t));
 	}
-	if (why == NULL && redirect.len > 0 && !has_all) {
+	if (why == NULL && redirect.len > 0 && !st.done) {
 		buf_adds(out, " redirect=");
 		buf_add(out, redirect.data, redirect.len);
 	}

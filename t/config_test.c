@@ -127,6 +127,8 @@ test_defaults(void)
 	is_string("mailauth", c->user, "default UserID");
 	is_int(LOG_MAIL, c->syslog_facility, "default SyslogFacility");
 	is_int(LOG_INFO, c->log_level, "default LogLevel");
+	is_int(DKIM_L_FAIL, c->dkim_body_length,
+	    "default BodyLengthPolicy fail: l= leaving content unsigned gives no pass");
 	is_int(DNS_BACKEND_UNBOUND, c->dns_backend, "default DNSBackend");
 	ok(c->dns_forwarders != NULL && c->dns_forwarders[0] == NULL,
 	    "default DNSForwarders is an empty list");

@@ -11,6 +11,8 @@
 #include "autoconf.h"
 
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <pthread.h>
 #include <stdio.h>
@@ -151,60 +153,81 @@ static const struct lcase limit_cases[] = {
 
 struct rcase {
 	const char *rec;
-	int family;
+	const char *ip;		/* the client */
 	const char *want;	/* record handed to libspf2; NULL: syntax error */
 };
 
+#define C4 "192.0.2.1"
+#define C6 "2001:db8::1"
+
 /* RFC 7208 section 12 syntax, and the equivalent records libspf2 is given */
 static const struct rcase record_cases[] = {
-	{ "v=spf1", AF_INET, "v=spf1" },
-	{ "v=spf1 ip4:192.0.2.0/24 -all", AF_INET, "v=spf1 ip4:192.0.2.0/24 -all" },
-	{ "V=SPF1   A:Example.COM/24//64  ~ALL  ", AF_INET,
+	{ "v=spf1", C4, "v=spf1" },
+	{ "v=spf1 ip4:192.0.2.0/24 -all", C4, "v=spf1 all" },
+	{ "v=spf1 ip4:192.0.2.0/24 -all", "192.0.3.1", "v=spf1 -all" },
+	{ "v=spf1 -ip4:192.0.2.7/24 ~all", C4, "v=spf1 -all" },
+	{ "v=spf1 ip4:192.0.2.2 ip4:192.0.2.1/32 -all", C4, "v=spf1 all" },
+	{ "v=spf1 ip4:192.0.2.0/24 ?ip6:2001:db8::/32 -all", C6, "v=spf1 ?all" },
+	{ "v=spf1 ip6:2001:db8::/33 ip6:2001:db9::/32 -all", C6, "v=spf1 all" },
+	{ "v=spf1 ip6:2001:db8:8000::/33 -all", C6, "v=spf1 -all" },
+	{ "V=SPF1   A:Example.COM/24//64  ~ALL  ", C4,
 	  "v=spf1 A:Example.COM/24//64 ~ALL" },
-	{ "v=spf1 redirect=_spf.example.com ip4:192.0.2.1", AF_INET,
-	  "v=spf1 ip4:192.0.2.1 redirect=_spf.example.com" },
-	{ "v=spf1 redirect=_spf.example.com -all", AF_INET, "v=spf1 -all" },
-	{ "v=spf1 -all exp=explain.%{d} moo.cow-far_out=man:dog/cat", AF_INET,
+	{ "v=spf1 redirect=_spf.example.com ip4:192.0.2.9", C4,
+	  "v=spf1 redirect=_spf.example.com" },
+	{ "v=spf1 redirect=_spf.example.com ip4:192.0.2.1", C4, "v=spf1 all" },
+	{ "v=spf1 redirect=_spf.example.com -all", C4, "v=spf1 -all" },
+	{ "v=spf1 -all exp=explain.%{d} moo.cow-far_out=man:dog/cat", C4,
 	  "v=spf1 -all" },
-	{ "v=spf1 ip4:0.0.0.0/0 ?ip6:::/0", AF_INET,
-	  "v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 ?ip6:::/1 ?ip6:8000::/1" },
-	{ "v=spf1 -a/0 mx:mx.example.com//0", AF_INET,
+	{ "v=spf1 a -all mx include:x.example", C4, "v=spf1 a -all" },
+	{ "v=spf1 ip4:0.0.0.0/0 ?ip6:::/0", C4, "v=spf1 all" },
+	{ "v=spf1 ip4:0.0.0.0/0 ?ip6:::/0", C6, "v=spf1 ?all" },
+	{ "v=spf1 -a/0 mx:mx.example.com//0", C4,
 	  "v=spf1 -a:%{d}.MARK mx:mx.example.com" },
-	{ "v=spf1 -a/0 mx:mx.example.com.//0", AF_INET6,
+	{ "v=spf1 -a/0 mx:mx.example.com.//0", C6,
 	  "v=spf1 -a mx:mx.example.com.MARK" },
-	{ "v=spf1 a:%{l1r-}.%{d2}.x.example exists:%{ir}.%{v}._spf.%{D} ptr:%{h}", AF_INET,
+	{ "v=spf1 a:%{l1r-}.%{d2}.x.example exists:%{ir}.%{v}._spf.%{D} ptr:%{h}", C4,
 	  "v=spf1 a:%{l1r-}.%{d2}.x.example exists:%{ir}.%{v}._spf.%{D} ptr:%{h}" },
-	{ "v=spf1 a:foo:bar/baz.example.com include:foo.xn--zckzah", AF_INET,
+	{ "v=spf1 a:foo:bar/baz.example.com include:foo.xn--zckzah", C4,
 	  "v=spf1 a:foo:bar/baz.example.com include:foo.xn--zckzah" },
-	/* syntax errors (each a permerror) */
-	{ "v=spf1 ip4:192.0.2.300", AF_INET, NULL },
-	{ "v=spf1 ip4:192.0.02.1", AF_INET, NULL },
-	{ "v=spf1 ip4:192.0.2.1/032", AF_INET, NULL },
-	{ "v=spf1 ip4:192.0.2.1/33", AF_INET, NULL },
-	{ "v=spf1 ip4:192.0.2.1//32", AF_INET, NULL },
-	{ "v=spf1 ip6:2001:db8::/129", AF_INET, NULL },
-	{ "v=spf1 ip6::CAFE::BABE", AF_INET, NULL },
-	{ "v=spf1 a:example.com/24/64", AF_INET, NULL },
-	{ "v=spf1 a:111.222.33.44", AF_INET, NULL },
-	{ "v=spf1 a:museum.", AF_INET, NULL },
-	{ "v=spf1 a:example.-com", AF_INET, NULL },
-	{ "v=spf1 a:", AF_INET, NULL },
-	{ "v=spf1 include", AF_INET, NULL },
-	{ "v=spf1 include:example.com/24", AF_INET, NULL },
-	{ "v=spf1 exists:%{a}.example.com", AF_INET, NULL },
-	{ "v=spf1 exists:%{d0}.example.com", AF_INET, NULL },
-	{ "v=spf1 exists:%{r}.example.com", AF_INET, NULL },
-	{ "v=spf1 exists:%(ir).example.com", AF_INET, NULL },
-	{ "v=spf1 ptr/24", AF_INET, NULL },
-	{ "v=spf1 -all.", AF_INET, NULL },
-	{ "v=spf1 redirect:example.com", AF_INET, NULL },
-	{ "v=spf1 redirect=a.example redirect=b.example", AF_INET, NULL },
-	{ "v=spf1 exp=a.example exp=b.example -all", AF_INET, NULL },
-	{ "v=spf1 exp= -all", AF_INET, NULL },
-	{ "v=spf1 1up=foo", AF_INET, NULL },
-	{ "v=spf1 foo=%abc", AF_INET, NULL },
-	{ "v=spf1 -redirect=example.com", AF_INET, NULL },
-	{ "v=spf1 frobnicate", AF_INET, NULL },
+	/* 11 DNS terms are the most that can be evaluated (4.6.4): then "?all",
+	 * at which libspf2 stops with its lookup-limit permerror */
+	{ "v=spf1 a a a a a a mx mx mx mx mx ip4:192.0.2.1 a redirect=x.example", C4,
+	  "v=spf1 a a a a a a mx mx mx mx mx ?all" },
+	{ "v=spf1 a a a a a a mx mx mx mx mx redirect=x.example", C4,
+	  "v=spf1 a a a a a a mx mx mx mx mx redirect=x.example" },
+	{ "v=spf1 a a a a a ip4:198.51.100.1 a a a a a a -all", C4,
+	  "v=spf1 a a a a a a a a a a a ?all" },
+	/* syntax errors (each a permerror), also after what is written */
+	{ "v=spf1 ip4:192.0.2.300", C4, NULL },
+	{ "v=spf1 -all ip4:192.0.2.300", C4, NULL },
+	{ "v=spf1 ip4:192.0.2.1 frobnicate", C4, NULL },
+	{ "v=spf1 ip4:192.0.02.1", C4, NULL },
+	{ "v=spf1 ip4:192.0.2.1/032", C4, NULL },
+	{ "v=spf1 ip4:192.0.2.1/33", C4, NULL },
+	{ "v=spf1 ip4:192.0.2.1//32", C4, NULL },
+	{ "v=spf1 ip6:2001:db8::/129", C4, NULL },
+	{ "v=spf1 ip6::CAFE::BABE", C4, NULL },
+	{ "v=spf1 a:example.com/24/64", C4, NULL },
+	{ "v=spf1 a:111.222.33.44", C4, NULL },
+	{ "v=spf1 a:museum.", C4, NULL },
+	{ "v=spf1 a:example.-com", C4, NULL },
+	{ "v=spf1 a:", C4, NULL },
+	{ "v=spf1 include", C4, NULL },
+	{ "v=spf1 include:example.com/24", C4, NULL },
+	{ "v=spf1 exists:%{a}.example.com", C4, NULL },
+	{ "v=spf1 exists:%{d0}.example.com", C4, NULL },
+	{ "v=spf1 exists:%{r}.example.com", C4, NULL },
+	{ "v=spf1 exists:%(ir).example.com", C4, NULL },
+	{ "v=spf1 ptr/24", C4, NULL },
+	{ "v=spf1 -all.", C4, NULL },
+	{ "v=spf1 redirect:example.com", C4, NULL },
+	{ "v=spf1 redirect=a.example redirect=b.example", C4, NULL },
+	{ "v=spf1 exp=a.example exp=b.example -all", C4, NULL },
+	{ "v=spf1 exp= -all", C4, NULL },
+	{ "v=spf1 1up=foo", C4, NULL },
+	{ "v=spf1 foo=%abc", C4, NULL },
+	{ "v=spf1 -redirect=example.com", C4, NULL },
+	{ "v=spf1 frobnicate", C4, NULL },
 };
 
 /* test_records - spf_record_rewrite() on its own */
@@ -215,15 +238,19 @@ test_records(void)
 
 	for (i = 0; i < NELEM(record_cases); i++) {
 		const struct rcase *c = &record_cases[i];
+		unsigned char addr[16];
+		int family = strchr(c->ip, ':') != NULL ? AF_INET6 : AF_INET;
 		struct buf out;
 		const char *why;
 
+		if (inet_pton(family, c->ip, addr) != 1)
+			bail("bad test address %s", c->ip);
 		buf_init(&out);
-		why = spf_record_rewrite(c->rec, strlen(c->rec), c->family, "MARK", &out);
+		why = spf_record_rewrite(c->rec, strlen(c->rec), family, addr, "MARK", &out);
 		if (c->want == NULL)
 			ok(why != NULL, "syntax error: [%s] (%s)", c->rec, why ? why : "accepted");
-		else if (ok(why == NULL, "valid: [%s]%s%s", c->rec, why ? ": " : "",
-		    why ? why : ""))
+		else if (ok(why == NULL, "valid: [%s] for %s%s%s", c->rec, c->ip,
+		    why ? ": " : "", why ? why : ""))
 			is_string(c->want, buf_str(&out), "  handed to libspf2 as [%s]", c->want);
 		buf_free(&out);
 	}
@@ -449,6 +476,132 @@ test_cve(struct spf_engine *e)
 	dns_resolver_free(z);
 }
 
+/* zone_big - add NAME TXT "v=spf1" + n terms "ip4:10.H.L.1" (or ip6
+ * 2001:db8:N::/48) + tail */
+static void
+zone_big(struct dns_resolver *z, const char *name, unsigned n, bool v6, const char *tail)
+{
+	struct buf b;
+	unsigned i;
+
+	buf_init(&b);
+	buf_adds(&b, "v=spf1");
+	for (i = 0; i < n; i++)
+		if (v6)
+			buf_printf(&b, " ip6:2001:db8:%x::/48", i + 1);
+		else
+			buf_printf(&b, " ip4:10.%u.%u.1", i / 200, i % 200);
+	buf_printf(&b, " %s", tail);
+	zone_txt(z, name, buf_str(&b));
+	buf_free(&b);
+}
+
+/* big_case - one evaluation against the big-record zone */
+static void
+big_case(struct spf_engine *e, struct dns_resolver *z, const char *ip,
+    const char *from, enum spf_result want, unsigned queries, const char *why)
+{
+	struct dns_session s;
+	struct spf_outcome o;
+
+	dns_session_init(&s, z, 1000);
+	spf_check(e, &s, ip, "x.example", from, false, &o);
+	if (!is_string(spf_result_name(want), spf_result_name(o.result), "%s: %s from %s",
+	    why, ip, from))
+		diag("    reason: %s", o.reason);
+	if (queries > 0)
+		is_int(queries, s.queries, "%s: %u queries", why, queries);
+	spf_outcome_clear(&o);
+}
+
+/* test_big_records - more terms than libspf2 compiles (it kept ~64 ip4 or ~25 ip6
+ * terms, and a lost -all made fail neutral): results as RFC 7208 gives them */
+static void
+test_big_records(struct spf_engine *e)
+{
+	static const unsigned sizes[] = { 63, 64, 65, 200 };
+	struct dns_resolver *z = dns_zone_new();
+	struct buf name, err, rec;
+	size_t i;
+
+	buf_init(&name);
+	buf_init(&err);
+	buf_init(&rec);
+	for (i = 0; i < NELEM(sizes); i++) {
+		buf_reset(&name);
+		buf_printf(&name, "big%u.example", sizes[i]);
+		zone_big(z, buf_str(&name), sizes[i], false, "-all");
+	}
+	zone_txt(z, "inc200.example", "v=spf1 include:big200.example -all");
+	zone_txt(z, "incpass200.example", "v=spf1 include:pass200.example -all");
+	zone_big(z, "pass200.example", 200, false, "+all");
+	zone_big(z, "redir200.example", 200, false, "redirect=target.example");
+	zone_txt(z, "target.example", "v=spf1 ip4:198.51.100.0/24 -all");
+	zone_txt(z, "toredir200.example", "v=spf1 redirect=big200.example");
+	zone_big(z, "big6.example", 40, true, "-all");
+	/* 10 a: terms with long names (each exists, none matches) and -all:
+	 * 10 DNS terms are allowed, but libspf2 cannot hold them compiled */
+	buf_adds(&rec, "v=spf1");
+	for (i = 0; i < 10; i++)
+		buf_printf(&rec, " a:host%zu.a-rather-long-label-for-an-spf-test.w.example", i);
+	buf_adds(&rec, " -all");
+	zone_txt(z, "long.example", buf_str(&rec));
+	if (dns_zone_add_line(z, "*.w.example A 192.0.2.200", &err) < 0)
+		bail("zone: %s", buf_str(&err));
+
+	for (i = 0; i < NELEM(sizes); i++) {
+		char from[64], last[32];
+		unsigned n = sizes[i] - 1;
+
+		snprintf(from, sizeof from, "u@big%u.example", sizes[i]);
+		snprintf(last, sizeof last, "10.%u.%u.1", n / 200, n % 200);
+		buf_reset(&name);
+		buf_printf(&name, "%u ip4 terms, -all: no match", sizes[i]);
+		big_case(e, z, "198.51.100.1", from, FAIL, 1, buf_str(&name));
+		buf_reset(&name);
+		buf_printf(&name, "%u ip4 terms: the last one matches", sizes[i]);
+		big_case(e, z, last, from, PASS, 1, buf_str(&name));
+	}
+	big_case(e, z, "10.0.100.1", "u@big200.example", PASS, 1,
+	    "200 terms: the 101st matches");
+	big_case(e, z, "10.0.0.1", "u@big200.example", PASS, 1,
+	    "200 terms: the first matches");
+	big_case(e, z, "198.51.100.1", "u@inc200.example", FAIL, 2,
+	    "include of a 200-term record that fails: -all");
+	big_case(e, z, "10.0.150.1", "u@inc200.example", PASS, 2,
+	    "include of a 200-term record, 151st term matches");
+	big_case(e, z, "198.51.100.1", "u@incpass200.example", PASS, 2,
+	    "include of 200 terms then +all: pass");
+	big_case(e, z, "198.51.100.1", "u@redir200.example", PASS, 2,
+	    "200 terms then redirect=: the redirect target passes");
+	big_case(e, z, "203.0.113.1", "u@redir200.example", FAIL, 2,
+	    "200 terms then redirect=: the redirect target's -all");
+	big_case(e, z, "10.0.199.1", "u@redir200.example", PASS, 1,
+	    "200 terms then redirect=: the 200th term matches, no redirect");
+	big_case(e, z, "198.51.100.1", "u@toredir200.example", FAIL, 2,
+	    "redirect= to a 200-term record: its -all");
+	big_case(e, z, "2001:db8:28:1::5", "u@big6.example", PASS, 1,
+	    "40 ip6 terms: the 40th matches");
+	big_case(e, z, "2001:db8:ffff::5", "u@big6.example", FAIL, 1,
+	    "40 ip6 terms, -all: no match");
+	big_case(e, z, "198.51.100.1", "u@long.example", PERM, 1,
+	    "10 long a: terms that libspf2 cannot hold: permerror, not neutral");
+	{
+		struct dns_session s;
+		struct spf_outcome o;
+
+		dns_session_init(&s, z, 1000);
+		spf_check(e, &s, "198.51.100.1", "x.example", "u@long.example", false, &o);
+		ok(o.reason != NULL && strstr(o.reason, "too large") != NULL,
+		    "long a: terms: reason \"%s\"", o.reason);
+		spf_outcome_clear(&o);
+	}
+	buf_free(&name);
+	buf_free(&err);
+	buf_free(&rec);
+	dns_resolver_free(z);
+}
+
 /* one_line_clean - no CR/LF/8-bit/CTL, balanced comments and quotes, < 998 bytes */
 static bool
 one_line_clean(const char *h, const char **why)
@@ -643,6 +796,7 @@ main(void)
 	test_outcome_fields(e, basic);
 	test_limits(e, limits);
 	test_cve(e);
+	test_big_records(e);
 	test_received(e, basic);
 	test_threads(e, basic);
 	is_string("softfail", spf_result_name(SPFR_SOFTFAIL), "result names");
