@@ -12,6 +12,8 @@
  *	size_t dkv_nresults(const struct dkv_msg *m);
  *	const struct dkv_result *dkv_result(const struct dkv_msg *m, size_t i);
  *	bool dkv_has_signatures(const struct dkv_msg *m);
+ *	void dkv_get_work(const struct dkv_msg *m, struct dkv_work *w);
+void dkv_get_work(const struct dkv_msg *m, struct dkv_work *w);
  *	void dkv_msg_free(struct dkv_msg *m);
  *	const char *dkim_result_name(enum dkim_result r);
  *	int dkv_feed_raw(struct dkv_msg *m, struct dns_session *s,
@@ -73,6 +75,13 @@ struct dkv_result {
 	char *reason;		/* comment text, e.g. "2048-bit rsa-sha256" or "body hash mismatch" */
 };
 
+/* what the library was given for one message (dkv_eoh) */
+struct dkv_work {
+	unsigned fields;	/* header fields, signature fields included */
+	unsigned sigs;		/* signature fields */
+	unsigned long entries;	/* h= entries of those signatures */
+};
+
 struct dkv_engine;
 struct dkv_msg;
 
@@ -85,6 +94,7 @@ void dkv_eoh(struct dkv_msg *m, struct dns_session *s, const char *from_domain);
 void dkv_body(struct dkv_msg *m, const unsigned char *p, size_t n);
 void dkv_eom(struct dkv_msg *m, struct dns_session *s);
 bool dkv_has_signatures(const struct dkv_msg *m);
+void dkv_get_work(const struct dkv_msg *m, struct dkv_work *w);
 size_t dkv_nresults(const struct dkv_msg *m);
 const struct dkv_result *dkv_result(const struct dkv_msg *m, size_t i);
 void dkv_msg_free(struct dkv_msg *m);
