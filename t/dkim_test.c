@@ -132,6 +132,8 @@ static const struct single {
 	{ "dkim/testkey.eml", 1, 0, DKIMR_PASS, "testing key (t=y)", "testing", "rsa-sha256", 2048, 1, 0 },
 	{ "dkim/expired.eml", 1, 0, DKIMR_FAIL, "signature expired", "rsa2048", "rsa-sha256", 0, -1, 0 },
 	{ "dkim/future.eml", 1, 0, DKIMR_PERMERROR, "in the future", "rsa2048", "rsa-sha256", 0, -1, 0 },
+	/* a 2047-bit public exponent (verifies ~100 times slower): never verified */
+	{ "dkim/hugee.eml", 1, 0, DKIMR_PERMERROR, "RSA key exponent of 2047 bits, over 31", "hugee", "rsa-sha256", 0, -1, 0 },
 	{ "dkim/lbody.eml", 1, 0, DKIMR_PASS, "2048-bit rsa-sha256, body length limit", "rsa2048", "rsa-sha256", 2048, 0, 1 },
 	{ "dkim/lbody-exact.eml", 1, 0, DKIMR_PASS, "2048-bit rsa-sha256", "rsa2048", "rsa-sha256", 2048, 0, 0 },
 };
@@ -457,6 +459,115 @@ test_too_many(struct dkv_engine *e, const struct config *c)
 	buf_free(&msg);
 	free(rest);
 	free(sig);
+}
+
+/* poison_field - a complete signature field (the library sets it up) with tags */
+static void
+poison_field(struct buf *b, const char *d, const char *h, const char *extra)
+{
+	buf_printf(b, "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=%s;\r\n"
+	    " s=rsa2048; h=%s;%s\r\n bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\r\n"
+	    " b=AAAABBBBCCCCDDDD\r\n", d, h, extra);
+}
+
+/*
+ * test_poison - one broken signature next to a good aligned one: the broken one is
+ * permerror on its own, the good one still passes (RFC 6376 6.1). The first two
+ * made dkim_eoh fail for the whole message: a key name s._domainkey.d over the
+ * library's 256 bytes (d= a valid 246-byte name), a field over its 64 KB buffer.
+ */
+static void
+test_poison(struct dkv_engine *e, const struct config *c)
+{
+	static const char *const what[] = { "a 246-byte d=", "a 70 KB field",
+		"an h= of 4,204 bytes", "an h= of 150 entries" };
+	static const char *const want[] = { "key name longer than 253 bytes",
+		"signature field longer than 32768 bytes", "h= longer than 4095 bytes",
+		"h= names 150 header fields, more than 100" };
+	size_t n;
+	unsigned char *rest = slurp("dkim/good-rsa2048.eml", &n);
+	struct buf msg, d, h;
+	struct dns_session s;
+
+	buf_init(&msg);
+	buf_init(&d);
+	buf_init(&h);
+	for (size_t i = 0; i < NELEM(what); i++) {
+		struct dkv_msg *m;
+
+		buf_reset(&msg);
+		buf_reset(&d);
+		buf_reset(&h);
+		switch (i) {
+		case 0:		/* 63 + 63 + 63 + 54 bytes and three dots */
+			for (int l = 0; l < 4; l++) {
+				for (int k = 0; k < (l < 3 ? 63 : 54); k++)
+					buf_addc(&d, (char)('a' + l));
+				if (l < 3)
+					buf_addc(&d, '.');
+			}
+			poison_field(&msg, buf_str(&d), "from", "");
+			break;
+		case 1:
+			buf_adds(&d, " pad=");
+			for (int k = 0; k < 70000; k++)
+				buf_addc(&d, 'x');
+			poison_field(&msg, "example.net", "from", buf_str(&d));
+			break;
+		case 2:
+			buf_adds(&h, "from");
+			for (int k = 0; k < 1050; k++)
+				buf_adds(&h, ":abc");
+			poison_field(&msg, "example.net", buf_str(&h), "");
+			break;
+		case 3:
+			buf_adds(&h, "from");
+			for (int k = 1; k < 150; k++)
+				buf_adds(&h, ":x");
+			poison_field(&msg, "example.net", buf_str(&h), "");
+			break;
+		}
+		buf_add(&msg, rest, n);
+		m = verify_mem(e, c, (unsigned char *)msg.data, msg.len, NULL, &s);
+		if (!is_int(2, (long)dkv_nresults(m), "poison %s: two results", what[i]))
+			goto next;
+		ok(dkv_result(m, 0)->result == DKIMR_PERMERROR &&
+		    strstr(dkv_result(m, 0)->reason, want[i]) != NULL,
+		    "poison %s: permerror \"%s\" (%s)", what[i], want[i],
+		    dkv_result(m, 0)->reason);
+		is_string("pass", dkim_result_name(dkv_result(m, 1)->result),
+		    "poison %s: the good aligned signature still passes (%s)", what[i],
+		    dkv_result(m, 1)->reason);
+next:
+		dkv_msg_free(m);
+	}
+
+	/* a signature whose h= covers the 70 KB field (DKIM-Signature twice:
+	 * the bottom-most two) cannot be given to the library either */
+	{
+		struct dkv_msg *m;
+
+		buf_reset(&msg);
+		buf_reset(&d);
+		poison_field(&msg, "example.net", "from:dkim-signature:dkim-signature", "");
+		buf_adds(&d, " pad=");
+		for (int k = 0; k < 70000; k++)
+			buf_addc(&d, 'x');
+		poison_field(&msg, "example.net", "from", buf_str(&d));
+		buf_add(&msg, rest, n);
+		m = verify_mem(e, c, (unsigned char *)msg.data, msg.len, NULL, &s);
+		ok(dkv_nresults(m) == 3 && dkv_result(m, 0)->result == DKIMR_PERMERROR &&
+		    strstr(dkv_result(m, 0)->reason, "h= covers a DKIM-Signature field "
+		    "that cannot be verified") != NULL && dkv_result(m, 2)->result ==
+		    DKIMR_PASS, "h= covering the 70 KB field: permerror on its own, the "
+		    "good signature passes (%s)", dkv_nresults(m) ? dkv_result(m, 0)->reason :
+		    "no result");
+		dkv_msg_free(m);
+	}
+	buf_free(&msg);
+	buf_free(&d);
+	buf_free(&h);
+	free(rest);
 }
 
 /* test_hostile - malformed fields, junk, no From: a result per field, no crash */
@@ -1196,6 +1307,7 @@ main(void)
 	test_limit(e, &c);
 	test_too_many(e, &c);
 	test_hostile(e, &c);
+	test_poison(e, &c);
 	test_body_vectors();
 	test_body_naive();
 	test_body_library();
