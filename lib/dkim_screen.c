@@ -396,30 +396,86 @@ dks_select(const struct dks_field *f, size_t nf, struct dks_sig *s, size_t ns,
 	return nfed;
 }
 
-int
-dks_rsa_exponent_bits(const char *rec, size_t len)
+/* der_next - one DER element at *p (before end): tag, content; false if malformed
+ * or not in the definite, at most 3-byte length forms keys use */
+static bool
+der_next(const unsigned char **p, const unsigned char *end, int *tag,
+    const unsigned char **body, size_t *len)
 {
-	char *b64 = dks_tag(rec, "p");
-	unsigned char *der;
-	const unsigned char *q;
-	EVP_PKEY *pk;
-	BIGNUM *e = NULL;
-	int n, bits = 0;
+	const unsigned char *q = *p;
+	size_t n;
 
-	(void)len;
-	if (b64 == NULL || b64[0] == '\0' || strlen(b64) > 16384) {
-		free(b64);
-		return 0;
+	if (end - q < 2)
+		return false;
+	*tag = *q++;
+	n = *q++;
+	if (n & 0x80) {
+		size_t k = n & 0x7f;
+
+		if (k == 0 || k > 3 || (size_t)(end - q) < k)
+			return false;
+		for (n = 0; k > 0; k--)
+			n = (n << 8) | *q++;
 	}
-	der = xmalloc(strlen(b64) / 4 * 3 + 3);
-	n = EVP_DecodeBlock(der, (const unsigned char *)b64, (int)strlen(b64));
-	free(b64);
-	if (n <= 0) {
-		free(der);
-		return 0;
+	if ((size_t)(end - q) < n)
+		return false;
+	*body = q;
+	*len = n;
+	*p = q + n;
+	return true;
+}
+
+/* rsa_e_bits - exponent bit length of SEQUENCE { INTEGER n, INTEGER e } at p */
+static int
+rsa_e_bits(const unsigned char *p, size_t n)
+{
+	const unsigned char *end = p + n, *b, *q;
+	size_t len;
+	int tag, bits;
+
+	if (!der_next(&p, end, &tag, &b, &len) || tag != 0x30)
+		return -1;
+	q = b;
+	end = b + len;
+	if (!der_next(&q, end, &tag, &b, &len) || tag != 0x02 ||
+	    !der_next(&q, end, &tag, &b, &len) || tag != 0x02 || len == 0)
+		return -1;
+	while (len > 1 && *b == 0) {
+		b++;
+		len--;
 	}
-	q = der;
-	pk = d2i_PUBKEY(NULL, &q, n);
+	for (bits = 8; bits > 0 && (*b & (1u << (bits - 1))) == 0; bits--)
+		;
+	return (int)(len - 1) * 8 + bits;
+}
+
+/* spki_e_bits - the same inside a SubjectPublicKeyInfo; -1 if it is not one */
+static int
+spki_e_bits(const unsigned char *p, size_t n)
+{
+	const unsigned char *end = p + n, *b, *q;
+	size_t len;
+	int tag;
+
+	if (!der_next(&p, end, &tag, &b, &len) || tag != 0x30)
+		return -1;
+	q = b;
+	end = b + len;
+	if (!der_next(&q, end, &tag, &b, &len) || tag != 0x30 ||
+	    !der_next(&q, end, &tag, &b, &len) || tag != 0x03 || len < 2 || *b != 0)
+		return -1;
+	return rsa_e_bits(b + 1, len - 1);
+}
+
+/* openssl_e_bits - what OpenSSL reads (slow: its decoders), for what we cannot */
+static int
+openssl_e_bits(const unsigned char *der, int n)
+{
+	const unsigned char *q = der;
+	EVP_PKEY *pk = d2i_PUBKEY(NULL, &q, n);
+	BIGNUM *e = NULL;
+	int bits = 0;
+
 	if (pk == NULL) {
 		q = der;
 		pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, n);
@@ -429,6 +485,68 @@ dks_rsa_exponent_bits(const char *rec, size_t len)
 		bits = BN_num_bits(e);
 	BN_free(e);
 	EVP_PKEY_free(pk);
+	return bits;
+}
+
+/* lib_b64 - base64 decoded as libopendkim does (dkim_base64_decode): up to the
+ * first '=', bytes outside the alphabet skipped; -1 if incomplete */
+static long
+lib_b64(const char *in, unsigned char *out)
+{
+	static const char digits[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned long acc = 0;
+	int count = 0;
+	long n = 0;
+
+	for (; *in != '=' && *in != '\0'; in++) {
+		const char *d = strchr(digits, *in);
+
+		if (d == NULL)
+			continue;
+		acc = (acc << 6) | (unsigned long)(d - digits);
+		if (++count == 4) {
+			out[n++] = (unsigned char)(acc >> 16);
+			out[n++] = (unsigned char)(acc >> 8);
+			out[n++] = (unsigned char)acc;
+			acc = 0;
+			count = 0;
+		}
+	}
+	if (count == 1)
+		return -1;
+	if (count == 2)
+		out[n++] = (unsigned char)(acc >> 4);
+	if (count == 3) {
+		out[n++] = (unsigned char)(acc >> 10);
+		out[n++] = (unsigned char)(acc >> 2);
+	}
+	return n;
+}
+
+int
+dks_rsa_exponent_bits(const char *rec, size_t len)
+{
+	char *b64 = dks_tag(rec, "p");
+	unsigned char *der;
+	int n, bits;
+
+	(void)len;
+	if (b64 == NULL || b64[0] == '\0' || strlen(b64) > 16384) {
+		free(b64);
+		return 0;
+	}
+	der = xmalloc(strlen(b64) / 4 * 3 + 3);
+	n = (int)lib_b64(b64, der);
+	free(b64);
+	if (n <= 0 || der[0] != 0x30) {
+		free(der);		/* not DER: no RSA key (ed25519 keys are raw) */
+		return 0;
+	}
+	/* our strict reading of the usual forms; anything else as OpenSSL reads it */
+	if ((bits = spki_e_bits(der, (size_t)n)) < 0 &&
+	    (bits = rsa_e_bits(der, (size_t)n)) < 0)
+		bits = openssl_e_bits(der, n);
 	free(der);
 	return bits;
 }

@@ -512,6 +512,7 @@ test_poison(struct dkv_engine *e, const struct config *c)
 			buf_adds(&d, " pad=");
 			for (int k = 0; k < 70000; k++)
 				buf_addc(&d, 'x');
+			buf_addc(&d, ';');
 			poison_field(&msg, "example.net", "from", buf_str(&d));
 			break;
 		case 2:
@@ -553,6 +554,7 @@ next:
 		buf_adds(&d, " pad=");
 		for (int k = 0; k < 70000; k++)
 			buf_addc(&d, 'x');
+		buf_addc(&d, ';');
 		poison_field(&msg, "example.net", "from", buf_str(&d));
 		buf_add(&msg, rest, n);
 		m = verify_mem(e, c, (unsigned char *)msg.data, msg.len, NULL, &s);
