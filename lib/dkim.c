@@ -39,17 +39,41 @@
  *	  decided becomes permerror "body line longer than N bytes".
  *	- More than MaximumSignatureFields DKIM-Signature fields: the library is dropped
  *	  for this message (no DNS), one permerror "too many signatures (N)".
- *	- Signature selection: at most MaximumSignatures signatures are verified. Rank 0:
- *	  d= equals the From domain; rank 1: d= is a parent or child of it (suffix match
- *	  on label boundaries, no Public Suffix List; a d= without a dot never ranks 1);
- *	  rank 2: the rest; header order within a rank. Signatures the library already
- *	  found broken (syntax, expired) are reported without counting against the
- *	  limit. The others are reported neutral "not verified: over the limit of N
- *	  signatures" and cause no DNS query.
+ *	- Header fields are kept (not given to the library) until dkv_eoh. More than
+ *	  MaximumHeaderFields of them: nothing more is kept, no signature is verified,
+ *	  each is permerror "not verified: more than N header fields" (and a notice).
+ *	- What the library is given is decided first (lib/dkim_screen.c): its header
+ *	  selection costs (h= entries x header fields) for every signature it holds,
+ *	  verified or ignored, and some fields made dkim_eoh fail for all signatures.
+ *	  Screened out, each permerror on its own (RFC 6376 6.1): a field over 32 KB,
+ *	  h= over 4095 bytes or over MaximumSignedFields entries, a key name over 253
+ *	  bytes, a required tag missing or empty, 8-bit or control bytes, a repeated
+ *	  tag, broken quoted-printable (see qp_fix). Then at most MaximumSignatures
+ *	  signatures are given: rank 0, d= equals the From domain; rank 1, d= is a
+ *	  parent or child of it (suffix match on label boundaries, no Public Suffix
+ *	  List; a d= without a dot never ranks 1); rank 2, the rest; header order
+ *	  within a rank. One whose h= names DKIM-Signature k times brings the
+ *	  bottom-most k signature fields along, counted in the limit (a screened one is
+ *	  given but ignored; one that cannot be given makes it permerror). The others
+ *	  are reported neutral "not verified: over the limit of N signatures", with no
+ *	  DNS query. Of the other header fields the library gets, per name, the
+ *	  bottom-most n, n being the most times one given signature's h= names it:
+ *	  exactly the fields its selection would pick from the whole header.
+ *	  Signatures the library itself finds broken (expired, unknown a=) count.
+ *	- Key lookups are made in the prescreen callback, before the library asks
+ *	  (its hook then answers from them): rank 0 and 1 first, each with the whole
+ *	  DNSTimeout; then the others, which share what is left of the deadline. So
+ *	  another domain's keys that time out cannot use the deadline up before the
+ *	  aligned signature's lookup (temperror, and a DMARC reject became 451).
+ *	- RSA keys whose public exponent is longer than 31 bits are never verified
+ *	  (verification time grows with the exponent: a 2047-bit one costs ~100 times
+ *	  e=65537): the library gets no key, we report permerror "RSA key exponent of
+ *	  N bits, over 31: not verified". OpenSSL itself only refuses exponents over
+ *	  64 bits for moduli over 3072 bits.
  *	- A message without From (the library's getsender fails) is still verified
  *	  thanks to BADSIGHANDLES; signatures whose h= lacks From are permerror. When
- *	  dkim_eoh() fails for the whole message, each signature field gets a permerror
- *	  with the library's reason.
+ *	  dkim_eoh() fails for the whole message anyway, each signature it was given
+ *	  gets a permerror with the library's reason; the others keep their own.
  *	- DNS: NXDOMAIN/NODATA/invalid name/REFUSED -> permerror "no key record";
  *	  TEMPFAIL -> temperror for that signature only (waitreply says DKIM_DNS_ERROR).
  *	- DNSSEC: the library records a key's DNSSEC state (dkim_sig_getdnssec) only

@@ -24,12 +24,15 @@ void dkv_get_work(const struct dkv_msg *m, struct dkv_work *w);
  *	arrival order (name and value as the MTA gives them; value may contain bare LF
  *	folding, is converted to CRLF; a leading blank is kept as part of the value),
  *	dkv_eoh, then body chunks (CRLF lines, as in SMTP after dot-unstuffing), then
- *	dkv_eom. Memory does not grow with body size. At most cfg->dkim_max_sigs
- *	signatures are verified (those whose d= aligns with from_domain first, then in
- *	header order); the rest are reported DKIMR_NEUTRAL "not verified: over the limit
- *	of N" with no DNS lookup. More than cfg->dkim_max_fields DKIM-Signature fields:
- *	none is verified, one DKIMR_PERMERROR result "too many signatures". Key lookups use
- *	s (dns_cur is set during the calls). Results are in RFC 8601 vocabulary; a
+ *	dkv_eom. Memory does not grow with body size; header fields are kept until
+ *	dkv_eoh (at most cfg->dkim_max_headers; more: every signature permerror). At
+ *	most cfg->dkim_max_sigs signatures are verified (those whose d= aligns with
+ *	from_domain first, then in header order); the rest are reported DKIMR_NEUTRAL
+ *	"not verified: over the limit of N" with no DNS lookup. More than
+ *	cfg->dkim_max_fields DKIM-Signature fields: none is verified, one
+ *	DKIMR_PERMERROR result "too many signatures". One result per signature field,
+ *	in header order. Key lookups use s (dns_cur is set during the calls).
+ *	dkv_get_work() tells what libopendkim was given (for tests and benchmarks). Results are in RFC 8601 vocabulary; a
  *	message without a signature has zero results (A-R says dkim=none).
  *	dkv_feed_raw() feeds a whole saved message (header fields, dkv_eoh, body; LF or
  *	CRLF line ends) for the self-test, tests and tools; from_domain NULL takes the
