@@ -15,6 +15,7 @@
 #                    From), and the valid signature
 #   long.eml         long values: 100 Subject fields of 90 KB (9 MB) and 5 extra
 #                    signatures each naming From and "subject" 99 times, plus the valid one
+#   fields-9m.eml    900,000 short "X: n" fields (9 MB) above the valid signature
 # The attacker's signatures are complete (every tag present) so that a verifier sets
 # them up; their keys exist (slow work, not DNS errors). Keys are made fresh.
 import base64, os, subprocess, sys
@@ -95,3 +96,6 @@ hdr = b"".join(evil_sig(i, s100) for i in range(5))
 big = b"Subject: " + b"y" * (90 * 1024) + b"\r\n"
 hdr += big * 100
 write("long.eml", signed(hdr, 1500))
+
+hdr = b"".join(b"X: %d\r\n" % i for i in range(900000))
+write("fields-9m.eml", signed(hdr, 1500))
