@@ -988,7 +988,11 @@ qp_fix(char *v, size_t len)
 	return changed;
 }
 
-/* has_dup_tag - RFC 6376 3.2: a tag-list with a repeated tag name is invalid */
+/*
+ * has_dup_tag - RFC 6376 3.2: a tag-list with a repeated tag name is invalid.
+ * Names are compared ignoring case, as libopendkim does (its last "H=" would
+ * replace "h="); a list of more than 64 tags counts as repeating one.
+ */
 static bool
 has_dup_tag(const char *v)
 {
@@ -1000,9 +1004,11 @@ has_dup_tag(const char *v)
 		size_t l = tag_name(p, &start);
 
 		for (size_t i = 0; l > 0 && i < n; i++)
-			if (lens[i] == l && strncmp(names[i], start, l) == 0)
+			if (lens[i] == l && strncasecmp(names[i], start, l) == 0)
 				return true;
-		if (l > 0 && n < NELEM(names)) {
+		if (l > 0 && n == NELEM(names))
+			return true;
+		if (l > 0) {
 			names[n] = start;
 			lens[n++] = l;
 		}
@@ -1153,7 +1159,7 @@ screen_reason(const struct rawsig *r)
 	if (r->badqp)
 		return "malformed quoted-printable in i= or z=";
 	if (r->dup)
-		return "a tag appears twice in the signature field";
+		return "a tag appears twice in the signature field (or over 64 tags)";
 	return NULL;
 }
 

@@ -583,6 +583,7 @@ test_hostile(struct dkv_engine *e, const struct config *base)
 		{ "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa2048; b=;;;;\r\n", "h= missing" },
 		{ "DKIM-Signature: v=1; a=rsa-sha512; d=example.com; s=rsa2048; h=from; bh=AAAA; b=AAAA\r\n", "unknown algorithm" },
 		{ "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; d=example.net; s=rsa2048; h=from; bh=AAAA; b=AAAA\r\n", "tag appears twice" },
+		{ "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa2048; h=from; H=to; bh=AAAA; b=AAAA\r\n", "tag appears twice" },
 		{ "DKIM-Signature: v=1; a=rsa-sha256; d=\xff\xfe.example; s=\x80; h=from; bh=AAAA; b=AAAA\r\n", "8-bit" },
 		{ "DKIM-Signature: v=1; a=rsa-sha256; c=bogus/bogus; d=example.com; s=rsa2048; h=from; bh=AAAA; b=AAAA\r\n", "canonicalization" },
 		{ "DKIM-Signature: v=2; a=rsa-sha256; d=example.com; s=rsa2048; h=from; bh=AAAA; b=AAAA\r\n", "version" },
