@@ -7,7 +7,11 @@
  * two TXT records, t=y, l= (report and fail policy), x= expired, t= in the future,
  * the signature limit (12 signatures, N=5: 5 key lookups, aligned first), the field
  * limit, hostile fields, a 50 MB streamed body and a 10 MB line (RSS growth checked
- * in a child process), and 8 threads on one engine.
+ * in a child process), and 8 threads on one engine. Issue 14: a key with a 2047-bit
+ * public exponent (permerror, never verified) and the exponent lengths the screen
+ * reads; signatures that made dkim_eoh fail for the whole message (a 246-byte d=,
+ * a 70 KB field) or that are screened (h= over 4095 bytes, over 100 entries, or
+ * covering an unverifiable field) next to a good aligned one, which still passes.
  *
  * Body hashes (lib/dkim_body): vectors made with /usr/bin/python3's dkim module
  * (RFC 6376 canonicalization, whole bodies), each also fed split at every offset;
@@ -18,6 +22,7 @@
  */
 #include "autoconf.h"
 
+#include <arpa/nameser.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +37,7 @@
 #include "config.h"
 #include "dkim.h"
 #include "dkim_body.h"
+#include "dkim_screen.h"
 #include "dns.h"
 #include "tap.h"
 #include "util.h"
@@ -570,6 +576,56 @@ next:
 	buf_free(&d);
 	buf_free(&h);
 	free(rest);
+}
+
+/* key_record - the TXT record of a key in keys.zone; caller frees */
+static char *
+key_record(const char *name)
+{
+	struct dns_session s;
+	struct dns_answer *a;
+	char *rec = NULL;
+
+	dns_session_init(&s, zone, 5000);
+	if (dns_query(&s, name, ns_t_txt, &a) == DNS_OK && a->n == 1)
+		rec = xstrdup(a->rr[0].u.txt.data);
+	dns_answer_free(a);
+	return rec != NULL ? rec : xstrdup("");
+}
+
+/* test_exponent - RSA public exponent lengths as the screen reads them */
+static void
+test_exponent(void)
+{
+	static const struct { const char *name; int bits; } keys[] = {
+		{ "rsa2048._domainkey.example.com", 17 },
+		{ "pkcs1._domainkey.example.com", 17 },		/* bare PKCS#1 */
+		{ "hugee._domainkey.example.com", 2047 },
+		{ "ed25519._domainkey.example.com", 0 },
+		{ "revoked._domainkey.example.com", 0 },
+	};
+	char *rec, *p;
+	struct buf b;
+
+	for (size_t i = 0; i < NELEM(keys); i++) {
+		rec = key_record(keys[i].name);
+		is_int(keys[i].bits, dks_rsa_exponent_bits(rec, strlen(rec)),
+		    "exponent bits of %s", keys[i].name);
+		free(rec);
+	}
+	/* bytes outside the base64 alphabet are skipped, as libopendkim does */
+	rec = key_record("hugee._domainkey.example.com");
+	buf_init(&b);
+	p = strstr(rec, "p=");
+	if (p != NULL) {
+		buf_add(&b, rec, (size_t)(p - rec) + 10);
+		buf_adds(&b, "!*");
+		buf_adds(&b, p + 10);
+	}
+	is_int(2047, dks_rsa_exponent_bits(buf_str(&b), b.len),
+	    "exponent bits with junk inside p=");
+	buf_free(&b);
+	free(rec);
 }
 
 /* test_hostile - malformed fields, junk, no From: a result per field, no crash */
@@ -1311,6 +1367,7 @@ main(void)
 	test_too_many(e, &c);
 	test_hostile(e, &c);
 	test_poison(e, &c);
+	test_exponent();
 	test_body_vectors();
 	test_body_naive();
 	test_body_library();
