@@ -14,7 +14,8 @@
 #                    them 50 DKIM-Signature fields: 49 naming "x" 99 times (and
 #                    From), and the valid signature
 #   long.eml         long values: 100 Subject fields of 90 KB (9 MB) and 5 extra
-#                    signatures each naming From and "subject" 99 times, plus the valid one
+#                    signatures each naming From and "subject" 11 times (just
+#                    under the 1 MB a signature may select), plus the valid one
 #   fields-9m.eml    900,000 short "X: n" fields (9 MB) above the valid signature
 # The attacker's signatures are complete (every tag present) so that a verifier sets
 # them up; their keys exist (slow work, not DNS errors). Keys are made fresh.
@@ -91,8 +92,8 @@ hdr = b"".join(evil_sig(i, x100) for i in range(49))
 hdr += b"".join(b"X: %d\r\n" % i for i in range(1000 - 50 - 5))
 write("caps.eml", signed(hdr, 1500))
 
-s100 = b":".join([b"subject"] * 99)
-hdr = b"".join(evil_sig(i, s100) for i in range(5))
+s11 = b":".join([b"subject"] * 11)
+hdr = b"".join(evil_sig(i, s11) for i in range(5))
 big = b"Subject: " + b"y" * (90 * 1024) + b"\r\n"
 hdr += big * 100
 write("long.eml", signed(hdr, 1500))

@@ -46,13 +46,14 @@
  *	  selection costs (h= entries x header fields) for every signature it holds,
  *	  verified or ignored, and some fields made dkim_eoh fail for all signatures.
  *	  Screened out, each permerror on its own (RFC 6376 6.1): a field over 32 KB,
- *	  h= over 4095 bytes or over MaximumSignedFields entries, a key name over 253
- *	  bytes, a required tag missing or empty, 8-bit or control bytes, a repeated
- *	  tag, broken quoted-printable (see qp_fix). Then at most MaximumSignatures
- *	  signatures are given: rank 0, d= equals the From domain; rank 1, d= is a
- *	  parent or child of it (suffix match on label boundaries, no Public Suffix
- *	  List; a d= without a dot never ranks 1); rank 2, the rest; header order
- *	  within a rank. One whose h= names DKIM-Signature k times brings the
+ *	  h= over 4095 bytes or over MaximumSignedFields entries, h= selecting more
+ *	  than 1 MB of header fields (the library hashes them once per signature), a
+ *	  key name over 253 bytes, a required tag missing or empty, 8-bit or control
+ *	  bytes, a repeated tag, broken quoted-printable (see qp_fix). Then at most
+ *	  MaximumSignatures signatures are given: rank 0, d= equals the From domain;
+ *	  rank 1, d= is a parent or child of it (suffix match on label boundaries, no
+ *	  Public Suffix List; a d= without a dot never ranks 1); rank 2, the rest;
+ *	  header order within a rank. One whose h= names DKIM-Signature k times brings the
  *	  bottom-most k signature fields along, counted in the limit (a screened one is
  *	  given but ignored; one that cannot be given makes it permerror). The others
  *	  are reported neutral "not verified: over the limit of N signatures", with no

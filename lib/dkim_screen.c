@@ -41,6 +41,21 @@ struct needs {
 	size_t size;		/* power of two */
 };
 
+/* the fields of one name, bottom-up, with their running byte count */
+struct fname {
+	const char *name;
+	size_t len;
+	size_t n;
+	size_t *cum;		/* cum[k]: bytes of the bottom-most k + 1 */
+	unsigned used;		/* taken by the signature being measured */
+};
+
+/* a table of them, open addressing on the lowercased name */
+struct fnames {
+	struct fname *slot;
+	size_t size;		/* power of two */
+};
+
 /* what we read of one signature field */
 struct parsed {
 	char *h;		/* h= without blanks */
@@ -182,6 +197,70 @@ field_name_len(const struct dks_field *f)
 	while (n > 0 && isspace((unsigned char)f->text[n - 1]))
 		n--;
 	return n;
+}
+
+/* fname_find - the slot of a name (empty slot if absent) */
+static struct fname *
+fname_find(const struct fnames *t, const char *name, size_t len)
+{
+	size_t i = name_hash(name, len) & (t->size - 1);
+
+	while (t->slot[i].name != NULL && (t->slot[i].len != len ||
+	    strncasecmp(t->slot[i].name, name, len) != 0))
+		i = (i + 1) & (t->size - 1);
+	return &t->slot[i];
+}
+
+/* fnames_build - every field by name, bottom-up */
+static void
+fnames_build(struct fnames *t, const struct dks_field *f, size_t nf)
+{
+	t->size = 16;
+	while (t->size < 2 * nf + 2)
+		t->size *= 2;
+	t->slot = xcalloc(t->size, sizeof *t->slot);
+	for (size_t j = nf; j > 0; j--) {
+		size_t nl = field_name_len(&f[j - 1]);
+		struct fname *e = fname_find(t, f[j - 1].text, nl);
+
+		if (e->name == NULL) {
+			e->name = f[j - 1].text;
+			e->len = nl;
+		}
+		e->cum = xreallocarray(e->cum, e->n + 1, sizeof *e->cum);
+		e->cum[e->n] = (e->n > 0 ? e->cum[e->n - 1] : 0) + f[j - 1].len;
+		e->n++;
+	}
+}
+
+/* fnames_free - the table */
+static void
+fnames_free(struct fnames *t)
+{
+	for (size_t i = 0; i < t->size; i++)
+		free(t->slot[i].cum);
+	free(t->slot);
+}
+
+/* covered - header bytes a signature's h= selects (each entry takes the
+ * bottom-most unused field of its name), as the library will hash them */
+static size_t
+covered(struct fnames *t, const char *h)
+{
+	const char *q = h, *name;
+	size_t len, total = 0;
+	struct fname *e;
+
+	while (next_name(&q, &name, &len)) {
+		e = fname_find(t, name, len);
+		if (e->name == NULL || e->used >= e->n)
+			continue;
+		total += e->cum[e->used] - (e->used > 0 ? e->cum[e->used - 1] : 0);
+		e->used++;
+	}
+	for (q = h; next_name(&q, &name, &len);)
+		fname_find(t, name, len)->used = 0;
+	return total;
 }
 
 /* parse_sig - read one signature field; screen it when it cannot be given */
@@ -338,12 +417,24 @@ dks_select(const struct dks_field *f, size_t nf, struct dks_sig *s, size_t ns,
 	struct parsed *p = xcalloc(ns ? ns : 1, sizeof *p);
 	bool *unhandable = xcalloc(ns ? ns : 1, sizeof *unhandable);
 	struct needs t;
+	struct fnames names;
 	unsigned k = 0, nnames = 0;
-	size_t nfed = 0;
+	size_t nfed = 0, bytes;
 
 	memset(fed, 0, nf * sizeof *fed);
 	for (size_t i = 0; i < ns; i++)
 		parse_sig(&f[s[i].field], &s[i], &p[i], from, lim, &unhandable[i]);
+	/* long field values: the library hashes what each h= selects */
+	fnames_build(&names, f, nf);
+	for (size_t i = 0; i < ns; i++) {
+		if (s[i].state != DKS_NEW ||
+		    (bytes = covered(&names, p[i].h)) <= DKS_MAX_COVERED)
+			continue;
+		snprintf(s[i].reason, sizeof s[i].reason, "h= selects %zu bytes of "
+		    "header fields, more than %u", bytes, DKS_MAX_COVERED);
+		s[i].state = DKS_SCREENED;
+	}
+	fnames_free(&names);
 	for (int rank = 0; rank <= 2; rank++) {
 		for (size_t i = 0; i < ns; i++) {
 			bool blocked;

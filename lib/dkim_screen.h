@@ -15,7 +15,8 @@
  *	may have set DKS_SCREENED with a reason already) ends DKS_SCREENED (permerror,
  *	reason: field over DKS_MAX_FIELD bytes, a required tag missing or empty, h=
  *	over DKS_MAX_HLIST bytes or over lim->max_signed entries, key name over 253
- *	bytes, or h= covering a DKIM-Signature field that cannot be given), DKS_OVER
+ *	bytes, h= selecting over DKS_MAX_COVERED bytes of header fields, or h=
+ *	covering a DKIM-Signature field that cannot be given), DKS_OVER
  *	(neutral, over lim->max_sigs) or DKS_HANDED (verified by the library).
  *	Candidates are taken by dks_align_rank, header order within a rank; a
  *	signature whose h= names DKIM-Signature k times brings the bottom-most k
@@ -44,6 +45,7 @@
 #define DKS_MAX_FIELD	32768	/* signature field bytes (library: 64 KB buffer) */
 #define DKS_MAX_HLIST	4095	/* h= bytes (library: copies 4095 of them) */
 #define DKS_MAX_KEYNAME	253	/* s._domainkey.d (RFC 1035; library fails >256) */
+#define DKS_MAX_COVERED	(1024 * 1024)	/* header bytes one signature hashes */
 
 enum dks_state { DKS_NEW = 0, DKS_HANDED, DKS_SCREENED, DKS_OVER };
 

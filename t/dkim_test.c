@@ -486,10 +486,11 @@ static void
 test_poison(struct dkv_engine *e, const struct config *c)
 {
 	static const char *const what[] = { "a 246-byte d=", "a 70 KB field",
-		"an h= of 4,204 bytes", "an h= of 150 entries" };
+		"an h= of 4,204 bytes", "an h= of 150 entries", "an h= selecting 1.2 MB" };
 	static const char *const want[] = { "key name longer than 253 bytes",
 		"signature field longer than 32768 bytes", "h= longer than 4095 bytes",
-		"h= names 150 header fields, more than 100" };
+		"h= names 150 header fields, more than 100",
+		"bytes of header fields, more than 1048576" };
 	size_t n;
 	unsigned char *rest = slurp("dkim/good-rsa2048.eml", &n);
 	struct buf msg, d, h;
@@ -532,6 +533,18 @@ test_poison(struct dkv_engine *e, const struct config *c)
 			for (int k = 1; k < 150; k++)
 				buf_adds(&h, ":x");
 			poison_field(&msg, "example.net", buf_str(&h), "");
+			break;
+		case 4:		/* 20 fields of 60 KB, all named */
+			buf_adds(&h, "from");
+			for (int k = 0; k < 20; k++)
+				buf_adds(&h, ":x-big");
+			poison_field(&msg, "example.net", buf_str(&h), "");
+			for (int k = 0; k < 20; k++) {
+				buf_adds(&msg, "X-Big: ");
+				for (int x = 0; x < 60000; x++)
+					buf_addc(&msg, 'y');
+				buf_adds(&msg, "\r\n");
+			}
 			break;
 		}
 		buf_add(&msg, rest, n);
