@@ -81,6 +81,8 @@ struct config {
 	/* DKIM */
 	unsigned dkim_max_sigs;		/* MaximumSignatures 5 */
 	unsigned dkim_max_fields;	/* MaximumSignatureFields 50 */
+	unsigned dkim_max_headers;	/* MaximumHeaderFields 1000 */
+	unsigned dkim_max_signed;	/* MaximumSignedFields 100 */
 	unsigned dkim_min_key_bits;	/* MinimumKeyBits 1024 */
 	enum dkim_l_policy dkim_body_length;	/* BodyLengthPolicy report|fail */
 	unsigned dkim_clock_drift;	/* ClockDrift 300 s */

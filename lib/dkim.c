@@ -39,17 +39,42 @@
  *	  decided becomes permerror "body line longer than N bytes".
  *	- More than MaximumSignatureFields DKIM-Signature fields: the library is dropped
  *	  for this message (no DNS), one permerror "too many signatures (N)".
- *	- Signature selection: at most MaximumSignatures signatures are verified. Rank 0:
- *	  d= equals the From domain; rank 1: d= is a parent or child of it (suffix match
- *	  on label boundaries, no Public Suffix List; a d= without a dot never ranks 1);
- *	  rank 2: the rest; header order within a rank. Signatures the library already
- *	  found broken (syntax, expired) are reported without counting against the
- *	  limit. The others are reported neutral "not verified: over the limit of N
- *	  signatures" and cause no DNS query.
+ *	- Header fields are kept (not given to the library) until dkv_eoh. More than
+ *	  MaximumHeaderFields of them: nothing more is kept, no signature is verified,
+ *	  each is permerror "not verified: more than N header fields" (and a notice).
+ *	- What the library is given is decided first (lib/dkim_screen.c): its header
+ *	  selection costs (h= entries x header fields) for every signature it holds,
+ *	  verified or ignored, and some fields made dkim_eoh fail for all signatures.
+ *	  Screened out, each permerror on its own (RFC 6376 6.1): a field over 32 KB,
+ *	  h= over 4095 bytes or over MaximumSignedFields entries, h= selecting more
+ *	  than 1 MB of header fields (the library hashes them once per signature), a
+ *	  key name over 253 bytes, a required tag missing or empty, 8-bit or control
+ *	  bytes, a repeated tag, broken quoted-printable (see qp_fix). Then at most
+ *	  MaximumSignatures signatures are given: rank 0, d= equals the From domain;
+ *	  rank 1, d= is a parent or child of it (suffix match on label boundaries, no
+ *	  Public Suffix List; a d= without a dot never ranks 1); rank 2, the rest;
+ *	  header order within a rank. One whose h= names DKIM-Signature k times brings the
+ *	  bottom-most k signature fields along, counted in the limit (a screened one is
+ *	  given but ignored; one that cannot be given makes it permerror). The others
+ *	  are reported neutral "not verified: over the limit of N signatures", with no
+ *	  DNS query. Of the other header fields the library gets, per name, the
+ *	  bottom-most n, n being the most times one given signature's h= names it:
+ *	  exactly the fields its selection would pick from the whole header.
+ *	  Signatures the library itself finds broken (expired, unknown a=) count.
+ *	- Key lookups are made in the prescreen callback, before the library asks
+ *	  (its hook then answers from them): rank 0 and 1 first, each with the whole
+ *	  DNSTimeout; then the others, which share what is left of the deadline. So
+ *	  another domain's keys that time out cannot use the deadline up before the
+ *	  aligned signature's lookup (temperror, and a DMARC reject became 451).
+ *	- RSA keys whose public exponent is longer than 31 bits are never verified
+ *	  (verification time grows with the exponent: a 2047-bit one costs ~100 times
+ *	  e=65537): the library gets no key, we report permerror "RSA key exponent of
+ *	  N bits, over 31: not verified". OpenSSL itself only refuses exponents over
+ *	  64 bits for moduli over 3072 bits.
  *	- A message without From (the library's getsender fails) is still verified
  *	  thanks to BADSIGHANDLES; signatures whose h= lacks From are permerror. When
- *	  dkim_eoh() fails for the whole message, each signature field gets a permerror
- *	  with the library's reason.
+ *	  dkim_eoh() fails for the whole message anyway, each signature it was given
+ *	  gets a permerror with the library's reason; the others keep their own.
  *	- DNS: NXDOMAIN/NODATA/invalid name/REFUSED -> permerror "no key record";
  *	  TEMPFAIL -> temperror for that signature only (waitreply says DKIM_DNS_ERROR).
  *	- DNSSEC: the library records a key's DNSSEC state (dkim_sig_getdnssec) only
@@ -85,6 +110,7 @@
 #include "config.h"
 #include "dkim.h"
 #include "dkim_body.h"
+#include "dkim_screen.h"
 #include "dns.h"
 #include "log.h"
 #include "util.h"
@@ -93,6 +119,7 @@
 #define DKV_MIN_B	8		/* shortest header.b= prefix */
 #define DKV_MAX_TEXT	255		/* attacker strings kept in results */
 #define DKV_MAX_RAW	8192		/* bytes of a signature field we keep for fallbacks */
+#define DKV_MAX_EXP_BITS 31		/* RSA public exponent bits verified at most */
 
 struct dkv_engine {
 	DKIM_LIB *lib;
@@ -128,17 +155,42 @@ struct rawsig {
 	bool junk;			/* 8-bit or control bytes in the field */
 	bool dup;			/* a tag name repeated */
 	bool badqp;			/* i= or z= with an '=' not starting "=XX" */
+	struct dks_sig scr;		/* what dkim_screen decided */
+	DKIM_SIGINFO *lib;		/* the library's signature, when handed */
+};
+
+/* one header field as we would give it to the library */
+struct hfield {
+	char *text;			/* "Name:value", CRLF folding */
+	size_t len, namelen;
+	int sig;			/* index into raw, -1 other fields */
+};
+
+/* a key answer fetched for this message (lib/dns), by query name */
+struct keyent {
+	char *qname;
+	struct dns_answer *a;
+	int ebits;			/* largest RSA exponent bit length in it */
 };
 
 struct dkv_msg {
 	struct dkv_engine *e;
 	DKIM *dkim;
 	char *qid;
-	unsigned max_sigs, max_fields, min_key_bits;
+	unsigned max_sigs, max_fields, min_key_bits, max_headers, max_signed;
 	enum dkim_l_policy l_policy;
 	unsigned nfields;		/* DKIM-Signature fields seen */
 	struct rawsig *raw;		/* the first max_fields of them */
 	bool too_many;
+	unsigned nheaders;		/* header fields seen */
+	bool hdr_overflow;		/* more than max_headers of them */
+	struct hfield *hf;		/* the first max_headers fields */
+	size_t nhf;
+	size_t *fedsig;			/* raw index of each library signature */
+	size_t nfedsig;
+	struct dkv_work work;
+	struct keyent *keys;
+	size_t nkeys;
 	bool eoh_done;
 	DKIM_STAT eoh_stat;
 	char eoh_error[256];		/* why the library gave up on the message */
@@ -164,6 +216,10 @@ struct dkv_query {
 	size_t len;
 	int dnssec;
 };
+
+/* the message whose dkim_eoh runs in this thread (the query hooks get no
+ * per-message pointer), like dns_cur */
+static _Thread_local struct dkv_msg *dkv_cur;
 
 /* --- the built-in self-test message (t/data/dkim/gen.py --warmup) ----------------- */
 
@@ -425,6 +481,49 @@ nxdomain_reply(unsigned char *buf, size_t buflen, int type, size_t *len)
 	return 0;
 }
 
+/* key_find - the key answer already fetched for qname in this message, or NULL */
+static struct keyent *
+key_find(struct dkv_msg *m, const char *qname)
+{
+	for (size_t i = 0; i < m->nkeys; i++)
+		if (strcmp(m->keys[i].qname, qname) == 0)
+			return &m->keys[i];
+	return NULL;
+}
+
+/*
+ * key_fetch - a key record from lib/dns, once per message and name; timeout_ms
+ * (0: the session's query timeout) bounds this query. Notes the largest RSA
+ * public exponent found, so that no such key reaches the library.
+ */
+static struct keyent *
+key_fetch(struct dkv_msg *m, struct dns_session *s, const char *qname,
+    unsigned timeout_ms)
+{
+	struct keyent *k = key_find(m, qname);
+	unsigned saved = s->query_timeout_ms;
+
+	if (k != NULL)
+		return k;
+	m->keys = xreallocarray(m->keys, m->nkeys + 1, sizeof *m->keys);
+	k = &m->keys[m->nkeys++];
+	memset(k, 0, sizeof *k);
+	k->qname = xstrdup(qname);
+	if (timeout_ms > 0)
+		s->query_timeout_ms = timeout_ms;
+	dns_query(s, qname, ns_t_txt, &k->a);
+	s->query_timeout_ms = saved;
+	if (k->a->status == DNS_OK && k->a->qtype == ns_t_txt)
+		for (size_t i = 0; i < k->a->n; i++) {
+			int bits = dks_rsa_exponent_bits(k->a->rr[i].u.txt.data,
+			    k->a->rr[i].u.txt.len);
+
+			if (bits > k->ebits)
+				k->ebits = bits;
+		}
+	return k;
+}
+
 /* dkv_dns_start - answer a key query now, from lib/dns; the reply is in buf */
 static int
 dkv_dns_start(void *srv, int type, unsigned char *qname, unsigned char *buf,
@@ -448,6 +547,17 @@ dkv_dns_start(void *srv, int type, unsigned char *qname, unsigned char *buf,
 		log_msg(LOG_ERR, "dkim: key query for %s without a DNS session",
 		    (const char *)qname);
 		return DKIM_DNS_SUCCESS;	/* waitreply reports the error */
+	} else if (dkv_cur != NULL && type == ns_t_txt) {
+		struct keyent *k = key_fetch(dkv_cur, dns_cur, (const char *)qname, 0);
+
+		use = k->a;
+		if (k->ebits > DKV_MAX_EXP_BITS) {
+			/* never verified: no key for the library, our reason later */
+			q->dnssec = map_sec(use->sec);
+			if (nxdomain_reply(buf, buflen, type, &q->len) == 0)
+				q->status = DKIM_DNS_SUCCESS;
+			return DKIM_DNS_SUCCESS;
+		}
 	} else {
 		dns_query(dns_cur, (const char *)qname, type, &a);
 		use = a;
@@ -511,33 +621,83 @@ dkv_dns_cancel(void *srv, void *qh)
 
 /* --- signature selection ----------------------------------------------------- */
 
-/* align_rank - 0 d= is the From domain, 1 parent or child of it, 2 otherwise */
-static int
-align_rank(const char *d, const char *from)
+/* ms_left - milliseconds until the session's deadline; -1 without one */
+static long
+ms_left(const struct dns_session *s)
 {
-	size_t dl, fl;
+	struct timespec now;
+	long ms;
 
-	if (d == NULL || from == NULL || *d == '\0' || *from == '\0')
-		return 2;
-	if (strcasecmp(d, from) == 0)
-		return 0;
-	if (strchr(d, '.') == NULL)
-		return 2;		/* a bare TLD never counts as aligned */
-	dl = strlen(d);
-	fl = strlen(from);
-	if (dl < fl && from[fl - dl - 1] == '.' && strcasecmp(from + fl - dl, d) == 0)
-		return 1;
-	if (fl < dl && d[dl - fl - 1] == '.' && strcasecmp(d + dl - fl, from) == 0)
-		return 1;
-	return 2;
+	if (s->deadline.tv_sec == 0 && s->deadline.tv_nsec == 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long)(s->deadline.tv_sec - now.tv_sec) * 1000 +
+	    (s->deadline.tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? ms : 0;
 }
 
-/* dkv_prescreen - keep at most max_sigs signatures, aligned first */
+/* wants_key - will the library look this signature's key up? */
+static bool
+wants_key(DKIM_SIGINFO *sig)
+{
+	return (dkim_sig_getflags(sig) & DKIM_SIGFLAG_IGNORE) == 0 &&
+	    dkim_sig_geterror(sig) == DKIM_SIGERROR_UNKNOWN;
+}
+
+/*
+ * prefetch - the key lookups, before the library asks, in our order: signatures
+ * whose d= can align with From first, each with the whole query timeout, so that
+ * keys of other domains that time out cannot use up the deadline before them (a
+ * DMARC reject turned into a deferral); the others then share what is left of
+ * the deadline evenly (each at most the query timeout)
+ */
+static void
+prefetch(struct dkv_msg *m, DKIM_SIGINFO **sigs, int nsigs)
+{
+	struct dns_session *s = dns_cur;
+	unsigned left = 0;
+	char qname[DKIM_MAXHOSTNAMELEN + 2];
+
+	if (s == NULL || m->e->warming)
+		return;
+	for (int i = 0; i < nsigs; i++)
+		if (wants_key(sigs[i]) && dks_align_rank((const char *)
+		    dkim_sig_getdomain(sigs[i]), m->from_domain) == 2)
+			left++;
+	for (int rank = 0; rank <= 2; rank++) {
+		for (int i = 0; i < nsigs; i++) {
+			const char *d = (const char *)dkim_sig_getdomain(sigs[i]);
+			const char *sel = (const char *)dkim_sig_getselector(sigs[i]);
+			unsigned timeout = 0;
+			long ms;
+			int n;
+
+			if (!wants_key(sigs[i]) || d == NULL || sel == NULL ||
+			    dks_align_rank(d, m->from_domain) != rank)
+				continue;
+			n = snprintf(qname, sizeof qname, "%s._domainkey.%s", sel, d);
+			if (n < 0 || (size_t)n >= sizeof qname)
+				continue;
+			if (rank == 2 && (ms = ms_left(s)) >= 0 && left > 0) {
+				unsigned qt = s->query_timeout_ms ? s->query_timeout_ms : 5000;
+				unsigned share = (unsigned)(ms / left);
+
+				timeout = share < 1 ? 1 : share < qt ? share : 0;
+				left--;
+			}
+			(void)key_fetch(m, s, qname, timeout);
+		}
+	}
+}
+
+/* dkv_prescreen - the library's signatures are the ones dkv_eoh handed over;
+ * those handed only as header fields are ignored; keys are fetched in our order */
 static DKIM_CBSTAT
 dkv_prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 {
 	struct dkv_msg *m = dkim_get_user_context(dkim);
 	unsigned kept = 0;
+	bool mapped;
 
 	if (m == NULL || nsigs <= 0)
 		return DKIM_CBSTAT_CONTINUE;
@@ -558,6 +718,14 @@ dkv_prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 		if (m->sb[i].setup_ok && l != NULL)
 			m->sb[i].limit = (long long)(ssize_t)strtoul(l, NULL, 10);
 	}
+	/* fields and library signatures match one to one, in order */
+	mapped = (size_t)nsigs == m->nfedsig;
+	for (int i = 0; i < nsigs; i++) {
+		if (mapped)
+			m->raw[m->fedsig[i]].lib = sigs[i];
+		if (!mapped || m->raw[m->fedsig[i]].scr.state != DKS_HANDED)
+			dkim_sig_ignore(sigs[i]);
+	}
 	for (int rank = 0; rank <= 2; rank++) {
 		for (int i = 0; i < nsigs; i++) {
 			const char *d = (const char *)dkim_sig_getdomain(sigs[i]);
@@ -565,7 +733,7 @@ dkv_prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 			if ((dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE) != 0 ||
 			    dkim_sig_geterror(sigs[i]) != DKIM_SIGERROR_UNKNOWN)
 				continue;	/* already broken: costs nothing */
-			if (align_rank(d, m->from_domain) != rank)
+			if (dks_align_rank(d, m->from_domain) != rank)
 				continue;
 			if (kept < m->max_sigs)
 				kept++;
@@ -573,6 +741,7 @@ dkv_prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 				dkim_sig_ignore(sigs[i]);
 		}
 	}
+	prefetch(m, sigs, nsigs);
 	return DKIM_CBSTAT_CONTINUE;
 }
 
@@ -676,6 +845,8 @@ dkv_msg_new(struct dkv_engine *e, const struct config *cfg, const char *qid)
 	m->qid = xstrdup(qid != NULL ? qid : "");
 	m->max_sigs = cfg->dkim_max_sigs;
 	m->max_fields = cfg->dkim_max_fields;
+	m->max_headers = cfg->dkim_max_headers;
+	m->max_signed = cfg->dkim_max_signed;
 	m->min_key_bits = cfg->dkim_min_key_bits;
 	m->l_policy = cfg->dkim_body_length;
 	m->dkim = dkim_verify(e->lib, (const unsigned char *)m->qid, NULL, &st);
@@ -758,7 +929,11 @@ qp_fix(char *v, size_t len)
 	return changed;
 }
 
-/* has_dup_tag - RFC 6376 3.2: a tag-list with a repeated tag name is invalid */
+/*
+ * has_dup_tag - RFC 6376 3.2: a tag-list with a repeated tag name is invalid.
+ * Names are compared ignoring case, as libopendkim does (its last "H=" would
+ * replace "h="); a list of more than 64 tags counts as repeating one.
+ */
 static bool
 has_dup_tag(const char *v)
 {
@@ -770,9 +945,11 @@ has_dup_tag(const char *v)
 		size_t l = tag_name(p, &start);
 
 		for (size_t i = 0; l > 0 && i < n; i++)
-			if (lens[i] == l && strncmp(names[i], start, l) == 0)
+			if (lens[i] == l && strncasecmp(names[i], start, l) == 0)
 				return true;
-		if (l > 0 && n < NELEM(names)) {
+		if (l > 0 && n == NELEM(names))
+			return true;
+		if (l > 0) {
 			names[n] = start;
 			lens[n++] = l;
 		}
@@ -787,6 +964,7 @@ void
 dkv_header(struct dkv_msg *m, const char *name, const char *value)
 {
 	struct buf f;
+	struct hfield *h;
 	bool is_sig;
 
 	if (m == NULL || name == NULL || *name == '\0' || m->eoh_done)
@@ -810,6 +988,12 @@ dkv_header(struct dkv_msg *m, const char *name, const char *value)
 	}
 	if (m->dkim == NULL)
 		return;
+	/* kept until dkv_eoh decides what the library gets; past the limit no
+	 * signature is verified, so nothing more is kept */
+	if (++m->nheaders > m->max_headers)
+		m->hdr_overflow = true;
+	if (m->hdr_overflow)
+		return;
 	buf_init(&f);
 	buf_adds(&f, name);
 	buf_addc(&f, ':');
@@ -820,9 +1004,13 @@ dkv_header(struct dkv_msg *m, const char *name, const char *value)
 	}
 	if (is_sig && qp_fix(f.data + strlen(name) + 1, f.len - strlen(name) - 1))
 		m->raw[m->nfields - 1].badqp = true;
-	/* a failure concerns this field only: it is reported at dkv_eom */
-	(void)dkim_header(m->dkim, (unsigned char *)f.data, f.len);
-	buf_free(&f);
+	if (m->nhf % 64 == 0)
+		m->hf = xreallocarray(m->hf, m->nhf + 64, sizeof *m->hf);
+	h = &m->hf[m->nhf++];
+	h->len = f.len;
+	h->namelen = strlen(name);
+	h->sig = is_sig ? (int)m->nfields - 1 : -1;
+	h->text = buf_steal(&f);
 }
 
 /* set_error_text - remember why the whole message cannot be verified */
@@ -892,6 +1080,81 @@ body_setup(struct dkv_msg *m, DKIM_SIGINFO **sigs, int nsigs)
 	}
 }
 
+/* free_fields - the kept header fields, once the library has its share */
+static void
+free_fields(struct dkv_msg *m)
+{
+	for (size_t i = 0; i < m->nhf; i++)
+		free(m->hf[i].text);
+	free(m->hf);
+	m->hf = NULL;
+	m->nhf = 0;
+}
+
+/* screen_reason - our own permerror for a signature field, or NULL */
+static const char *
+screen_reason(const struct rawsig *r)
+{
+	if (r->junk)
+		return "8-bit or control bytes in the signature field";
+	if (r->badqp)
+		return "malformed quoted-printable in i= or z=";
+	if (r->dup)
+		return "a tag appears twice in the signature field (or over 64 tags)";
+	return NULL;
+}
+
+/*
+ * hand_over - decide what the library gets (lib/dkim_screen.c) and give it those
+ * header fields, in their order; returns the number of signatures given
+ */
+static size_t
+hand_over(struct dkv_msg *m, const char *from_domain)
+{
+	struct dks_field *f = xcalloc(m->nhf ? m->nhf : 1, sizeof *f);
+	struct dks_sig *sg = xcalloc(m->nfields, sizeof *sg);
+	bool *fed = xcalloc(m->nhf ? m->nhf : 1, sizeof *fed);
+	struct dks_limits lim = { m->max_sigs, m->max_signed };
+
+	for (size_t i = 0; i < m->nhf; i++) {
+		f[i].text = m->hf[i].text;
+		f[i].len = m->hf[i].len;
+		f[i].namelen = m->hf[i].namelen;
+		f[i].sig = m->hf[i].sig;
+		if (f[i].sig >= 0)
+			sg[f[i].sig].field = i;
+	}
+	for (unsigned i = 0; i < m->nfields; i++) {
+		const char *why = screen_reason(&m->raw[i]);
+
+		if (why != NULL) {
+			sg[i].state = DKS_SCREENED;
+			snprintf(sg[i].reason, sizeof sg[i].reason, "%s", why);
+		}
+	}
+	(void)dks_select(f, m->nhf, sg, m->nfields, from_domain, &lim, fed);
+	m->fedsig = xcalloc(m->nfields, sizeof *m->fedsig);
+	for (unsigned i = 0; i < m->nfields; i++) {
+		m->raw[i].scr = sg[i];
+		if (sg[i].fed) {
+			m->fedsig[m->nfedsig++] = i;
+			m->work.sigs++;
+			m->work.entries += sg[i].nh;
+		}
+	}
+	for (size_t i = 0; i < m->nhf; i++) {
+		if (!fed[i])
+			continue;
+		m->work.fields++;
+		/* a failure concerns this field only: it is reported at dkv_eom */
+		(void)dkim_header(m->dkim, (unsigned char *)m->hf[i].text, m->hf[i].len);
+	}
+	free(f);
+	free(sg);
+	free(fed);
+	return m->nfedsig;
+}
+
 void
 dkv_eoh(struct dkv_msg *m, struct dns_session *s, const char *from_domain)
 {
@@ -904,14 +1167,32 @@ dkv_eoh(struct dkv_msg *m, struct dns_session *s, const char *from_domain)
 	m->eoh_done = true;
 	if (m->dkim == NULL || m->nfields == 0)
 		return;
+	if (m->hdr_overflow) {
+		log_qid(LOG_NOTICE, m->qid, "dkim: more than %u header fields "
+		    "(MaximumHeaderFields): no signature verified", m->max_headers);
+		m->eoh_stat = DKIM_STAT_NOSIG;
+		free_fields(m);
+		return;
+	}
+	if (hand_over(m, from_domain) == 0) {
+		m->eoh_stat = DKIM_STAT_NOSIG;
+		free_fields(m);
+		return;
+	}
 	m->from_domain = from_domain;
 	dns_cur = s;
+	dkv_cur = m;
 	m->eoh_stat = dkim_eoh(m->dkim);
+	dkv_cur = NULL;
 	dns_cur = saved;
 	m->from_domain = NULL;
+	free_fields(m);
 	if (m->eoh_stat != DKIM_STAT_OK && m->eoh_stat != DKIM_STAT_NOSIG)
 		set_error(m, m->eoh_stat);
 	if (dkim_getsiglist(m->dkim, &sigs, &nsigs) == DKIM_STAT_OK) {
+		if (sigs != NULL && (size_t)nsigs == m->nfedsig)
+			for (int i = 0; i < nsigs; i++)
+				m->raw[m->fedsig[i]].lib = sigs[i];
 		for (int i = 0; i < nsigs; i++)
 			if ((dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE) == 0 &&
 			    dkim_sig_gettagvalue(sigs[i], false, (u_char *)"l") != NULL)
@@ -1236,10 +1517,26 @@ body_state(struct dkv_msg *m, DKIM_SIGINFO *sig, bool ran, struct sigstate *st)
 	}
 }
 
+/* key_ebits - the RSA exponent bit length of the key fetched for a signature */
+static int
+key_ebits(struct dkv_msg *m, DKIM_SIGINFO *sig)
+{
+	char qname[DKIM_MAXHOSTNAMELEN + 2];
+	const char *d = (const char *)dkim_sig_getdomain(sig);
+	const char *sel = (const char *)dkim_sig_getselector(sig);
+	struct keyent *k;
+
+	if (d == NULL || sel == NULL)
+		return 0;
+	snprintf(qname, sizeof qname, "%s._domainkey.%s", sel, d);
+	k = key_find(m, qname);
+	return k != NULL ? k->ebits : 0;
+}
+
 /* classify - one library signature (and our body verdict) to our result */
 static void
-classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct rawsig *raw,
-    const struct sigstate *st, struct dkv_result *r)
+classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct sigstate *st,
+    struct dkv_result *r)
 {
 	unsigned flags = st->flags;
 	int err = st->err;
@@ -1259,16 +1556,9 @@ classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct rawsig *raw,
 		    m->max_sigs);
 		return;
 	}
-	if (raw != NULL && raw->junk) {
-		set_result(r, DKIMR_PERMERROR, "8-bit or control bytes in the signature field");
-		return;
-	}
-	if (raw != NULL && raw->badqp) {
-		set_result(r, DKIMR_PERMERROR, "malformed quoted-printable in i= or z=");
-		return;
-	}
-	if (raw != NULL && raw->dup) {
-		set_result(r, DKIMR_PERMERROR, "a tag appears twice in the signature field");
+	if (key_ebits(m, sig) > DKV_MAX_EXP_BITS) {
+		set_result(r, DKIMR_PERMERROR, "RSA key exponent of %d bits, over %d: "
+		    "not verified", key_ebits(m, sig), DKV_MAX_EXP_BITS);
 		return;
 	}
 	switch (err) {
@@ -1406,38 +1696,13 @@ fill_ids(struct dkv_msg *m, DKIM_SIGINFO *sig, struct dkv_result *r)
 	r->body_length_limited = body_limited(m, sig);
 }
 
-/* raw_tag - value of tag t in a raw signature field (our own parse, fallbacks) */
+/* raw_tag - value of tag t in a raw signature field ("" if absent) */
 static char *
 raw_tag(const char *v, const char *t)
 {
-	size_t tl = strlen(t);
+	char *x = dks_tag(v, t);
 
-	while (v != NULL && *v != '\0') {
-		const char *p = v, *end;
-
-		while (isspace((unsigned char)*p))
-			p++;
-		end = strchr(p, ';');
-		if (strncmp(p, t, tl) == 0) {
-			const char *q = p + tl;
-
-			while (isspace((unsigned char)*q))
-				q++;
-			if (*q == '=') {
-				struct buf b;
-
-				buf_init(&b);
-				for (q++; *q && (end == NULL || q < end); q++)
-					if (!isspace((unsigned char)*q))
-						buf_addc(&b, *q);
-				if (b.data == NULL)
-					return xstrdup("");
-				return buf_steal(&b);
-			}
-		}
-		v = end != NULL ? end + 1 : NULL;
-	}
-	return xstrdup("");
+	return x != NULL ? x : xstrdup("");
 }
 
 /* fill_raw - a result from our own parse of a signature field */
@@ -1524,9 +1789,6 @@ add_result(struct dkv_msg *m)
 void
 dkv_eom(struct dkv_msg *m, struct dns_session *s)
 {
-	DKIM_SIGINFO **sigs = NULL;
-	int nsigs = 0;
-	unsigned nraw;
 	bool ran = false;
 
 	if (m == NULL || m->eom_done)
@@ -1541,8 +1803,6 @@ dkv_eom(struct dkv_msg *m, struct dns_session *s)
 		set_result(r, DKIMR_PERMERROR, "too many signatures (%u)", m->nfields);
 		return;
 	}
-	if (m->dkim == NULL)
-		return;
 	if (!m->eoh_done)
 		dkv_eoh(m, s, NULL);
 	if ((m->eoh_stat == DKIM_STAT_OK) && !m->line_overflow) {
@@ -1564,34 +1824,44 @@ dkv_eom(struct dkv_msg *m, struct dns_session *s)
 			ran = true;
 		}
 	}
-	if (dkim_getsiglist(m->dkim, &sigs, &nsigs) != DKIM_STAT_OK || sigs == NULL)
-		nsigs = 0;
-	nraw = m->nfields;
-	for (int i = 0; i < nsigs; i++) {
+	for (unsigned i = 0; i < m->nfields; i++) {
+		struct rawsig *raw = &m->raw[i];
 		struct dkv_result *r = add_result(m);
-		/* library and fields match one to one when the counts agree */
-		const struct rawsig *raw = (unsigned)nsigs == nraw ? &m->raw[i] : NULL;
-
 		struct sigstate st;
 
-		fill_ids(m, sigs[i], r);
-		r->key_sec = key_sec(sigs[i]);
-		body_state(m, sigs[i], ran, &st);
-		classify(m, sigs[i], raw, &st, r);
-		add_key_sec(r);
-	}
-	/* fields the library did not take: report them, never drop them */
-	for (unsigned i = (unsigned)nsigs; i < nraw; i++) {
-		struct dkv_result *r = add_result(m);
-
-		fill_raw(r, nsigs == 0 ? &m->raw[i] : NULL);
-		if (m->eoh_error[0])
-			set_result(r, DKIMR_PERMERROR, "message not verifiable: %s",
-			    m->eoh_error);
-		else
-			set_result(r, DKIMR_PERMERROR, "malformed signature field");
+		if (m->hdr_overflow || raw->scr.state != DKS_HANDED || raw->lib == NULL)
+			fill_raw(r, raw);
+		if (m->hdr_overflow) {
+			set_result(r, DKIMR_PERMERROR, "not verified: more than %u header "
+			    "fields", m->max_headers);
+		} else if (raw->scr.state == DKS_SCREENED) {
+			set_result(r, DKIMR_PERMERROR, "%s", raw->scr.reason);
+		} else if (raw->scr.state != DKS_HANDED) {
+			set_result(r, DKIMR_NEUTRAL, "not verified: over the limit of %u "
+			    "signatures", m->max_sigs);
+		} else if (raw->lib == NULL) {
+			if (m->eoh_error[0])
+				set_result(r, DKIMR_PERMERROR, "message not verifiable: %s",
+				    m->eoh_error);
+			else
+				set_result(r, DKIMR_PERMERROR, "malformed signature field");
+		} else {
+			fill_ids(m, raw->lib, r);
+			r->key_sec = key_sec(raw->lib);
+			body_state(m, raw->lib, ran, &st);
+			classify(m, raw->lib, &st, r);
+			add_key_sec(r);
+		}
 	}
 	unique_b(m);
+}
+
+void
+dkv_get_work(const struct dkv_msg *m, struct dkv_work *w)
+{
+	memset(w, 0, sizeof *w);
+	if (m != NULL)
+		*w = m->work;
 }
 
 bool
@@ -1636,6 +1906,13 @@ dkv_msg_free(struct dkv_msg *m)
 	for (unsigned i = 0; i < m->max_fields + 1 && i < m->nfields; i++)
 		free(m->raw[i].value);
 	free(m->raw);
+	free_fields(m);
+	free(m->fedsig);
+	for (size_t i = 0; i < m->nkeys; i++) {
+		free(m->keys[i].qname);
+		dns_answer_free(m->keys[i].a);
+	}
+	free(m->keys);
 	free(m->qid);
 	free(m);
 }

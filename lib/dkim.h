@@ -12,6 +12,8 @@
  *	size_t dkv_nresults(const struct dkv_msg *m);
  *	const struct dkv_result *dkv_result(const struct dkv_msg *m, size_t i);
  *	bool dkv_has_signatures(const struct dkv_msg *m);
+ *	void dkv_get_work(const struct dkv_msg *m, struct dkv_work *w);
+void dkv_get_work(const struct dkv_msg *m, struct dkv_work *w);
  *	void dkv_msg_free(struct dkv_msg *m);
  *	const char *dkim_result_name(enum dkim_result r);
  *	int dkv_feed_raw(struct dkv_msg *m, struct dns_session *s,
@@ -22,12 +24,15 @@
  *	arrival order (name and value as the MTA gives them; value may contain bare LF
  *	folding, is converted to CRLF; a leading blank is kept as part of the value),
  *	dkv_eoh, then body chunks (CRLF lines, as in SMTP after dot-unstuffing), then
- *	dkv_eom. Memory does not grow with body size. At most cfg->dkim_max_sigs
- *	signatures are verified (those whose d= aligns with from_domain first, then in
- *	header order); the rest are reported DKIMR_NEUTRAL "not verified: over the limit
- *	of N" with no DNS lookup. More than cfg->dkim_max_fields DKIM-Signature fields:
- *	none is verified, one DKIMR_PERMERROR result "too many signatures". Key lookups use
- *	s (dns_cur is set during the calls). Results are in RFC 8601 vocabulary; a
+ *	dkv_eom. Memory does not grow with body size; header fields are kept until
+ *	dkv_eoh (at most cfg->dkim_max_headers; more: every signature permerror). At
+ *	most cfg->dkim_max_sigs signatures are verified (those whose d= aligns with
+ *	from_domain first, then in header order); the rest are reported DKIMR_NEUTRAL
+ *	"not verified: over the limit of N" with no DNS lookup. More than
+ *	cfg->dkim_max_fields DKIM-Signature fields: none is verified, one
+ *	DKIMR_PERMERROR result "too many signatures". One result per signature field,
+ *	in header order. Key lookups use s (dns_cur is set during the calls).
+ *	dkv_get_work() tells what libopendkim was given (for tests and benchmarks). Results are in RFC 8601 vocabulary; a
  *	message without a signature has zero results (A-R says dkim=none).
  *	dkv_feed_raw() feeds a whole saved message (header fields, dkv_eoh, body; LF or
  *	CRLF line ends) for the self-test, tests and tools; from_domain NULL takes the
@@ -73,6 +78,13 @@ struct dkv_result {
 	char *reason;		/* comment text, e.g. "2048-bit rsa-sha256" or "body hash mismatch" */
 };
 
+/* what the library was given for one message (dkv_eoh) */
+struct dkv_work {
+	unsigned fields;	/* header fields, signature fields included */
+	unsigned sigs;		/* signature fields */
+	unsigned long entries;	/* h= entries of those signatures */
+};
+
 struct dkv_engine;
 struct dkv_msg;
 
@@ -85,6 +97,7 @@ void dkv_eoh(struct dkv_msg *m, struct dns_session *s, const char *from_domain);
 void dkv_body(struct dkv_msg *m, const unsigned char *p, size_t n);
 void dkv_eom(struct dkv_msg *m, struct dns_session *s);
 bool dkv_has_signatures(const struct dkv_msg *m);
+void dkv_get_work(const struct dkv_msg *m, struct dkv_work *w);
 size_t dkv_nresults(const struct dkv_msg *m);
 const struct dkv_result *dkv_result(const struct dkv_msg *m, size_t i);
 void dkv_msg_free(struct dkv_msg *m);

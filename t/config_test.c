@@ -69,6 +69,8 @@ static const struct {
 	{ "QuarantineMode drop\n", 1, "QuarantineMode must be one of hold, header, not \"drop\"" },
 	{ "MaximumSignatures 0\n", 1, "MaximumSignatures 0 is out of range 1..50" },
 	{ "MaximumSignatures 51\n", 1, "MaximumSignatures 51 is out of range 1..50" },
+	{ "MaximumHeaderFields 99\n", 1, "MaximumHeaderFields 99 is out of range 100..100000" },
+	{ "MaximumSignedFields 2049\n", 1, "MaximumSignedFields 2049 is out of range 10..2048" },
 	{ "DNSTimeout 99999999999999999999\n", 1, "DNSTimeout 99999999999999999999 is out of range 1..30" },
 	{ "DNSTimeout -1\n", 1, "DNSTimeout needs a whole number" },
 	{ "DNSTimeout 5s\n", 1, "DNSTimeout needs a whole number, not \"5s\"" },
@@ -133,6 +135,8 @@ test_defaults(void)
 	ok(c->dns_forwarders != NULL && c->dns_forwarders[0] == NULL,
 	    "default DNSForwarders is an empty list");
 	is_int(5, c->dkim_max_sigs, "default MaximumSignatures");
+	is_int(1000, c->dkim_max_headers, "default MaximumHeaderFields");
+	is_int(100, c->dkim_max_signed, "default MaximumSignedFields");
 	is_int(1024, c->dkim_min_key_bits, "default MinimumKeyBits");
 	is_int(ACTION_TEMPFAIL, c->temperror_action, "default TempErrorAction");
 	is_int(ACTION_TEMPFAIL, c->internal_error_action, "default InternalErrorAction");
@@ -288,6 +292,10 @@ static const struct {
 	{ "MaximumSignatures 1", OFF(dkim_max_sigs), 'u', 1 },
 	{ "MaximumSignatures 50", OFF(dkim_max_sigs), 'u', 50 },
 	{ "MaximumSignatureFields 1000", OFF(dkim_max_fields), 'u', 1000 },
+	{ "MaximumHeaderFields 100", OFF(dkim_max_headers), 'u', 100 },
+	{ "MaximumHeaderFields 100000", OFF(dkim_max_headers), 'u', 100000 },
+	{ "MaximumSignedFields 10", OFF(dkim_max_signed), 'u', 10 },
+	{ "MaximumSignedFields 2048", OFF(dkim_max_signed), 'u', 2048 },
 	{ "EvaluationTimeout 25", OFF(eval_timeout), 'u', 25 },
 	{ "DNSTimeout 1", OFF(dns_timeout), 'u', 1 },
 	{ "DNSTimeout 30", OFF(dns_timeout), 'u', 30 },

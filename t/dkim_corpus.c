@@ -245,6 +245,8 @@ base_cfg(struct config *c)
 	memset(c, 0, sizeof *c);
 	c->dkim_max_sigs = 5;
 	c->dkim_max_fields = 50;
+	c->dkim_max_headers = 1000;
+	c->dkim_max_signed = 100;
 	c->dkim_min_key_bits = 1024;
 	c->dkim_body_length = DKIM_L_REPORT;
 	c->dkim_clock_drift = 300;

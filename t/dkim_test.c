@@ -7,7 +7,11 @@
  * two TXT records, t=y, l= (report and fail policy), x= expired, t= in the future,
  * the signature limit (12 signatures, N=5: 5 key lookups, aligned first), the field
  * limit, hostile fields, a 50 MB streamed body and a 10 MB line (RSS growth checked
- * in a child process), and 8 threads on one engine.
+ * in a child process), and 8 threads on one engine. Issue 14: a key with a 2047-bit
+ * public exponent (permerror, never verified) and the exponent lengths the screen
+ * reads; signatures that made dkim_eoh fail for the whole message (a 246-byte d=,
+ * a 70 KB field) or that are screened (h= over 4095 bytes, over 100 entries, or
+ * covering an unverifiable field) next to a good aligned one, which still passes.
  *
  * Body hashes (lib/dkim_body): vectors made with /usr/bin/python3's dkim module
  * (RFC 6376 canonicalization, whole bodies), each also fed split at every offset;
@@ -18,6 +22,7 @@
  */
 #include "autoconf.h"
 
+#include <arpa/nameser.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +37,7 @@
 #include "config.h"
 #include "dkim.h"
 #include "dkim_body.h"
+#include "dkim_screen.h"
 #include "dns.h"
 #include "tap.h"
 #include "util.h"
@@ -45,6 +51,8 @@ test_cfg(struct config *c)
 	memset(c, 0, sizeof *c);
 	c->dkim_max_sigs = 5;
 	c->dkim_max_fields = 50;
+	c->dkim_max_headers = 1000;
+	c->dkim_max_signed = 100;
 	c->dkim_min_key_bits = 1024;
 	c->dkim_body_length = DKIM_L_REPORT;
 	c->dkim_clock_drift = 300;
@@ -130,6 +138,8 @@ static const struct single {
 	{ "dkim/testkey.eml", 1, 0, DKIMR_PASS, "testing key (t=y)", "testing", "rsa-sha256", 2048, 1, 0 },
 	{ "dkim/expired.eml", 1, 0, DKIMR_FAIL, "signature expired", "rsa2048", "rsa-sha256", 0, -1, 0 },
 	{ "dkim/future.eml", 1, 0, DKIMR_PERMERROR, "in the future", "rsa2048", "rsa-sha256", 0, -1, 0 },
+	/* a 2047-bit public exponent (verifies ~100 times slower): never verified */
+	{ "dkim/hugee.eml", 1, 0, DKIMR_PERMERROR, "RSA key exponent of 2047 bits, over 31", "hugee", "rsa-sha256", 0, -1, 0 },
 	{ "dkim/lbody.eml", 1, 0, DKIMR_PASS, "2048-bit rsa-sha256, body length limit", "rsa2048", "rsa-sha256", 2048, 0, 1 },
 	{ "dkim/lbody-exact.eml", 1, 0, DKIMR_PASS, "2048-bit rsa-sha256", "rsa2048", "rsa-sha256", 2048, 0, 0 },
 };
@@ -457,6 +467,180 @@ test_too_many(struct dkv_engine *e, const struct config *c)
 	free(sig);
 }
 
+/* poison_field - a complete signature field (the library sets it up) with tags */
+static void
+poison_field(struct buf *b, const char *d, const char *h, const char *extra)
+{
+	buf_printf(b, "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=%s;\r\n"
+	    " s=rsa2048; h=%s;%s\r\n bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\r\n"
+	    " b=AAAABBBBCCCCDDDD\r\n", d, h, extra);
+}
+
+/*
+ * test_poison - one broken signature next to a good aligned one: the broken one is
+ * permerror on its own, the good one still passes (RFC 6376 6.1). The first two
+ * made dkim_eoh fail for the whole message: a key name s._domainkey.d over the
+ * library's 256 bytes (d= a valid 246-byte name), a field over its 64 KB buffer.
+ */
+static void
+test_poison(struct dkv_engine *e, const struct config *c)
+{
+	static const char *const what[] = { "a 246-byte d=", "a 70 KB field",
+		"an h= of 4,204 bytes", "an h= of 150 entries", "an h= selecting 1.2 MB" };
+	static const char *const want[] = { "key name longer than 253 bytes",
+		"signature field longer than 32768 bytes", "h= longer than 4095 bytes",
+		"h= names 150 header fields, more than 100",
+		"bytes of header fields, more than 1048576" };
+	size_t n;
+	unsigned char *rest = slurp("dkim/good-rsa2048.eml", &n);
+	struct buf msg, d, h;
+	struct dns_session s;
+
+	buf_init(&msg);
+	buf_init(&d);
+	buf_init(&h);
+	for (size_t i = 0; i < NELEM(what); i++) {
+		struct dkv_msg *m;
+
+		buf_reset(&msg);
+		buf_reset(&d);
+		buf_reset(&h);
+		switch (i) {
+		case 0:		/* 63 + 63 + 63 + 54 bytes and three dots */
+			for (int l = 0; l < 4; l++) {
+				for (int k = 0; k < (l < 3 ? 63 : 54); k++)
+					buf_addc(&d, (char)('a' + l));
+				if (l < 3)
+					buf_addc(&d, '.');
+			}
+			poison_field(&msg, buf_str(&d), "from", "");
+			break;
+		case 1:
+			buf_adds(&d, " pad=");
+			for (int k = 0; k < 70000; k++)
+				buf_addc(&d, 'x');
+			buf_addc(&d, ';');
+			poison_field(&msg, "example.net", "from", buf_str(&d));
+			break;
+		case 2:
+			buf_adds(&h, "from");
+			for (int k = 0; k < 1050; k++)
+				buf_adds(&h, ":abc");
+			poison_field(&msg, "example.net", buf_str(&h), "");
+			break;
+		case 3:
+			buf_adds(&h, "from");
+			for (int k = 1; k < 150; k++)
+				buf_adds(&h, ":x");
+			poison_field(&msg, "example.net", buf_str(&h), "");
+			break;
+		case 4:		/* 20 fields of 60 KB, all named */
+			buf_adds(&h, "from");
+			for (int k = 0; k < 20; k++)
+				buf_adds(&h, ":x-big");
+			poison_field(&msg, "example.net", buf_str(&h), "");
+			for (int k = 0; k < 20; k++) {
+				buf_adds(&msg, "X-Big: ");
+				for (int x = 0; x < 60000; x++)
+					buf_addc(&msg, 'y');
+				buf_adds(&msg, "\r\n");
+			}
+			break;
+		}
+		buf_add(&msg, rest, n);
+		m = verify_mem(e, c, (unsigned char *)msg.data, msg.len, NULL, &s);
+		if (!is_int(2, (long)dkv_nresults(m), "poison %s: two results", what[i]))
+			goto next;
+		ok(dkv_result(m, 0)->result == DKIMR_PERMERROR &&
+		    strstr(dkv_result(m, 0)->reason, want[i]) != NULL,
+		    "poison %s: permerror \"%s\" (%s)", what[i], want[i],
+		    dkv_result(m, 0)->reason);
+		is_string("pass", dkim_result_name(dkv_result(m, 1)->result),
+		    "poison %s: the good aligned signature still passes (%s)", what[i],
+		    dkv_result(m, 1)->reason);
+next:
+		dkv_msg_free(m);
+	}
+
+	/* a signature whose h= covers the 70 KB field (DKIM-Signature twice:
+	 * the bottom-most two) cannot be given to the library either */
+	{
+		struct dkv_msg *m;
+
+		buf_reset(&msg);
+		buf_reset(&d);
+		poison_field(&msg, "example.net", "from:dkim-signature:dkim-signature", "");
+		buf_adds(&d, " pad=");
+		for (int k = 0; k < 70000; k++)
+			buf_addc(&d, 'x');
+		buf_addc(&d, ';');
+		poison_field(&msg, "example.net", "from", buf_str(&d));
+		buf_add(&msg, rest, n);
+		m = verify_mem(e, c, (unsigned char *)msg.data, msg.len, NULL, &s);
+		ok(dkv_nresults(m) == 3 && dkv_result(m, 0)->result == DKIMR_PERMERROR &&
+		    strstr(dkv_result(m, 0)->reason, "h= covers a DKIM-Signature field "
+		    "that cannot be verified") != NULL && dkv_result(m, 2)->result ==
+		    DKIMR_PASS, "h= covering the 70 KB field: permerror on its own, the "
+		    "good signature passes (%s)", dkv_nresults(m) ? dkv_result(m, 0)->reason :
+		    "no result");
+		dkv_msg_free(m);
+	}
+	buf_free(&msg);
+	buf_free(&d);
+	buf_free(&h);
+	free(rest);
+}
+
+/* key_record - the TXT record of a key in keys.zone; caller frees */
+static char *
+key_record(const char *name)
+{
+	struct dns_session s;
+	struct dns_answer *a;
+	char *rec = NULL;
+
+	dns_session_init(&s, zone, 5000);
+	if (dns_query(&s, name, ns_t_txt, &a) == DNS_OK && a->n == 1)
+		rec = xstrdup(a->rr[0].u.txt.data);
+	dns_answer_free(a);
+	return rec != NULL ? rec : xstrdup("");
+}
+
+/* test_exponent - RSA public exponent lengths as the screen reads them */
+static void
+test_exponent(void)
+{
+	static const struct { const char *name; int bits; } keys[] = {
+		{ "rsa2048._domainkey.example.com", 17 },
+		{ "pkcs1._domainkey.example.com", 17 },		/* bare PKCS#1 */
+		{ "hugee._domainkey.example.com", 2047 },
+		{ "ed25519._domainkey.example.com", 0 },
+		{ "revoked._domainkey.example.com", 0 },
+	};
+	char *rec, *p;
+	struct buf b;
+
+	for (size_t i = 0; i < NELEM(keys); i++) {
+		rec = key_record(keys[i].name);
+		is_int(keys[i].bits, dks_rsa_exponent_bits(rec, strlen(rec)),
+		    "exponent bits of %s", keys[i].name);
+		free(rec);
+	}
+	/* bytes outside the base64 alphabet are skipped, as libopendkim does */
+	rec = key_record("hugee._domainkey.example.com");
+	buf_init(&b);
+	p = strstr(rec, "p=");
+	if (p != NULL) {
+		buf_add(&b, rec, (size_t)(p - rec) + 10);
+		buf_adds(&b, "!*");
+		buf_adds(&b, p + 10);
+	}
+	is_int(2047, dks_rsa_exponent_bits(buf_str(&b), b.len),
+	    "exponent bits with junk inside p=");
+	buf_free(&b);
+	free(rec);
+}
+
 /* test_hostile - malformed fields, junk, no From: a result per field, no crash */
 static void
 test_hostile(struct dkv_engine *e, const struct config *base)
@@ -468,6 +652,7 @@ test_hostile(struct dkv_engine *e, const struct config *base)
 		{ "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa2048; b=;;;;\r\n", "h= missing" },
 		{ "DKIM-Signature: v=1; a=rsa-sha512; d=example.com; s=rsa2048; h=from; bh=AAAA; b=AAAA\r\n", "unknown algorithm" },
 		{ "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; d=example.net; s=rsa2048; h=from; bh=AAAA; b=AAAA\r\n", "tag appears twice" },
+		{ "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa2048; h=from; H=to; bh=AAAA; b=AAAA\r\n", "tag appears twice" },
 		{ "DKIM-Signature: v=1; a=rsa-sha256; d=\xff\xfe.example; s=\x80; h=from; bh=AAAA; b=AAAA\r\n", "8-bit" },
 		{ "DKIM-Signature: v=1; a=rsa-sha256; c=bogus/bogus; d=example.com; s=rsa2048; h=from; bh=AAAA; b=AAAA\r\n", "canonicalization" },
 		{ "DKIM-Signature: v=2; a=rsa-sha256; d=example.com; s=rsa2048; h=from; bh=AAAA; b=AAAA\r\n", "version" },
@@ -1194,6 +1379,8 @@ main(void)
 	test_limit(e, &c);
 	test_too_many(e, &c);
 	test_hostile(e, &c);
+	test_poison(e, &c);
+	test_exponent();
 	test_body_vectors();
 	test_body_naive();
 	test_body_library();

@@ -13,6 +13,12 @@
  * DKIM, the number of summary log lines, and the growth of its peak RSS. The parent
  * checks: a verdict (the one RFC 7489 and the defaults call for), exactly one
  * summary line, and the peak RSS grew by less than a generous bound (no timing).
+ * Issue 14 ("Hostile senders"): its 600 KB message (50 signatures naming 2,000
+ * fields, 40,000 fields) gets a verdict and the reason; what libopendkim is handed
+ * is counted (signatures, h= entries, header fields: within the limits); and four
+ * signatures whose keys time out (DNSTimeout 1, EvaluationTimeout 2) above a
+ * failing, then a passing, aligned signature of a p=reject domain: reject and
+ * accept, not the 451 the used-up deadline gave.
  */
 #include "autoconf.h"
 
@@ -25,6 +31,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dkim.h"
+#include "dns.h"
 #include "log.h"
 #include "message.h"
 #include "tap.h"
@@ -258,6 +266,42 @@ gen_qp_digit(struct msg *m)
 	gen_qp(m, "=4");
 }
 
+/* evil_sig - a complete DKIM-Signature value of d=DOMAIN (s=s1) whose h= names
+ * From and then "x" nx times */
+static void
+evil_sig(struct buf *b, const char *domain, int i, int nx)
+{
+	buf_printf(b, " v=1; a=rsa-sha256; c=relaxed/relaxed; d=%s; s=s1;\n\th=from",
+	    domain);
+	for (int k = 0; k < nx; k++)
+		buf_adds(b, ":x");
+	buf_printf(b, ";\n\tbh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=%04dBBBB", i);
+}
+
+/* gen_issue14 - issue 14's message: 50 signatures whose h= names 2,000 fields,
+ * and 40,000 short fields (libopendkim spent 14 to 34 s of CPU on it) */
+static void
+gen_issue14(struct msg *m)
+{
+	struct buf b;
+	char v[32];
+
+	buf_init(&b);
+	for (int i = 0; i < 50; i++) {
+		buf_reset(&b);
+		evil_sig(&b, "evil.example", i, 1999);
+		msg_header(m, "DKIM-Signature", buf_str(&b));
+	}
+	for (int i = 0; i < 40000; i++) {
+		snprintf(v, sizeof v, " %d", i);
+		msg_header(m, "X", v);
+	}
+	buf_free(&b);
+	msg_header(m, "From", " <bounce@example.com>");
+	msg_eoh(m);
+	body_line(m);
+}
+
 /* gen_empty - no bytes at all */
 static void
 gen_empty(struct msg *m)
@@ -285,6 +329,8 @@ static const struct hcase {
 	{ "a 60 MB body line", gen_long_line, ACTION_ACCEPT, "", NULL, NULL },
 	{ "2,000 From fields", gen_many_from, ACTION_REJECT, "550", NULL, NULL },
 	{ "an empty message", gen_empty, ACTION_REJECT, "550", NULL, NULL },
+	{ "issue 14: 50 signatures x 2,000 h= names, 40,000 fields", gen_issue14,
+	  ACTION_ACCEPT, "", "dkim=permerror", "not verified: more than 1000 header fields" },
 	{ "DKIM i= ending in '='", gen_qp_end, ACTION_ACCEPT, "", "dkim=permerror",
 	  "malformed quoted-printable" },
 	{ "DKIM i= ending in '=4'", gen_qp_digit, ACTION_ACCEPT, "", "dkim=permerror",
@@ -404,6 +450,208 @@ run_case(struct engine *eng, const struct hcase *hc)
 	    RSS_BOUND_KB);
 }
 
+/* with_sigs - a saved message (t/data/message) with n signature fields of
+ * d=slowI.example (their keys time out) on top */
+static void
+with_sigs(struct msg *m, const char *file, int n)
+{
+	FILE *fp = fopen(tap_path("TDATA", file), "r");
+	struct buf b, all;
+	char tmp[4096];
+	size_t k;
+
+	if (fp == NULL)
+		_exit(93);
+	buf_init(&b);
+	buf_init(&all);
+	for (int i = 1; i <= n; i++) {
+		char d[32];
+
+		snprintf(d, sizeof d, "slow%d.example", i);
+		buf_reset(&b);
+		evil_sig(&b, d, i, 0);
+		buf_printf(&all, "DKIM-Signature:%s\r\n", buf_str(&b));
+	}
+	while ((k = fread(tmp, 1, sizeof tmp, fp)) > 0)
+		buf_add(&all, tmp, k);
+	fclose(fp);
+	feed_raw(m, all.data, all.len);
+	buf_free(&b);
+	buf_free(&all);
+}
+
+/* gen_defer_fail - a failing aligned signature of reject.example (p=reject)
+ * under four signatures whose key lookups time out */
+static void
+gen_defer_fail(struct msg *m)
+{
+	with_sigs(m, "message/reject-altered.eml", 4);
+}
+
+/* gen_defer_pass - the same with a good aligned signature */
+static void
+gen_defer_pass(struct msg *m)
+{
+	with_sigs(m, "message/reject-signed.eml", 4);
+}
+
+/*
+ * Issue 14, low: four extra signatures whose keys time out used up the one
+ * end-of-headers DNS deadline before the aligned signature's lookup: temperror,
+ * and p=reject became a 451 deferral. DNSTimeout 1 s and EvaluationTimeout 2 s:
+ * two timeouts are enough to use the deadline up.
+ */
+static const struct hcase defer_cases[] = {
+	{ "4 timing-out keys above a failing aligned signature", gen_defer_fail,
+	  ACTION_REJECT, "550", NULL, "dkim=fail (body hash mismatch) header.d=reject.example" },
+	{ "4 timing-out keys above a passing aligned signature", gen_defer_pass,
+	  ACTION_ACCEPT, "", NULL, "dkim=pass (2048-bit rsa-sha256) header.d=reject.example" },
+};
+
+/* test_deferral - the cases above on an engine with short DNS timeouts */
+static void
+test_deferral(void)
+{
+	char dir[] = "/tmp/hostile_test.XXXXXX", path[128], line[8192];
+	struct config *cfg;
+	struct engine *eng;
+	struct buf err;
+	FILE *in, *out;
+
+	if (mkdtemp(dir) == NULL)
+		bail("mkdtemp failed");
+	snprintf(path, sizeof path, "%s/slow.zone", dir);
+	if ((in = fopen(tap_path("TDATA", "message/test.zone"), "r")) == NULL ||
+	    (out = fopen(path, "w")) == NULL)
+		bail("cannot copy the message zone");
+	while (fgets(line, sizeof line, in) != NULL)
+		fputs(line, out);
+	for (int i = 1; i <= 4; i++)
+		fprintf(out, "s1._domainkey.slow%d.example TIMEOUT\n", i);
+	fclose(in);
+	fclose(out);
+	buf_init(&err);
+	if ((cfg = cfg_defaults()) == NULL)
+		bail("cfg_defaults failed");
+	cfg->dns_backend = DNS_BACKEND_ZONE;
+	free(cfg->dns_zone_file);
+	cfg->dns_zone_file = xstrdup(path);
+	free(cfg->authserv_id);
+	cfg->authserv_id = xstrdup("mx.test.example");
+	cfg->dns_timeout = 1;
+	cfg->eval_timeout = 2;
+	if ((eng = engine_new(cfg, &err)) == NULL)
+		bail("engine_new: %s", buf_str(&err));
+	for (size_t i = 0; i < NELEM(defer_cases); i++)
+		run_case(eng, &defer_cases[i]);
+	engine_unref(eng);
+	cfg_unref(cfg);
+	buf_free(&err);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* work_msg - a message: n signatures naming From and "x" nx times, nfill "X"
+ * fields, then pass.eml (a good signature of example.com, From example.com) */
+static struct buf
+work_msg(int n, int nx, int nfill)
+{
+	FILE *fp = fopen(tap_path("TDATA", "message/pass.eml"), "r");
+	struct buf all, b;
+	char tmp[4096];
+	size_t k;
+
+	if (fp == NULL)
+		bail("cannot open message/pass.eml");
+	buf_init(&all);
+	buf_init(&b);
+	for (int i = 0; i < n; i++) {
+		buf_reset(&b);
+		evil_sig(&b, "evil.example", i, nx);
+		buf_printf(&all, "DKIM-Signature:%s\r\n", buf_str(&b));
+	}
+	for (int i = 0; i < nfill; i++)
+		buf_printf(&all, "X: %d\r\n", i);
+	while ((k = fread(tmp, 1, sizeof tmp, fp)) > 0)
+		buf_add(&all, tmp, k);
+	fclose(fp);
+	buf_free(&b);
+	return all;
+}
+
+/*
+ * test_work - what libopendkim is handed, counted (not timed): at most
+ * MaximumSignatures signature fields, their h= entries at most MaximumSignedFields
+ * each, and only header fields those entries can select; so its header selection
+ * (entries x fields) is bounded whatever the sender writes
+ */
+static void
+test_work(struct config *cfg)
+{
+	struct dns_resolver *zone;
+	struct dkv_engine *de;
+	struct dns_session s;
+	struct dkv_work w;
+	struct dkv_msg *m;
+	struct buf err, msg;
+	unsigned long bound_entries = (unsigned long)cfg->dkim_max_sigs * cfg->dkim_max_signed;
+	size_t npass = 0, nscreened = 0;
+
+	buf_init(&err);
+	if ((zone = dns_zone_open(cfg->dns_zone_file, &err)) == NULL ||
+	    (de = dkv_engine_new(cfg, &err)) == NULL)
+		bail("dkim engine: %s", buf_str(&err));
+
+	/* 50 signature fields (49 naming "x" 99 times) and 1,000 fields in all */
+	msg = work_msg(49, 99, 1000 - 49 - 6);
+	m = dkv_msg_new(de, cfg, "WORK");
+	dns_session_init(&s, zone, 5000);
+	dkv_feed_raw(m, &s, NULL, (unsigned char *)msg.data, msg.len);
+	dkv_eom(m, &s);
+	dkv_get_work(m, &w);
+	for (size_t i = 0; i < dkv_nresults(m); i++)
+		npass += dkv_result(m, i)->result == DKIMR_PASS;
+	is_int(50, (long)dkv_nresults(m), "work: 50 signature fields, 50 results");
+	is_int(1, (long)npass, "work: the aligned signature passes");
+	ok(w.sigs <= cfg->dkim_max_sigs, "work: %u signature fields handed (at most %u)",
+	    w.sigs, cfg->dkim_max_sigs);
+	ok(w.entries <= bound_entries, "work: %lu h= entries handed (at most %lu)",
+	    w.entries, bound_entries);
+	ok(w.fields <= w.entries + w.sigs, "work: %u of 1,000 header fields handed (at "
+	    "most h= entries + signatures, %lu)", w.fields, w.entries + w.sigs);
+	ok(s.queries <= cfg->dkim_max_sigs, "work: %u key lookups", s.queries);
+	dkv_msg_free(m);
+	buf_free(&msg);
+
+	/* issue 14's shape under a MaximumHeaderFields raised to 100,000: the h=
+	 * limit alone keeps every one of those signatures away from the library */
+	cfg->dkim_max_headers = 100000;
+	msg = work_msg(50 - 1, 1999, 40000);
+	m = dkv_msg_new(de, cfg, "WORK");
+	dkv_feed_raw(m, &s, NULL, (unsigned char *)msg.data, msg.len);
+	dkv_eom(m, &s);
+	dkv_get_work(m, &w);
+	npass = 0;
+	for (size_t i = 0; i < dkv_nresults(m); i++) {
+		const struct dkv_result *r = dkv_result(m, i);
+
+		npass += r->result == DKIMR_PASS;
+		nscreened += r->result == DKIMR_PERMERROR &&
+		    strstr(r->reason, "h= names 2000 header fields, more than 100") != NULL;
+	}
+	is_int(49, (long)nscreened, "work, 40,000 fields: 49 signatures permerror "
+	    "\"h= names 2000 header fields, more than 100\"");
+	is_int(1, (long)npass, "work, 40,000 fields: the aligned signature passes");
+	ok(w.sigs == 1 && w.fields <= w.entries + w.sigs, "work, 40,000 fields: "
+	    "%u signature and %u header fields handed", w.sigs, w.fields);
+	dkv_msg_free(m);
+	buf_free(&msg);
+	cfg->dkim_max_headers = 1000;
+	dkv_engine_free(de);
+	dns_resolver_free(zone);
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -426,6 +674,8 @@ main(void)
 	for (size_t i = 0; i < NELEM(cases); i++)
 		run_case(eng, &cases[i]);
 	engine_unref(eng);
+	test_work(cfg);
+	test_deferral();
 	cfg_unref(cfg);
 	buf_free(&err);
 	return done_testing();

@@ -7,12 +7,15 @@ Run from anywhere; writes next to this script:
   keys/*.pem, keys/*.ed25519   test-only private keys (created once, then reused)
   keys.zone                    the public keys as lib/dns zone lines
   *.eml                        signed messages (CRLF line ends)
-With --warmup it prints the C strings for the self-test message of lib/dkim.c.
+With --warmup it prints the C strings for the self-test message of lib/dkim.c;
+with --hugee it writes only hugee.eml (an RSA key with a 2047-bit public
+exponent) and prints its keys.zone line.
 Needs Debian's python3-dkim and python3-nacl (the shell's python3 may be a shim
 without them: use /usr/bin/python3). The outputs are committed, so the tests
 never need python.
 """
 import base64
+import math
 import os
 import subprocess
 import sys
@@ -112,6 +115,44 @@ def write(name, data):
         f.write(data)
 
 
+def der_int(v):
+    b = v.to_bytes(v.bit_length() // 8 + 1, "big")
+    return der(0x02, b)
+
+
+def der(tag, body):
+    n = len(body)
+    ln = bytes([n]) if n < 128 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + \
+        n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + ln + body
+
+
+def hugee_key():
+    """rsa2048.pem's primes with a 2047-bit public exponent: PEM, SPKI base64"""
+    with open(os.path.join(KEYS, "rsa2048.pem"), "rb") as f:
+        pk = dkim.crypto.parse_pem_private_key(f.read())
+    p, q = pk["prime1"], pk["prime2"]
+    n, phi = p * q, (p - 1) * (q - 1)
+    e = (1 << 2046) + 1
+    while math.gcd(e, phi) != 1:
+        e += 2
+    d = pow(e, -1, phi)
+    priv = der(0x30, b"".join(der_int(v) for v in
+                              (0, n, e, d, p, q, d % (p - 1), d % (q - 1), pow(q, -1, p))))
+    pem = (b"-----BEGIN RSA PRIVATE KEY-----\n" + base64.encodebytes(priv) +
+           b"-----END RSA PRIVATE KEY-----\n")
+    algid = bytes.fromhex("300d06092a864886f70d0101010500")
+    spki = der(0x30, algid + der(0x03, b"\0" + der(0x30, der_int(n) + der_int(e))))
+    return pem, base64.b64encode(spki).decode()
+
+
+def hugee(zone, base):
+    """a good signature by a key whose public exponent has 2047 bits"""
+    pem, pub = hugee_key()
+    zone.append(txt_line("hugee._domainkey.example.com", "v=DKIM1; k=rsa; p=" + pub))
+    write("hugee.eml", sign(base, "hugee", "example.com", pem) + base)
+
+
 def warmup():
     priv, pub = rsa_key("warmup-rsa2048", 2048)
     epriv, epub = ed_key("warmup-ed25519")
@@ -135,6 +176,11 @@ def main():
     os.makedirs(KEYS, exist_ok=True)
     if "--warmup" in sys.argv:
         warmup()
+        return
+    if "--hugee" in sys.argv:
+        zone = []
+        hugee(zone, headers() + b"\r\n" + BODY)
+        print(zone[0])
         return
     r2048, p2048 = rsa_key("rsa2048", 2048)
     r1024, p1024 = rsa_key("rsa1024", 1024)
@@ -214,6 +260,8 @@ def main():
             zone.append(txt_line("%s._domainkey.%s" % (sel, dom), rsa))
         sigs += sign(base, sel, dom, r2048)
     write("many12.eml", sigs + base)
+
+    hugee(zone, base)
 
     with open(os.path.join(HERE, "keys.zone"), "w") as f:
         f.write("\n".join(zone) + "\n")
