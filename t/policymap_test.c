@@ -372,20 +372,29 @@ capture_line(int pri, const char *line, void *arg)
 		snprintf(c->last, sizeof c->last, "%s", line);
 }
 
-/* engine_with_map - an engine on the message fixtures with PolicyMap text */
-static struct engine *
-engine_with_map(const char *name, const char *map)
+/* zone_config - defaults answering DNS from the message fixtures' zone */
+static struct config *
+zone_config(void)
 {
 	struct config *c = cfg_defaults();
-	struct engine *e;
-	struct buf err;
 
-	buf_init(&err);
 	c->dns_backend = DNS_BACKEND_ZONE;
 	free(c->dns_zone_file);
 	c->dns_zone_file = xstrdup(tap_path("TDATA", "message/test.zone"));
 	free(c->authserv_id);
 	c->authserv_id = xstrdup("mx.test.example");
+	return c;
+}
+
+/* engine_with_map - an engine on the message fixtures with PolicyMap text */
+static struct engine *
+engine_with_map(const char *name, const char *map)
+{
+	struct config *c = zone_config();
+	struct engine *e;
+	struct buf err;
+
+	buf_init(&err);
 	free(c->policy_map);
 	c->policy_map = xstrdup(write_file(name, map));
 	c->history_store = STORE_SQLITE;	/* rows are built, never written here */
@@ -509,14 +518,11 @@ test_pipeline(void)
 	}
 	{
 		/* a bad map refuses the engine (the daemon keeps the old snapshot) */
-		struct config *c = cfg_defaults();
+		struct config *c = zone_config();
 		struct engine *e;
 		struct buf err;
 
 		buf_init(&err);
-		c->dns_backend = DNS_BACKEND_ZONE;
-		free(c->dns_zone_file);
-		c->dns_zone_file = xstrdup(tap_path("TDATA", "message/test.zone"));
 		free(c->policy_map);
 		c->policy_map = xstrdup(write_file("badmap", "x.example whatever\n"));
 		e = engine_new(c, &err);
@@ -575,7 +581,7 @@ count_eml(const char *dir)
 static int
 report_run(const char *suppress, const char *dir, struct reporter_stats *st)
 {
-	struct config *c = cfg_defaults();
+	struct config *c = zone_config();
 	struct buf err;
 	struct store *store;
 	struct dns_resolver *dns;
@@ -589,9 +595,6 @@ report_run(const char *suppress, const char *dir, struct reporter_stats *st)
 	buf_init(&err);
 	snprintf(db, sizeof db, "%s/history-%s.sqlite", dir, suppress[0] ? "s" : "n");
 	mkdir(dir, 0700);
-	c->dns_backend = DNS_BACKEND_ZONE;
-	free(c->dns_zone_file);
-	c->dns_zone_file = xstrdup(tap_path("TDATA", "message/test.zone"));
 	if (suppress[0] != '\0') {
 		free(c->report_suppress[0]);
 		free(c->report_suppress);
