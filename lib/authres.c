@@ -378,10 +378,11 @@ spf_comment(const struct spf_outcome *o)
 	return o->result == SPFR_TEMPERROR || o->result == SPFR_PERMERROR ? o->reason : NULL;
 }
 
-/* add_spf_mailfrom - the MAIL FROM result; the null sender is postmaster@HELO */
+/* add_spf_mailfrom - the MAIL FROM result; the null sender is postmaster@HELO; an
+ * upstream result shows where it came from */
 static void
 add_spf_mailfrom(struct buf *out, struct arline *l, bool *first,
-    const struct spf_outcome *o)
+    const struct spf_outcome *o, bool upstream)
 {
 	struct buf addr;
 
@@ -390,7 +391,8 @@ add_spf_mailfrom(struct buf *out, struct arline *l, bool *first,
 		buf_adds(&addr, o->sender);
 	else if (o->helo != NULL && *o->helo != '\0')
 		buf_printf(&addr, "postmaster@%s", o->helo);
-	start_result(l, "spf", spf_result_name(o->result), spf_comment(o));
+	start_result(l, "spf", spf_result_name(o->result),
+	    upstream ? o->reason : spf_comment(o));
 	add_prop(l, "smtp.mailfrom", buf_str(&addr), false);
 	end_result(out, l, first);
 	buf_free(&addr);
@@ -431,7 +433,7 @@ authres_build(struct buf *out, const char *authserv_id, const struct authres_inp
 	quote_value(out, authserv_id != NULL ? authserv_id : "", true);
 	buf_addc(out, ';');
 	if (in->spf_mailfrom != NULL)
-		add_spf_mailfrom(out, &l, &first, in->spf_mailfrom);
+		add_spf_mailfrom(out, &l, &first, in->spf_mailfrom, in->spf_upstream);
 	if (in->spf_helo != NULL) {
 		const struct spf_outcome *o = in->spf_helo;
 

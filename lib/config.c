@@ -137,6 +137,10 @@ static const struct cfg_option options[] = {
 	  "From domains (and their subdomains) whose failures are only tagged" },
 	{ "TagOnlyHosts", CFG_LIST, "", 0, 0, NULL, OFF(tag_only_hosts),
 	  "clients (e.g. forwarders) whose failures are only tagged" },
+	{ "TrustedRelays", CFG_LIST, "", 0, 0, NULL, OFF(trusted_relays),
+	  "gateways and backup MXes in front of us: no SPF check of their addresses" },
+	{ "TrustedAuthservIDs", CFG_LIST, "", 0, 0, NULL, OFF(trusted_ids),
+	  "authserv-ids of TrustedRelays whose topmost A-R gives SPF and DKIM results" },
 	{ "HistoryStore", CFG_ENUM, "none", 0, 0, history_kinds, OFF(history_store),
 	  "where DMARC evaluations are recorded for reports: none, sqlite, postgresql" },
 	{ "HistoryFile", CFG_STRING, "/var/lib/mailauth/history.sqlite", 0, 0, NULL,
@@ -513,13 +517,43 @@ cross_error(const char *path, const unsigned *lineof, const char *name, struct b
 	(*nerr)++;
 }
 
+/* is_host_name - letters, digits, '.', '-', '_' (AuthservID, TrustedAuthservIDs) */
+static bool
+is_host_name(const char *s)
+{
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-_") == strlen(s);
+}
+
+/* check_trusted - TrustedAuthservIDs: host names, not ours, only with TrustedRelays
+ * (an id alone would let any client that writes the topmost field speak for it) */
+static void
+check_trusted(struct config *c, const char *path, const unsigned *lineof,
+    const bool *bad, struct buf *err, int *nerr)
+{
+	if (bad[find_option("TrustedAuthservIDs") - options] || c->trusted_ids[0] == NULL)
+		return;
+	if (c->trusted_relays[0] == NULL)
+		cross_error(path, lineof, "TrustedAuthservIDs", err, nerr,
+		    "needs TrustedRelays (the addresses those hosts connect from)");
+	for (char **w = c->trusted_ids; *w != NULL; w++) {
+		if (!is_host_name(*w))
+			cross_error(path, lineof, "TrustedAuthservIDs", err, nerr,
+			    "\"%s\" is not a host name (letters, digits, '.', '-', '_')", *w);
+		else if (strcasecmp(*w, c->authserv_id) == 0)
+			cross_error(path, lineof, "TrustedAuthservIDs", err, nerr,
+			    "\"%s\" is our own AuthservID", *w);
+	}
+}
+
 /* check_cross - rules between options, reported at the offending line; options
  * whose own line was already refused (bad[]) are not judged again */
 static void
 check_cross(struct config *c, const char *path, const unsigned *lineof,
     const bool *bad, struct buf *err, int *nerr)
 {
-	static const char *const nets[] = { "InternalHosts", "TagOnlyHosts" };
+	static const char *const nets[] = { "InternalHosts", "TagOnlyHosts",
+	    "TrustedRelays" };
 	struct netlist *nl;
 	struct sockspec ss;
 	struct buf why;
@@ -530,12 +564,11 @@ check_cross(struct config *c, const char *path, const unsigned *lineof,
 	    c->dns_backend == DNS_BACKEND_ZONE && c->dns_zone_file[0] == '\0')
 		cross_error(path, lineof, "DNSBackend", err, nerr,
 		    "zone needs DNSZoneFile");
-	if (!BAD("AuthservID") &&
-	    strspn(c->authserv_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789.-_") != strlen(c->authserv_id))
+	if (!BAD("AuthservID") && !is_host_name(c->authserv_id))
 		cross_error(path, lineof, "AuthservID", err, nerr,
 		    "\"%s\" is not a host name (letters, digits, '.', '-', '_')",
 		    c->authserv_id);
+	check_trusted(c, path, lineof, bad, err, nerr);
 	if (!BAD("HistoryStore") && !BAD("HistoryFile") &&
 	    c->history_store == STORE_SQLITE && c->history_file[0] == '\0')
 		cross_error(path, lineof, "HistoryStore", err, nerr,

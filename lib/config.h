@@ -90,6 +90,8 @@ struct config {
 	bool skip_authenticated;	/* SkipAuthenticated yes */
 	char **tag_only_domains;	/* TagOnlyDomains (From domains) */
 	char **tag_only_hosts;		/* TagOnlyHosts (forwarders' networks) */
+	char **trusted_relays;		/* TrustedRelays (gateways' networks) */
+	char **trusted_ids;		/* TrustedAuthservIDs (their authserv-ids) */
 
 	/* DMARC aggregate reports */
 	enum store_kind history_store;	/* HistoryStore none|sqlite|postgresql */
