@@ -24,6 +24,8 @@ AuthservID mx.test.example
 DNSBackend zone
 DNSZoneFile $zone
 LogLevel debug
+TrustedRelays 192.0.2.25
+TrustedAuthservIDs gw.test.example
 EOF
 
 # the cases: FILE CLIENT-IP HELO MAIL-FROM EXPECTED-ACTION
@@ -36,7 +38,9 @@ tempfail.eml 198.51.100.7 h.broken.example <x@broken.example> tempfail
 forged.eml 192.0.2.1 mx.example.com <bounce@example.com> accept
 twofrom.eml 198.51.100.7 h.evil.example <x@evil.example> reject
 pass.eml 192.0.2.10 mx.example.com <> accept
-pass.eml 127.0.0.1 localhost <x@example.com> accept'
+pass.eml 127.0.0.1 localhost <x@example.com> accept
+gateway.eml 192.0.2.25 gw.test.example <x@reject.example> accept
+gateway.eml 198.51.100.7 mail.reject.example <x@reject.example> reject'
 
 # every fixture is covered
 missing=
