@@ -106,6 +106,7 @@ static enum tok
 next_tok(struct lexer *lx)
 {
 	size_t n = 0;
+	bool quoted = false;
 
 	if (skip_cfws(lx) != 0)
 		return TK_ERR;
@@ -122,13 +123,14 @@ next_tok(struct lexer *lx)
 			lx->word[n++] = *lx->p;
 		}
 		lx->p++;	/* a quoted local-part goes on with "@domain" */
+		quoted = true;
 	}
 	while (is_word_char((unsigned char)*lx->p)) {
 		if (n >= sizeof lx->word - 1)
 			return TK_ERR;
 		lx->word[n++] = *lx->p++;
 	}
-	if (n == 0 && lx->p[-1] != '"')
+	if (n == 0 && !quoted)
 		return TK_ERR;		/* a control or 8-bit byte */
 	lx->word[n] = '\0';
 	return TK_WORD;
@@ -306,9 +308,11 @@ upstream_parse(const char *value, struct upstream *u)
 		return 0;
 	if (t != TK_SEMI)
 		return -1;
-	if ((t = next_tok(&lx)) == TK_WORD && strcasecmp(lx.word, "none") == 0 &&
-	    next_tok(&lx) == TK_END)
-		return 0;
+	if ((t = next_tok(&lx)) == TK_WORD && strcasecmp(lx.word, "none") == 0) {
+		if (next_tok(&lx) == TK_END)
+			return 0;
+		goto bad;
+	}
 	while (t == TK_WORD) {
 		struct resinfo ri;
 		enum tok after;

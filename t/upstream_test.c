@@ -100,8 +100,17 @@ test_parse(void)
 	is_int(-1, upstream_parse(" gw; dkim=pass header.d=a\x01.example", &u),
 	    "control byte refused");
 	ok(!u.have_spf && u.ndkim == 0, "refused values leave nothing");
+	{
+		/* on the heap, so that a read before the value is an ASan report */
+		char *h = xstrdup("\x01gw; dkim=pass header.d=a.example");
+
+		is_int(-1, upstream_parse(h, &u), "control byte first refused");
+		free(h);
+	}
 
 	is_int(0, upstream_parse(" gw 1; none", &u), "version and none");
+	is_int(-1, upstream_parse(" gw; none; dkim=pass header.d=a.example", &u),
+	    "none with results after it refused");
 	ok(!u.have_spf && u.ndkim == 0, "none has no results");
 	is_int(0, upstream_parse(" gw (comment) ;\n\tspf=softfail smtp.helo=h.example;"
 	    " spf = fail (x) smtp.mailfrom = (y) u@a.example", &u), "CFWS around '='");
