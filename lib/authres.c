@@ -32,7 +32,9 @@
  *	postmaster@HELO for the null sender), SPF HELO (smtp.helo), DKIM (one result
  *	per signature, or "dkim=none" when DKIM was evaluated and found none), DMARC;
  *	"ID; none" when nothing was evaluated. SPF shows its reason in a comment only
- *	for temperror and permerror (the other reasons only repeat the result). DKIM
+ *	for temperror and permerror (the other reasons only repeat the result), and
+ *	for a result taken from a trusted upstream (spf_upstream: "from trusted
+ *	upstream ID", lib/upstream.c). DKIM
  *	shows its reason. DMARC pass and fail show "(p=P sp=SP dis=D)": sp= is the
  *	policy that applies to subdomains, i.e. p when no sp= was published, so the
  *	shape never changes; "pct=N sampled out" is added when pct sampling downgraded

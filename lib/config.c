@@ -12,7 +12,8 @@
  *	is how an empty string or outer blanks are expressed. Errors never stop the
  *	parse: every line is read and every problem appended to err, then the rules
  *	between options (DNSBackend zone needs DNSZoneFile; Socket, InternalHosts,
- *	TagOnlyHosts and DNSForwarders must parse) are checked for the options whose
+ *	TagOnlyHosts, TrustedRelays and DNSForwarders must parse; TrustedAuthservIDs
+ *	needs TrustedRelays) are checked for the options whose
  *	own line was fine, each reported at the line that set the option (0 when it
  *	kept its default).
  */
