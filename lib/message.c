@@ -121,6 +121,14 @@ engine_new(struct config *cfg, struct buf *err)
 	    e->authserv_id[0] == '\0') {
 		strlcpy(e->authserv_id, "localhost", sizeof e->authserv_id);
 	}
+	/* config.c refuses our own AuthservID; this also covers the host name */
+	for (char **w = cfg->trusted_ids; w != NULL && *w != NULL; w++)
+		if (strcasecmp(*w, e->authserv_id) == 0) {
+			buf_printf(err, "%s: TrustedAuthservIDs names our own authserv-id %s",
+			    cfg->path, e->authserv_id);
+			engine_free(e);
+			return NULL;
+		}
 	if ((e->internal = netlist_parse(cfg->internal_hosts, err)) == NULL ||
 	    (e->tag_hosts = netlist_parse(cfg->tag_only_hosts, err)) == NULL ||
 	    (e->trusted_relays = netlist_parse(cfg->trusted_relays, err)) == NULL ||

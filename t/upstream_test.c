@@ -335,6 +335,16 @@ test_pipeline(void)
 	for (size_t i = 0; i < NELEM(pcases); i++)
 		run_pcase(eng, &pcases[i], &cap);
 	engine_unref(eng);
+
+	/* our own id (here set past the config check, as the host name would be) */
+	free(cfg->trusted_ids[1]);
+	cfg->trusted_ids[1] = xstrdup("MX.test.example");
+	buf_reset(&err);
+	eng = engine_new(cfg, &err);
+	ok(eng == NULL && strstr(buf_str(&err), "TrustedAuthservIDs names our own "
+	    "authserv-id mx.test.example") != NULL, "engine refuses our own id: %s",
+	    buf_str(&err));
+	engine_unref(eng);
 	cfg_unref(cfg);
 	buf_free(&err);
 	log_set_capture(NULL, NULL);
