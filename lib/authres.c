@@ -43,7 +43,9 @@
  *	postmaster@HELO for the null sender), SPF HELO (smtp.helo), DKIM (one result
  *	per signature, or "dkim=none" when DKIM was evaluated and found none), DMARC;
  *	"ID; none" when nothing was evaluated. SPF shows its reason in a comment only
- *	for temperror and permerror (the other reasons only repeat the result). DKIM
+ *	for temperror and permerror (the other reasons only repeat the result), and
+ *	for a result taken from a trusted upstream (spf_upstream: "from trusted
+ *	upstream ID", lib/upstream.c). DKIM
  *	shows its reason. DMARC pass and fail show "(p=P sp=SP dis=D)": sp= is the
  *	policy that applies to subdomains, i.e. p when no sp= was published, so the
  *	shape never changes; "pct=N sampled out" is added when pct sampling downgraded
@@ -462,10 +464,11 @@ spf_comment(const struct spf_outcome *o)
 	return o->result == SPFR_TEMPERROR || o->result == SPFR_PERMERROR ? o->reason : NULL;
 }
 
-/* add_spf_mailfrom - the MAIL FROM result; the null sender is postmaster@HELO */
+/* add_spf_mailfrom - the MAIL FROM result; the null sender is postmaster@HELO; an
+ * upstream result shows where it came from */
 static void
 add_spf_mailfrom(struct buf *out, struct arline *l, bool *first,
-    const struct spf_outcome *o)
+    const struct spf_outcome *o, bool upstream)
 {
 	struct buf addr;
 
@@ -474,7 +477,8 @@ add_spf_mailfrom(struct buf *out, struct arline *l, bool *first,
 		buf_adds(&addr, o->sender);
 	else if (o->helo != NULL && *o->helo != '\0')
 		buf_printf(&addr, "postmaster@%s", o->helo);
-	start_result(l, "spf", spf_result_name(o->result), spf_comment(o));
+	start_result(l, "spf", spf_result_name(o->result),
+	    upstream ? o->reason : spf_comment(o));
 	add_prop(l, "smtp.mailfrom", buf_str(&addr), false);
 	end_result(out, l, first);
 	buf_free(&addr);
@@ -541,7 +545,7 @@ authres_build(struct buf *out, const char *authserv_id, const struct authres_inp
 	quote_value(out, authserv_id != NULL ? authserv_id : "", true);
 	buf_addc(out, ';');
 	if (in->spf_mailfrom != NULL)
-		add_spf_mailfrom(out, &l, &first, in->spf_mailfrom);
+		add_spf_mailfrom(out, &l, &first, in->spf_mailfrom, in->spf_upstream);
 	if (in->spf_helo != NULL) {
 		const struct spf_outcome *o = in->spf_helo;
 

@@ -33,6 +33,8 @@
 
 struct authres_input {
 	const struct spf_outcome *spf_mailfrom;	/* NULL: not evaluated */
+	bool spf_upstream;			/* spf_mailfrom is a trusted upstream's:
+						   its reason is shown */
 	const struct spf_outcome *spf_helo;	/* NULL: not evaluated */
 	const struct dkv_result *const *dkim;	/* dkim results, header order */
 	size_t ndkim;

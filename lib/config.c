@@ -12,7 +12,8 @@
  *	is how an empty string or outer blanks are expressed. Errors never stop the
  *	parse: every line is read and every problem appended to err, then the rules
  *	between options (DNSBackend zone needs DNSZoneFile; Socket, InternalHosts,
- *	TagOnlyHosts and DNSForwarders must parse) are checked for the options whose
+ *	TagOnlyHosts, TrustedRelays and DNSForwarders must parse; TrustedAuthservIDs
+ *	needs TrustedRelays) are checked for the options whose
  *	own line was fine, each reported at the line that set the option (0 when it
  *	kept its default).
  */
@@ -160,6 +161,10 @@ static const struct cfg_option options[] = {
 	  "file of per-domain and per-client policy rules (empty: none)" },
 	{ "TrustedARCSealers", CFG_LIST, "", 0, 0, NULL, OFF(arc_trusted_sealers),
 	  "ARC sealers (d= domains) whose validated chain can override a DMARC failure" },
+	{ "TrustedRelays", CFG_LIST, "", 0, 0, NULL, OFF(trusted_relays),
+	  "gateways and backup MXes in front of us: no SPF check of their addresses" },
+	{ "TrustedAuthservIDs", CFG_LIST, "", 0, 0, NULL, OFF(trusted_ids),
+	  "authserv-ids of TrustedRelays whose topmost A-R gives SPF and DKIM results" },
 	{ "HistoryStore", CFG_ENUM, "none", 0, 0, history_kinds, OFF(history_store),
 	  "where DMARC evaluations are recorded for reports: none, sqlite, postgresql" },
 	{ "HistoryFile", CFG_STRING, "/var/lib/mailauth/history.sqlite", 0, 0, NULL,
@@ -539,14 +544,44 @@ cross_error(const char *path, const unsigned *lineof, const char *name, struct b
 	(*nerr)++;
 }
 
+/* is_host_name - letters, digits, '.', '-', '_' (AuthservID, TrustedAuthservIDs) */
+static bool
+is_host_name(const char *s)
+{
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-_") == strlen(s);
+}
+
+/* check_trusted - TrustedAuthservIDs: host names, not ours, only with TrustedRelays
+ * (an id alone would let any client that writes the topmost field speak for it) */
+static void
+check_trusted(struct config *c, const char *path, const unsigned *lineof,
+    const bool *bad, struct buf *err, int *nerr)
+{
+	if (bad[find_option("TrustedAuthservIDs") - options] || c->trusted_ids[0] == NULL)
+		return;
+	if (c->trusted_relays[0] == NULL)
+		cross_error(path, lineof, "TrustedAuthservIDs", err, nerr,
+		    "needs TrustedRelays (the addresses those hosts connect from)");
+	for (char **w = c->trusted_ids; *w != NULL; w++) {
+		if (!is_host_name(*w))
+			cross_error(path, lineof, "TrustedAuthservIDs", err, nerr,
+			    "\"%s\" is not a host name (letters, digits, '.', '-', '_')", *w);
+		else if (strcasecmp(*w, c->authserv_id) == 0)
+			cross_error(path, lineof, "TrustedAuthservIDs", err, nerr,
+			    "\"%s\" is our own AuthservID", *w);
+	}
+}
+
 /* check_cross - rules between options, reported at the offending line; options
  * whose own line was already refused (bad[]) are not judged again */
 static void
 check_cross(struct config *c, const char *path, const unsigned *lineof,
     const bool *bad, struct buf *err, int *nerr)
 {
-	static const char *const nets[] = { "InternalHosts", "TagOnlyHosts" };
 	static const char *const replies[] = { "RejectReplyText", "TempfailReplyText" };
+	static const char *const nets[] = { "InternalHosts", "TagOnlyHosts",
+	    "TrustedRelays" };
 	struct netlist *nl;
 	struct sockspec ss;
 	struct buf why;
@@ -557,12 +592,11 @@ check_cross(struct config *c, const char *path, const unsigned *lineof,
 	    c->dns_backend == DNS_BACKEND_ZONE && c->dns_zone_file[0] == '\0')
 		cross_error(path, lineof, "DNSBackend", err, nerr,
 		    "zone needs DNSZoneFile");
-	if (!BAD("AuthservID") &&
-	    strspn(c->authserv_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789.-_") != strlen(c->authserv_id))
+	if (!BAD("AuthservID") && !is_host_name(c->authserv_id))
 		cross_error(path, lineof, "AuthservID", err, nerr,
 		    "\"%s\" is not a host name (letters, digits, '.', '-', '_')",
 		    c->authserv_id);
+	check_trusted(c, path, lineof, bad, err, nerr);
 	if (!BAD("HistoryStore") && !BAD("HistoryFile") &&
 	    c->history_store == STORE_SQLITE && c->history_file[0] == '\0')
 		cross_error(path, lineof, "HistoryStore", err, nerr,

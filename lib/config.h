@@ -105,6 +105,8 @@ struct config {
 	char **tag_only_hosts;		/* TagOnlyHosts (forwarders' networks) */
 	char *policy_map;		/* PolicyMap "" (per-domain rules, policymap.h) */
 	char **arc_trusted_sealers;	/* TrustedARCSealers (ARC-Seal d= domains) */
+	char **trusted_relays;		/* TrustedRelays (gateways' networks) */
+	char **trusted_ids;		/* TrustedAuthservIDs (their authserv-ids) */
 
 	/* DMARC aggregate reports */
 	enum store_kind history_store;	/* HistoryStore none|sqlite|postgresql */

@@ -34,6 +34,7 @@
 #include "psl.h"
 #include "report.h"
 #include "spf.h"
+#include "upstream.h"
 #include "util.h"
 
 #define MAX_FROM_KEPT	16		/* From fields kept for DMARC; more are counted */
@@ -52,6 +53,7 @@ struct engine {
 	struct netlist *internal;
 	struct netlist *tag_hosts;
 	struct policymap *policymap;	/* PolicyMap, or NULL */
+	struct netlist *trusted_relays;
 	char authserv_id[256];
 };
 
@@ -65,6 +67,7 @@ struct msg {
 	char *helo;
 	bool internal;
 	bool tag_only_host;
+	bool trusted_relay;		/* TrustedRelays: no SPF of this address */
 
 	/* message */
 	char qid[64];
@@ -86,6 +89,8 @@ struct msg {
 	unsigned *forged;		/* 1-based indexes claiming our authserv-id */
 	size_t nforged;
 	size_t nheaders;
+	struct upstream up;		/* TrustedAuthservIDs results (trusted_relay) */
+	bool spf_upstream;		/* spf_mail came from up */
 	bool internal_error;
 	const char *error_what;
 	const struct pm_rule *pm_rule;	/* the PolicyMap rule of this message */
@@ -105,6 +110,7 @@ engine_free(struct engine *e)
 	netlist_free(e->internal);
 	netlist_free(e->tag_hosts);
 	policymap_free(e->policymap);
+	netlist_free(e->trusted_relays);
 	cfg_unref(e->cfg);
 	free(e);
 }
@@ -145,8 +151,17 @@ engine_new(struct config *cfg, struct buf *err)
 		strlcpy(e->authserv_id, cfg->authserv_id, sizeof e->authserv_id);
 	} else
 		host_fqdn(e->authserv_id, sizeof e->authserv_id);
+	/* config.c refuses our own AuthservID; this also covers the host name */
+	for (char **w = cfg->trusted_ids; w != NULL && *w != NULL; w++)
+		if (strcasecmp(*w, e->authserv_id) == 0) {
+			buf_printf(err, "%s: TrustedAuthservIDs names our own authserv-id %s",
+			    cfg->path, e->authserv_id);
+			engine_free(e);
+			return NULL;
+		}
 	if ((e->internal = netlist_parse(cfg->internal_hosts, err)) == NULL ||
 	    (e->tag_hosts = netlist_parse(cfg->tag_only_hosts, err)) == NULL ||
+	    (e->trusted_relays = netlist_parse(cfg->trusted_relays, err)) == NULL ||
 	    (e->dns = engine_dns(cfg, err)) == NULL ||
 	    (e->spf = spf_engine_new(e->authserv_id, err)) == NULL ||
 	    (e->dkim = dkv_engine_new(cfg, err)) == NULL ||
@@ -207,6 +222,7 @@ msg_connect(struct msg *m, const char *ip, const char *hostname)
 	m->ip = NULL;
 	m->internal = false;
 	m->tag_only_host = false;
+	m->trusted_relay = false;
 	if (ip != NULL && ip[0] != '\0') {
 		unsigned char tmp[sizeof(struct in6_addr)];
 
@@ -214,6 +230,7 @@ msg_connect(struct msg *m, const char *ip, const char *hostname)
 			m->ip = xstrdup(ip);
 			m->internal = netlist_match(m->e->internal, ip);
 			m->tag_only_host = netlist_match(m->e->tag_hosts, ip);
+			m->trusted_relay = netlist_match(m->e->trusted_relays, ip);
 		}
 	}
 	m->hostname = xstrndup(hostname != NULL ? hostname : "", MAX_NAME_LEN);
@@ -242,6 +259,8 @@ msg_clear_message(struct msg *m)
 	if (m->spf_helo_done)
 		spf_outcome_clear(&m->spf_helo);
 	m->spf_done = m->spf_helo_done = false;
+	m->spf_upstream = false;
+	upstream_clear(&m->up);
 	dkv_msg_free(m->dkim);
 	m->dkim = NULL;
 	arc_msg_free(m->arc);
@@ -357,7 +376,9 @@ msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
 	m->have_mailfrom = true;
 	m->authenticated = auth_authen != NULL && auth_authen[0] != '\0';
 	m->skip = m->internal || (m->authenticated && m->cfg->skip_authenticated);
-	if (m->skip || m->ip == NULL)
+	/* a trusted relay's address says nothing about the sender: no SPF here; the
+	   result may come from its Authentication-Results (msg_eom) */
+	if (m->skip || m->ip == NULL || m->trusted_relay)
 		return false;
 	step_deadline(m);
 	if (m->cfg->spf_check_helo && m->helo != NULL && m->helo[0] != '\0') {
@@ -415,7 +436,9 @@ msg_header(struct msg *m, const char *name, const char *value)
 	if (name == NULL || value == NULL)
 		return;
 	m->nheaders++;
-	if (strcasecmp(name, "Authentication-Results") == 0) {
+	if (m->trusted_relay && !m->skip)
+		upstream_header(&m->up, m->cfg->trusted_ids, name, value);
+	if (hdr_name_is(name, "Authentication-Results")) {
 		m->nauthres++;
 		if (authres_claims_id(value, m->e->authserv_id)) {
 			m->forged = xreallocarray(m->forged, m->nforged + 1,
@@ -553,6 +576,8 @@ summary_line(const struct msg *m, const struct dkv_result *const *dk, size_t ndk
 		log_kv(&b, "reason", pd->reason);
 	if (m->nforged > 0)
 		buf_printf(&b, " forged_ar_removed=%zu", m->nforged);
+	if (m->up.id[0] != '\0')
+		log_kv(&b, "upstream", m->up.id);
 	buf_printf(&b, " dns_queries=%u", m->dns.queries);
 	buf_free(&dkl);
 	return buf_steal(&b);
@@ -721,9 +746,16 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 	if (m->dkim != NULL) {
 		dkv_eom(m->dkim, &m->dns);
 		ndk = dkv_nresults(m->dkim);
-		dk = xreallocarray(NULL, ndk ? ndk : 1, sizeof *dk);
-		for (size_t i = 0; i < ndk; i++)
-			dk[i] = dkv_result(m->dkim, i);
+	}
+	/* ours, then the trusted upstream's (as if computed here; DMARC aligns them) */
+	dk = xreallocarray(NULL, ndk + m->up.ndkim + 1, sizeof *dk);
+	for (size_t i = 0; i < ndk; i++)
+		dk[i] = dkv_result(m->dkim, i);
+	for (size_t i = 0; i < m->up.ndkim; i++)
+		dk[ndk++] = &m->up.dkim[i];
+	if (m->up.have_spf && !m->spf_done) {
+		spf_outcome_copy(&m->spf_mail, &m->up.spf);
+		m->spf_done = m->spf_upstream = true;
 	}
 	if (m->arc != NULL)
 		arc_eom(m->arc, &m->dns, time(NULL));
@@ -778,10 +810,11 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 	ai.arc = m->arc != NULL && !m->internal_error ? arc_result(m->arc) : NULL;
 	ai.remote_ip = m->ip;
 	ai.arc_override = pd.arc_override;
+	ai.spf_upstream = m->spf_upstream;
 	buf_init(&b);
 	authres_build(&b, m->e->authserv_id, &ai);
 	v->authres = buf_steal(&b);
-	if (m->cfg->received_spf && m->spf_done) {
+	if (m->cfg->received_spf && m->spf_done && !m->spf_upstream) {
 		spf_received_header(&m->spf_mail, m->e->authserv_id, &b);
 		v->received_spf = buf_steal(&b);
 	}

@@ -32,7 +32,10 @@ const char *msg_qid(const struct msg *m);
  *	after each message (eom or abort) keeps the connection data (ip, helo) and drops
  *	the rest, including the queue id (msg_set_qid keeps only [A-Za-z0-9]; msg_qid
  *	reads it back, "" until set). ip NULL means unknown (then SPF is temperror-free "none" and the client
- *	is not internal). mailfrom may keep its angle brackets; "<>" or "" is the null
+ *	is not internal). A client in TrustedRelays gets no SPF check of its own; the
+ *	SPF and DKIM results of the topmost trusted Authentication-Results field
+ *	(TrustedAuthservIDs, lib/upstream.h) join ours at msg_eom as if computed
+ *	here. mailfrom may keep its angle brackets; "<>" or "" is the null
  *	sender. msg_envfrom() returns true, with v filled, when the message must be
  *	refused already at MAIL FROM (SPFRejectAtMailFrom). msg_eom() always fills v:
  *	action and SMTP reply, the Authentication-Results and Received-SPF values to

@@ -116,6 +116,10 @@ static const struct {
 	{ "DNSForwarders 2001:db8::53@0\n", 1, "DNSForwarders: \"2001:db8::53@0\" is not ADDR or ADDR@PORT (an IP address, a port 1..65535)" },
 	{ "DNSForwarders 192.0.2.1@\n", 1, "DNSForwarders: \"192.0.2.1@\" is not ADDR or ADDR@PORT (an IP address, a port 1..65535)" },
 	{ "LogLevel info\r\nLOGLEVEL info\r\n", 2, "LogLevel is set twice (first at line 1)" },
+	{ "# gw\nTrustedAuthservIDs gw.example.net\n", 2, "TrustedAuthservIDs: needs TrustedRelays (the addresses those hosts connect from)" },
+	{ "TrustedRelays 192.0.2.25\nTrustedAuthservIDs gw.example.net gw;evil\n", 2, "TrustedAuthservIDs: \"gw;evil\" is not a host name (letters, digits, '.', '-', '_')" },
+	{ "AuthservID mx.example.net\nTrustedRelays 192.0.2.25\nTrustedAuthservIDs MX.example.net\n", 3, "TrustedAuthservIDs: \"MX.example.net\" is our own AuthservID" },
+	{ "\nTrustedRelays 192.0.2.25 gw.example.net\n", 2, "TrustedRelays: bad address or network \"gw.example.net\"" },
 };
 
 /* test_defaults - the defaults the documentation promises */
@@ -362,6 +366,10 @@ static const struct {
 	{ "InternalHosts 10.0.0.0/8,, \t::1 ,", OFF(internal_hosts), true, "10.0.0.0/8|::1" },
 	{ "InternalHosts \"\"", OFF(internal_hosts), true, "" },
 	{ "TagOnlyHosts 192.0.2.0/24", OFF(tag_only_hosts), true, "192.0.2.0/24" },
+	{ "TrustedRelays 192.0.2.25 2001:db8::25", OFF(trusted_relays), true,
+	  "192.0.2.25|2001:db8::25" },
+	{ "TrustedRelays 192.0.2.25\nTrustedAuthservIDs gw1.example.net,gw2.example.net",
+	  OFF(trusted_ids), true, "gw1.example.net|gw2.example.net" },
 	{ "TagOnlyDomains Lists.Example.org", OFF(tag_only_domains), true, "Lists.Example.org" },
 	{ "TrustedARCSealers lists.example.org, Forward.Example.", OFF(arc_trusted_sealers),
 	  true, "lists.example.org|Forward.Example." },

@@ -4,7 +4,8 @@
 # DMARC reject (550 5.7.26), DNS SERVFAIL (451 4.4.3), quarantine, body skipping; "no
 # reply" steps (SMFIP_NR_*): the same answers and headers with and without them
 # (miltertest and bench/mltload), and internal errors met in those steps (test
-# faults) answered later with InternalErrorAction tempfail and accept. The Lua
+# faults) answered later with InternalErrorAction tempfail and accept; a daemon
+# behind a gateway (TrustedRelays, TrustedAuthservIDs). The Lua
 # scripts are t/milter/*.lua, the messages and zone t/data/milter/. Prints TAP.
 . "${top_srcdir:-$(dirname "$0")/..}/t/lib.sh"
 
@@ -179,6 +180,23 @@ if wait_listening "$tmp/daemon2.log" "$pid2"; then
 else
 	tap_ok 1 "a daemon with SPFRejectAtMailFrom yes starts"
 	diag_file "$tmp/daemon2.log"
+fi
+
+# a daemon behind a gateway: TrustedRelays and TrustedAuthservIDs
+conf3=$tmp/upstream.conf
+write_conf "$conf3" "TrustedRelays 192.0.2.25" "TrustedAuthservIDs gw.test.example"
+spec3="inet:$(free_port)@127.0.0.1"
+start_daemon "$tmp/daemon3.log" -c "$conf3" -p "$spec3" -u "" -P ""
+pid3=$daemon_pid
+if wait_listening "$tmp/daemon3.log" "$pid3"; then
+	run_script "$spec3" upstream
+	grep -q "UPSTREAM1: .* upstream=gw.test.example " "$tmp/daemon3.log"
+	tap_ok $? "the log line names the trusted upstream"
+	stop_daemon "$pid3"
+	is "$exit_status" 0 "the TrustedAuthservIDs daemon stops with exit status 0"
+else
+	tap_ok 1 "a daemon with TrustedRelays and TrustedAuthservIDs starts"
+	diag_file "$tmp/daemon3.log"
 fi
 
 grep -q ": PASS1: " "$tmp/daemon.log"

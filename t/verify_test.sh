@@ -24,6 +24,8 @@ AuthservID mx.test.example
 DNSBackend zone
 DNSZoneFile $zone
 LogLevel debug
+TrustedRelays 192.0.2.25
+TrustedAuthservIDs gw.test.example
 EOF
 
 # the cases: FILE CLIENT-IP HELO MAIL-FROM EXPECTED-ACTION [WORD]; WORD must be in
@@ -49,7 +51,9 @@ pass.eml 127.0.0.1 localhost <x@example.com> accept
 arc-forwarded.eml 198.51.100.7 list.example.com <x@example.com> reject
 arc-broken.eml 198.51.100.7 list.example.com <x@example.com> reject
 arc-unauth.eml 198.51.100.7 list.example.com <x@example.com> reject
-arc-forged.eml 198.51.100.7 list.example.com <x@example.com> reject'
+arc-forged.eml 198.51.100.7 list.example.com <x@example.com> reject
+gateway.eml 192.0.2.25 gw.test.example <x@reject.example> accept
+gateway.eml 198.51.100.7 mail.reject.example <x@reject.example> reject'
 
 # every fixture is covered
 missing=

@@ -16,8 +16,9 @@ PORTFILE once both sockets are bound) and answers every query according to MODE:
   wrongid    a well-formed NOERROR reply with another query ID
   silent     never answers
   policy     an upstream where some domains' servers are down: names with a
-             label "slow" are never answered, _dmarc.* TXT answers
-             "v=DMARC1; p=reject", everything else is NXDOMAIN
+             label "slow" are never answered, _dmarc.D TXT answers
+             "v=DMARC1; p=reject" for D of two labels or more, everything
+             else is NXDOMAIN
   mixed      each query gets the next of servfail, tc, malformed, garbage, wrongid
 
 It runs until killed. Every query is counted on stderr as "MODE: N queries".
@@ -68,7 +69,10 @@ def reply(q, mode, rng):
         if "slow" in names:
             return None
         qtype = struct.unpack(">H", q[end - 4:end - 2])[0] if end > 12 else 0
-        if names[:1] == ["_dmarc"] and qtype == 16:
+        # only registered-domain names publish: a record at _dmarc.<TLD> without
+        # psd= would make the TLD everyone's organizational domain (RFC 9989
+        # tree walk), and every identifier under it aligned
+        if names[:1] == ["_dmarc"] and len(names) >= 3 and qtype == 16:
             txt = b"v=DMARC1; p=reject"
             rr = (b"\xc0\x0c" + struct.pack(">HHIH", 16, 1, 60, len(txt) + 1)
                   + bytes([len(txt)]) + txt)

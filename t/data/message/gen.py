@@ -47,6 +47,13 @@ open("fromcase-pair.eml", "wb").write(b"From: a@nopolicy.example\r\nfROM \t: " +
 # body altered after signing
 s = sign(msg(b"reject.example"), b"reject.example").replace(b"Second line.", b"Second line!")
 open("reject-altered.eml", "wb").write(s)
+# ... by a gateway (TrustedRelays 192.0.2.25, TrustedAuthservIDs gw.test.example)
+# that verified it before changing it
+gw = (b"Authentication-Results: gw.test.example;\r\n"
+      b"\tdkim=pass (2048-bit key) header.d=reject.example header.s=s1\r\n"
+      b"Received: from mail.reject.example (mail.reject.example [198.51.100.7])\r\n"
+      b"\tby gw.test.example (Postfix) with ESMTP id 4AbC\r\n")
+open("gateway.eml", "wb").write(gw + s)
 
 chunks = [p[i:i+200] for i in range(0, len(p), 200)]
 txt = " ".join('"%s"' % c for c in ["v=DKIM1; k=rsa; p=" + chunks[0]] + chunks[1:])
