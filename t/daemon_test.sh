@@ -217,4 +217,76 @@ grep -q "is not a socket" "$tmp/u3.log"
 tap_ok $? "the message says it is not a socket"
 [ $? -eq 0 ] || diag_file "$tmp/u3.log"
 
+# --- a hostile run directory (root only) ----------------------------------------
+# The run directory belongs to the user the daemon drops to, so that user can plant
+# symbolic links there. Started as root, the daemon must never follow one: not for
+# the pid file, not for the UNIX socket (a link swapped in after the bind, while the
+# daemon is still root).
+# start_or_refuse LOG ARGS... - start a daemon; started=yes (it listened, then was
+# stopped) or started=no (it exited by itself)
+start_or_refuse() {
+	_sl=$1
+	shift
+	start_daemon "$_sl" "$@"
+	if wait_listening "$_sl" "$daemon_pid"; then
+		stop_daemon "$daemon_pid"
+		started=yes
+	else
+		wait_exit "$daemon_pid"
+		started=no
+	fi
+}
+victim_state() {
+	stat -c '%U:%G %a %s' "$tmp/victim"
+	cat "$tmp/victim"
+}
+if [ -n "$run_as" ]; then
+	printf 'root only\n' >"$tmp/victim"
+	chmod 0600 "$tmp/victim"
+	before=$(victim_state)
+	ln -s "$tmp/victim" "$tmp/run/link.pid"
+	start_or_refuse "$tmp/l.log" -c "$conf.int" -p "inet:$(free_port)@127.0.0.1" \
+	    -u "$run_as" -P "$tmp/run/link.pid"
+	is "$(victim_state)" "$before" \
+	    "a symlink at the pid file path: the file it points to is unchanged"
+	is "$started" no "and the daemon does not start"
+	grep -q "PidFile $tmp/run/link.pid is a symbolic link" "$tmp/l.log"
+	tap_ok $? "the log says the pid file is a symbolic link"
+	[ $? -eq 0 ] || diag_file "$tmp/l.log"
+
+	rsock=$tmp/run/race.sock
+	MAILAUTH_TEST_BIND_PAUSE=1500
+	export MAILAUTH_TEST_BIND_PAUSE
+	start_daemon "$tmp/r.log" -c "$tmp/unix.conf" -p "unix:$rsock" -u "$run_as" -P ""
+	r=$daemon_pid
+	unset MAILAUTH_TEST_BIND_PAUSE
+	_i=0
+	while [ ! -S "$rsock" ] && [ $_i -lt 100 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	# the attacker, as the daemon's user, swaps the fresh socket for a link
+	setpriv --reuid="$run_uid" --regid="$(id -g "$run_as")" --clear-groups \
+	    ln -sfn "$tmp/victim" "$rsock"
+	[ -L "$rsock" ]
+	tap_ok $? "the socket path was swapped for a symlink after the bind"
+	if wait_listening "$tmp/r.log" "$r"; then
+		stop_daemon "$r"
+		started=yes
+	else
+		wait_exit "$r"
+		started=no
+	fi
+	is "$(victim_state)" "$before" \
+	    "no chmod or chown through the swapped socket path"
+	is "$started" no "and the daemon does not start"
+	grep -q "unix:$rsock: $rsock was replaced" "$tmp/r.log"
+	tap_ok $? "the log says the socket path was replaced"
+	[ $? -eq 0 ] || diag_file "$tmp/r.log"
+else
+	for _t in 1 2 3 4 5 6 7; do
+		skip "hostile run directory: not running as root"
+	done
+fi
+
 tap_done
