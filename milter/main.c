@@ -49,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -459,6 +460,33 @@ unix_listen(char *spec, const struct sockspec *ss, const struct config *cfg,
 	return rc;
 }
 
+/*
+ * sessions_setup - what MaxSessions 0 means: half the descriptors left after
+ * 64 for everything else (listener, log, resolver, history store); the other
+ * half stays for DNS sockets and connections not negotiated yet (watch.c).
+ */
+static void
+sessions_setup(const struct config *cfg)
+{
+	struct rlimit rl;
+	unsigned long n = 1024;
+	unsigned autocap;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		n = (unsigned long)rl.rlim_cur;
+	else if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		n = 1048576;
+	autocap = n > 128 ? (unsigned)((n - 64) / 2 > 1000000 ? 1000000 : (n - 64) / 2) :
+	    32;
+	mlt_sessions_init(autocap);
+	if (cfg->max_sessions > autocap * 2)
+		log_msg(LOG_WARNING, "MaxSessions %u: the descriptor limit %lu leaves "
+		    "room for about %u (raise LimitNOFILE)", cfg->max_sessions, n,
+		    autocap * 2);
+	log_msg(LOG_INFO, "at most %u milter sessions at once (MaxSessions %u, "
+	    "descriptor limit %lu)", mlt_session_cap(), cfg->max_sessions, n);
+}
+
 /* changed - two optional strings differ */
 static bool
 changed(const char *a, const char *b)
@@ -739,6 +767,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 
+	sessions_setup(cfg);
+	mlt_watch_start(ss.family != SOCK_UNIX ? ss.port : 0);
+
 	/* after the privilege drop: an SQLite file is created owned by UserID */
 	history_writer = history_start(cfg->history_store, cfg_history_target(cfg),
 	    cfg->history_queue);
@@ -756,6 +787,7 @@ main(int argc, char **argv)
 
 	pthread_cancel(reloader);
 	pthread_join(reloader, NULL);
+	mlt_watch_stop();
 	history_stop(history_writer);
 	history_writer = NULL;
 	engine_unref(engine_swap(NULL));

@@ -217,6 +217,51 @@ grep -q "is not a socket" "$tmp/u3.log"
 tap_ok $? "the message says it is not a socket"
 [ $? -eq 0 ] || diag_file "$tmp/u3.log"
 
+# --- session limits: MaxSessions, HandshakeTimeout -------------------------------
+# sessions.py opens milter sessions as an MTA does (negotiation, connect step) or
+# connections that send nothing, as any local user may on 127.0.0.1.
+sport=$(free_port)
+write_conf "$tmp/cap.conf" "MaxSessions 3" "HandshakeTimeout 2"
+start_daemon "$tmp/cap.log" -c "$tmp/cap.conf" -p "inet:$sport@127.0.0.1" -u "" -P ""
+cpid=$daemon_pid
+if wait_listening "$tmp/cap.log" "$cpid"; then
+	"$SYS_PYTHON3" "$mtdir/sessions.py" "$sport" cap 4 >"$tmp/cap.out" 2>&1
+	is "$(sed -n 's/^s[123]=//p' "$tmp/cap.out" | tr '\n' ' ')" "c c c " \
+	    "MaxSessions 3: three sessions open at once are served"
+	is "$(sed -n 's/^s4=//p' "$tmp/cap.out")" \
+	    "y:421 4.3.2 Too many concurrent sessions, try again later" \
+	    "the fourth gets a tempfail (421 4.3.2) at the connect step"
+	grep -q "too many milter sessions: 4 open, MaxSessions 3: tempfail 421 4.3.2" \
+	    "$tmp/cap.log"
+	tap_ok $? "and the refusal is logged"
+	is "$(sed -n 's/^after=//p' "$tmp/cap.out")" c \
+	    "once they are closed, a new session is served again"
+	[ $? -eq 0 ] || diag_file "$tmp/cap.out"
+
+	"$SYS_PYTHON3" "$mtdir/sessions.py" "$sport" silent 2 8 >"$tmp/silent.out" 2>&1
+	is "$(tr '\n' ' ' <"$tmp/silent.out")" "closed=2 open=0 " \
+	    "two connections that send nothing are closed (HandshakeTimeout 2)"
+	grep -q "closed 2 milter connections that sent no option negotiation within 2 s" \
+	    "$tmp/cap.log"
+	tap_ok $? "the log says so, once for both"
+	"$SYS_PYTHON3" "$mtdir/sessions.py" "$sport" silent 5 4 >"$tmp/silent.out" 2>&1
+	is "$(tr '\n' ' ' <"$tmp/silent.out")" "closed=5 open=0 " \
+	    "five silent connections (over MaxSessions) are closed sooner"
+	grep -q "within 1 s (HandshakeTimeout, shortened at MaxSessions" "$tmp/cap.log"
+	tap_ok $? "the log says the timeout was shortened"
+	"$SYS_PYTHON3" "$mtdir/sessions.py" "$sport" cap 1 >"$tmp/cap.out" 2>&1
+	is "$(sed -n 's/^s1=//p' "$tmp/cap.out")" c "and a session is served after them"
+	stop_daemon "$cpid"
+	is "$exit_status" 0 "the daemon stops with exit status 0"
+	grep -qiE 'sanitizer|runtime error' "$tmp/cap.log"
+	[ $? -ne 0 ]
+	tap_ok $? "no sanitizer report in its log"
+	[ $? -eq 0 ] || diag_file "$tmp/cap.log"
+else
+	tap_ok 1 "session limits: the daemon did not start"
+	diag_file "$tmp/cap.log"
+fi
+
 # --- a hostile run directory (root only) ----------------------------------------
 # The run directory belongs to the user the daemon drops to, so that user can plant
 # symbolic links there. Started as root, the daemon must never follow one: not for
