@@ -43,8 +43,8 @@
  *	without SMFIP_NR_CONN so that the connection step can answer 421 4.3.2 (a
  *	tempfail; Postfix then ends the SMTP session, which frees the milter
  *	connection), every later step that replies answers the same, nothing of the
- *	message is kept, and a log line says so (at most one a second, counting the
- *	ones not logged). Refused sessions hold a descriptor too: once more than
+ *	message is kept, and a log line says so (at most one a second, with the
+ *	counts since the last one; watch.c flushes the counts once a second). Refused sessions hold a descriptor too: once more than
  *	MaxSessions / 8 + 16 of them are open, a new one is closed at negotiation
  *	(xxfi_negotiate returns SMFIS_REJECT, libmilter closes the connection) and
  *	the MTA applies its milter_default_action. Connections that never negotiate
@@ -120,10 +120,10 @@ static atomic_uint sessions_live;
 static atomic_uint sessions_refused;
 /* MaxSessions 0 means this (main.c: from the descriptor limit) */
 static unsigned sessions_auto = 480;
-/* refusal log lines: at most one a second, with the count of those not logged */
+/* refusal log lines: at most one a second, counting the refusals since the last */
 static pthread_mutex_t refusal_lock = PTHREAD_MUTEX_INITIALIZER;
 static time_t refusal_last;
-static unsigned refusal_quiet;
+static unsigned refused_tempfail, refused_closed;	/* not logged yet */
 
 static char macros_connect[] = "{client_addr} {client_name} j _";
 static char macros_envfrom[] = "i {auth_authen} {mail_addr}";
@@ -196,31 +196,43 @@ conn_free(struct mlt_conn *c)
 	free(c);
 }
 
-/* refusal_note - log a refusal, at most one line a second */
+/* refusal_log - the counted refusals in one line (refusal_lock held) */
 static void
-refusal_note(const char *how)
+refusal_log(time_t now)
+{
+	if (refused_tempfail + refused_closed == 0)
+		return;
+	log_msg(LOG_WARNING, "too many milter sessions (MaxSessions %u, %u open now): "
+	    "refused %u with tempfail 421 4.3.2, closed %u at negotiation (the MTA "
+	    "applies its milter_default_action)", mlt_session_cap(),
+	    mlt_sessions_live(), refused_tempfail, refused_closed);
+	refused_tempfail = refused_closed = 0;
+	refusal_last = now;
+}
+
+/* refusal_note - count a refusal; logged at once unless a line went out this second */
+static void
+refusal_note(bool closed)
 {
 	time_t now = time(NULL);
-	unsigned quiet_n = 0;
-	bool say = false;
 
 	pthread_mutex_lock(&refusal_lock);
-	if (now != refusal_last) {
-		say = true;
-		quiet_n = refusal_quiet;
-		refusal_quiet = 0;
-		refusal_last = now;
-	} else {
-		refusal_quiet++;
-	}
+	if (closed)
+		refused_closed++;
+	else
+		refused_tempfail++;
+	if (now != refusal_last)
+		refusal_log(now);
 	pthread_mutex_unlock(&refusal_lock);
-	if (say && quiet_n > 0)
-		log_msg(LOG_WARNING, "too many milter sessions: %u open, MaxSessions %u: "
-		    "%s (and %u more refused since the last such line)",
-		    mlt_sessions_live(), mlt_session_cap(), how, quiet_n);
-	else if (say)
-		log_msg(LOG_WARNING, "too many milter sessions: %u open, MaxSessions %u: "
-		    "%s", mlt_sessions_live(), mlt_session_cap(), how);
+}
+
+/* mlt_refusals_flush - log the refusals not logged yet (watch.c, once a second) */
+void
+mlt_refusals_flush(void)
+{
+	pthread_mutex_lock(&refusal_lock);
+	refusal_log(time(NULL));
+	pthread_mutex_unlock(&refusal_lock);
 }
 
 /* conn_get - the connection context, or NULL */
@@ -316,7 +328,7 @@ set_reply(SMFICTX *ctx, const struct mlt_conn *c, bool temporary, const char *co
 static sfsistat
 refuse(SMFICTX *ctx, struct mlt_conn *c)
 {
-	refusal_note("tempfail 421 4.3.2");
+	refusal_note(false);
 	set_reply(ctx, c, true, "421", "4.3.2",
 	    "Too many concurrent sessions, try again later");
 	return SMFIS_TEMPFAIL;
@@ -409,8 +421,7 @@ mlt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2
 		    mlt_session_cap() / 8 + 16) {
 			/* refused ones hold descriptors too: past this, close at once */
 			conn_free(c);
-			refusal_note("closing the connection at negotiation, the MTA "
-			    "applies its milter_default_action");
+			refusal_note(true);
 			return SMFIS_REJECT;
 		}
 		if (smfi_setpriv(ctx, c) != MI_SUCCESS) {

@@ -7,6 +7,7 @@
  *	void mlt_sessions_init(unsigned auto_cap);
  *	unsigned mlt_session_cap(void);
  *	unsigned mlt_sessions_live(void);
+ *	void mlt_refusals_flush(void);
  *	void mlt_watch_start(unsigned port);
  *	void mlt_watch_stop(void);
  * DESCRIPTION
@@ -23,9 +24,11 @@
  *	mlt_sessions_init() tells callbacks.c what MaxSessions 0 means (main.c
  *	derives it from the descriptor limit); mlt_session_cap() is MaxSessions in
  *	force, mlt_sessions_live() the connection contexts alive (callbacks.c
- *	refuses the ones over the cap). mlt_watch_start() starts watch.c's thread,
+ *	refuses the ones over the cap; mlt_refusals_flush() logs the refusals
+ *	not logged yet). mlt_watch_start() starts watch.c's thread,
  *	which closes TCP connections on that port that send no option negotiation
- *	within HandshakeTimeout; mlt_watch_stop() ends it.
+ *	within HandshakeTimeout (port 0: none) and flushes the refusal counts once
+ *	a second; mlt_watch_stop() ends it.
  *	The callbacks are thin: every decision is made in lib/ (lib/message.h); they
  *	marshal the MTA's data in and apply the verdict (header edits, reply).
  */
@@ -48,6 +51,7 @@ void mlt_history_submit(struct hist_row *row);
 void mlt_sessions_init(unsigned auto_cap);
 unsigned mlt_session_cap(void);
 unsigned mlt_sessions_live(void);
+void mlt_refusals_flush(void);
 void mlt_watch_start(unsigned port);
 void mlt_watch_stop(void);
 

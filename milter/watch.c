@@ -29,8 +29,11 @@
  *	libmilter may close and reuse meanwhile; whatever socket the duplicate holds
  *	is the one checked again and shut down. shutdown(), not close(): libmilter
  *	keeps its descriptor, reads end-of-file, ends the session (xxfi_close) and
- *	closes it itself. Our slot is taken at start, so the watch works when the
+ *	closes it itself. Our slot and the open /proc/self/fd directory (read
+ *	again after rewinddir) are taken at start, so the watch works when the
  *	process is out of descriptors, which is when it matters.
+ *	The same thread has callbacks.c log the refusals it counted (MaxSessions)
+ *	and not logged yet, once a second, for UNIX sockets too.
  * DIAGNOSTICS
  *	One log line per scan that closed anything: how many, why, one peer.
  */
@@ -73,6 +76,7 @@ static unsigned watch_port;
 static int slot_null = -1;		/* /dev/null, to empty slot_dup with */
 static int slot_dup = -1;		/* our slot for the duplicate */
 static struct candidate cands[MAX_CANDIDATES];	/* the watch thread's */
+static DIR *fd_dir;			/* /proc/self/fd, open for good */
 
 
 /* session_port - the local port of an accepted TCP socket, or 0 */
@@ -161,14 +165,13 @@ shut_if_silent(int fd, long limit_ms, char *peer, size_t peerlen)
 static void
 scan(unsigned timeout_s, struct candidate *cand)
 {
-	DIR *d = opendir("/proc/self/fd");
+	DIR *d = fd_dir;
 	struct dirent *de;
 	unsigned open_n = 0, ncand = 0, closed = 0, cap;
 	long limit_ms;
 	char peer[INET6_ADDRSTRLEN + 16] = "";
 
-	if (d == NULL)
-		return;
+	rewinddir(d);			/* a fresh listing */
 	while ((de = readdir(d)) != NULL) {
 		int fd;
 		long ms;
@@ -186,7 +189,6 @@ scan(unsigned timeout_s, struct candidate *cand)
 			ncand++;
 		}
 	}
-	closedir(d);
 	cap = mlt_session_cap();
 	limit_ms = open_n >= cap ? PRESSURE_MS : (long)timeout_s * 1000;
 	for (unsigned i = 0; i < ncand; i++)
@@ -215,6 +217,9 @@ watch_main(void *arg)
 		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 		nanosleep(&tick, NULL);
 		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		mlt_refusals_flush();
+		if (watch_port == 0)
+			continue;
 		e = mlt_engine_acquire();
 		t = e != NULL ? engine_config(e)->handshake_timeout : 0;
 		engine_unref(e);
@@ -224,24 +229,34 @@ watch_main(void *arg)
 	return NULL;
 }
 
-/* mlt_watch_start - watch the TCP port (0: nothing to watch) */
+/* watch_setup - the descriptors the scans need, taken now; 0 ok, -1 logged */
+static int
+watch_setup(void)
+{
+	slot_null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	slot_dup = slot_null >= 0 ? fcntl(slot_null, F_DUPFD_CLOEXEC, 0) : -1;
+	fd_dir = slot_dup >= 0 ? opendir("/proc/self/fd") : NULL;
+	if (fd_dir == NULL) {
+		log_msg(LOG_WARNING, "HandshakeTimeout not enforced: %s",
+		    strerror(errno));
+		if (slot_dup >= 0)
+			close(slot_dup);
+		if (slot_null >= 0)
+			close(slot_null);
+		slot_null = slot_dup = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* mlt_watch_start - the thread; watch the TCP port (0: only flush the refusals) */
 void
 mlt_watch_start(unsigned port)
 {
 	int rc;
 
-	if (port == 0)
-		return;
-	slot_null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	slot_dup = slot_null >= 0 ? fcntl(slot_null, F_DUPFD_CLOEXEC, 0) : -1;
-	if (slot_dup < 0) {
-		log_msg(LOG_WARNING, "HandshakeTimeout not enforced: /dev/null: %s",
-		    strerror(errno));
-		if (slot_null >= 0)
-			close(slot_null);
-		slot_null = -1;
-		return;
-	}
+	if (port != 0 && watch_setup() != 0)
+		port = 0;
 	watch_port = port;
 	if ((rc = pthread_create(&watcher, NULL, watch_main, NULL)) != 0) {
 		log_msg(LOG_WARNING, "HandshakeTimeout not enforced: "

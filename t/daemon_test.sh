@@ -231,7 +231,7 @@ if wait_listening "$tmp/cap.log" "$cpid"; then
 	is "$(sed -n 's/^s4=//p' "$tmp/cap.out")" \
 	    "y:421 4.3.2 Too many concurrent sessions, try again later" \
 	    "the fourth gets a tempfail (421 4.3.2) at the connect step"
-	grep -q "too many milter sessions: 4 open, MaxSessions 3: tempfail 421 4.3.2" \
+	grep -q "too many milter sessions (MaxSessions 3, 4 open now): refused 1 with tempfail 421 4.3.2" \
 	    "$tmp/cap.log"
 	tap_ok $? "and the refusal is logged"
 	is "$(sed -n 's/^after=//p' "$tmp/cap.out")" c \

@@ -29,6 +29,13 @@ def packet(cmd, data=b""):
     return struct.pack(">I", len(data) + 1) + cmd + data
 
 
+def readable(s, secs):
+    """s has data or end-of-file within secs (poll: descriptors past 1023 too)"""
+    p = select.poll()
+    p.register(s, select.POLLIN)
+    return bool(p.poll(max(0, int(secs * 1000))))
+
+
 def read_packet(s, timeout):
     """one milter packet (cmd, data), or None on timeout, "eof" at the end"""
     deadline = time.time() + timeout
@@ -38,8 +45,7 @@ def read_packet(s, timeout):
         left = deadline - time.time()
         if left <= 0:
             return None
-        r, _, _ = select.select([s], [], [], left)
-        if not r:
+        if not readable(s, left):
             return None
         try:
             chunk = s.recv(65536)
@@ -91,10 +97,15 @@ def silent(port, n, secs):
     socks = [socket.create_connection(("127.0.0.1", port), 5) for _ in range(n)]
     closed = set()
     deadline = time.time() + secs
+    p = select.poll()
+    byfd = {}
+    for s in socks:
+        p.register(s, select.POLLIN)
+        byfd[s.fileno()] = s
     while len(closed) < n and time.time() < deadline:
-        waiting = [s for s in socks if s not in closed]
-        r, _, _ = select.select(waiting, [], [], 0.2)
-        for s in r:
+        for fd, _ in p.poll(200):
+            s = byfd[fd]
+            p.unregister(fd)
             try:
                 data = s.recv(1)
             except OSError:
