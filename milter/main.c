@@ -39,6 +39,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -413,6 +414,26 @@ drop_privileges(const struct runas *ra)
 	return 0;
 }
 
+/* unix_dir_hint - say so when the socket's directory is not writable by the user */
+static void
+unix_dir_hint(const char *path, const char *spec, const char *user)
+{
+	char dir[sizeof ((struct sockaddr_un *)0)->sun_path];
+	char *slash;
+
+	if (strlcpy(dir, path, sizeof dir) >= sizeof dir)
+		return;
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strlcpy(dir, ".", sizeof dir);
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
+		log_msg(LOG_ERR, "cannot listen on %s: the directory %s must be "
+		    "writable by UserID %s (%s)", spec, dir, user, strerror(errno));
+}
+
 /*
  * unix_listen - the UNIX socket, created with its final mode and owner; 0 ok,
  * -1 logged. Nothing is ever done to the socket by its path once it exists:
@@ -448,6 +469,8 @@ unix_listen(char *spec, const struct sockspec *ss, const struct config *cfg,
 	umask((mode_t)(~cfg->socket_mode & 0777));
 	rc = open_listener(spec, cfg->milter_timeout);
 	umask(0077);
+	if (rc != 0 && ra->drop)
+		unix_dir_hint(ss->path, spec, ra->name);
 	if (rc == 0 && (lstat(ss->path, &st) != 0 || !S_ISSOCK(st.st_mode) ||
 	    st.st_uid != geteuid())) {
 		log_msg(LOG_ERR, "cannot listen on %s: %s was replaced after the bind "

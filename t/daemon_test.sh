@@ -328,8 +328,18 @@ if [ -n "$run_as" ]; then
 	grep -q "unix:$rsock: $rsock was replaced" "$tmp/r.log"
 	tap_ok $? "the log says the socket path was replaced"
 	[ $? -eq 0 ] || diag_file "$tmp/r.log"
+
+	# the socket is created as UserID: a directory only root may write is refused
+	mkdir "$tmp/rootdir"
+	start_or_refuse "$tmp/rd.log" -c "$tmp/unix.conf" -p "unix:$tmp/rootdir/m.sock" \
+	    -u "$run_as" -P ""
+	is "$started" no "a socket directory that $run_as cannot write: no start"
+	grep -q "the directory $tmp/rootdir must be writable by UserID $run_as" \
+	    "$tmp/rd.log"
+	tap_ok $? "and the log names the directory and the user"
+	[ $? -eq 0 ] || diag_file "$tmp/rd.log"
 else
-	for _t in 1 2 3 4 5 6 7; do
+	for _t in 1 2 3 4 5 6 7 8 9; do
 		skip "hostile run directory: not running as root"
 	done
 fi
