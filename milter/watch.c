@@ -72,6 +72,9 @@ struct candidate {
 
 static pthread_t watcher;
 static bool watching;
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;
+static bool watch_quit;			/* under watch_lock */
 static unsigned watch_port;
 static int slot_null = -1;		/* /dev/null, to empty slot_dup with */
 static int slot_dup = -1;		/* our slot for the duplicate */
@@ -203,29 +206,36 @@ scan(unsigned timeout_s, struct candidate *cand)
 		    ", shortened at MaxSessions" : "", open_n, watch_port, peer);
 }
 
-/* watch_main - the thread: a scan a second */
+/* watch_main - the thread: a scan a second, until mlt_watch_stop */
 static void *
 watch_main(void *arg)
 {
-	struct timespec tick = { 1, 0 };
-
 	(void)arg;
+	pthread_mutex_lock(&watch_lock);
 	for (;;) {
+		struct timespec until;
 		struct engine *e;
 		unsigned t;
+		int rc = 0;
 
-		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-		nanosleep(&tick, NULL);
-		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		while (!watch_quit && rc != ETIMEDOUT)
+			rc = pthread_cond_timedwait(&watch_cond, &watch_lock, &until);
+		if (watch_quit)
+			break;
+		pthread_mutex_unlock(&watch_lock);
 		mlt_refusals_flush();
-		if (watch_port == 0)
-			continue;
-		e = mlt_engine_acquire();
-		t = e != NULL ? engine_config(e)->handshake_timeout : 0;
-		engine_unref(e);
-		if (t > 0)
-			scan(t, cands);
+		if (watch_port != 0) {
+			e = mlt_engine_acquire();
+			t = e != NULL ? engine_config(e)->handshake_timeout : 0;
+			engine_unref(e);
+			if (t > 0)
+				scan(t, cands);
+		}
+		pthread_mutex_lock(&watch_lock);
 	}
+	pthread_mutex_unlock(&watch_lock);
 	return NULL;
 }
 
@@ -266,13 +276,16 @@ mlt_watch_start(unsigned port)
 	watching = true;
 }
 
-/* mlt_watch_stop - end the thread */
+/* mlt_watch_stop - end the thread (no cancellation: it finishes its scan) */
 void
 mlt_watch_stop(void)
 {
 	if (!watching)
 		return;
-	pthread_cancel(watcher);
+	pthread_mutex_lock(&watch_lock);
+	watch_quit = true;
+	pthread_cond_signal(&watch_cond);
+	pthread_mutex_unlock(&watch_lock);
 	pthread_join(watcher, NULL);
 	watching = false;
 }
