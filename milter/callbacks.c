@@ -44,7 +44,8 @@
  *	tempfail; Postfix then ends the SMTP session, which frees the milter
  *	connection), every later step that replies answers the same, nothing of the
  *	message is kept, and a log line says so (at most one a second, with the
- *	counts since the last one; watch.c flushes the counts once a second). Refused sessions hold a descriptor too: once more than
+ *	counts since the last one; watch.c flushes the counts once a second).
+ *	Refused sessions hold a descriptor too: once more than
  *	MaxSessions / 8 + 16 of them are open, a new one is closed at negotiation
  *	(xxfi_negotiate returns SMFIS_REJECT, libmilter closes the connection) and
  *	the MTA applies its milter_default_action. Connections that never negotiate
