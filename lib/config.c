@@ -88,6 +88,11 @@ static const struct cfg_option options[] = {
 	  "fully qualified name, lib/hostname.c)" },
 	{ "MilterTimeout", CFG_UINT, "300", 10, 7210, NULL, OFF(milter_timeout),
 	  "seconds to wait for the MTA on the milter connection" },
+	{ "MaxSessions", CFG_UINT, "0", 0, 1000000, NULL, OFF(max_sessions),
+	  "milter connections served at once; more are refused with a tempfail "
+	  "(0: half the descriptor limit)" },
+	{ "HandshakeTimeout", CFG_UINT, "10", 0, 300, NULL, OFF(handshake_timeout),
+	  "seconds a TCP connection may take to send its option negotiation (0: off)" },
 	{ "InternalErrorAction", CFG_ENUM, "tempfail", 0, 0, action_t_a,
 	  OFF(internal_error_action), "what an internal error does: tempfail or accept" },
 	{ "DNSBackend", CFG_ENUM, "unbound", 0, 0, backends, OFF(dns_backend),

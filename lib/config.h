@@ -61,6 +61,8 @@ struct config {
 	int log_level;			/* LogLevel info */
 	char *authserv_id;		/* AuthservID "" = host name */
 	unsigned milter_timeout;	/* MilterTimeout 300 s (MTA I/O) */
+	unsigned max_sessions;		/* MaxSessions 0 = from the descriptor limit */
+	unsigned handshake_timeout;	/* HandshakeTimeout 10 s (0 = off) */
 	enum action internal_error_action;	/* InternalErrorAction tempfail|accept */
 
 	/* DNS */

@@ -37,6 +37,20 @@
  *	negotiation in this process got less (then it answers every step: libmilter
  *	turns a "continue" into no reply where needed, only logging it).
  *
+ *	Sessions: every connection context is counted from its creation to its
+ *	release at close. One created while the count is over MaxSessions (0: what
+ *	main.c derived from the descriptor limit) is refused: it is negotiated
+ *	without SMFIP_NR_CONN so that the connection step can answer 421 4.3.2 (a
+ *	tempfail; Postfix then ends the SMTP session, which frees the milter
+ *	connection), every later step that replies answers the same, nothing of the
+ *	message is kept, and a log line says so (at most one a second, with the
+ *	counts since the last one; watch.c flushes the counts once a second).
+ *	Refused sessions hold a descriptor too: once more than
+ *	MaxSessions / 8 + 16 of them are open, a new one is closed at negotiation
+ *	(xxfi_negotiate returns SMFIS_REJECT, libmilter closes the connection) and
+ *	the MTA applies its milter_default_action. Connections that never negotiate
+ *	are no business of the callbacks: watch.c closes them.
+ *
  *	End of message applies the verdict of msg_eom(): forged Authentication-Results
  *	fields are deleted in descending index order (Postfix renumbers after each
  *	deletion), then the extra header, Received-SPF and Authentication-Results are
@@ -57,6 +71,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -64,6 +79,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <libmilter/mfapi.h>
 
@@ -93,12 +109,22 @@ struct mlt_conn {
 	const char *conn_error;		/* met in connect/HELO: answered at MAIL FROM */
 	const char *msg_error;		/* met in header/EOH: answered at end of message */
 	bool fault_eoh;			/* test fault asked for end of headers */
+	bool refused;			/* over MaxSessions: every step tempfails */
 };
 
 /* some negotiation got less than MLT_NOREPLY (see conn_new) */
 static atomic_bool noreply_partial;
 /* MAILAUTH_TEST_FAULTS was set at start-up */
 static bool test_faults;
+/* connection contexts alive, and how many of them are refused (MaxSessions) */
+static atomic_uint sessions_live;
+static atomic_uint sessions_refused;
+/* MaxSessions 0 means this (main.c: from the descriptor limit) */
+static unsigned sessions_auto = 480;
+/* refusal log lines: at most one a second, counting the refusals since the last */
+static pthread_mutex_t refusal_lock = PTHREAD_MUTEX_INITIALIZER;
+static time_t refusal_last;
+static unsigned refused_tempfail, refused_closed;	/* not logged yet */
 
 static char macros_connect[] = "{client_addr} {client_name} j _";
 static char macros_envfrom[] = "i {auth_authen} {mail_addr}";
@@ -106,12 +132,44 @@ static char macros_qid[] = "i";
 static char hdr_authres[] = "Authentication-Results";
 static char hdr_received_spf[] = "Received-SPF";
 
-/* conn_new - an empty connection context; noreply: what a session that did not
-   negotiate in this context (SMFIC_QUIT_NC) most likely has */
+/* mlt_sessions_init - what MaxSessions 0 means (before smfi_main) */
+void
+mlt_sessions_init(unsigned auto_cap)
+{
+	sessions_auto = auto_cap > 0 ? auto_cap : 1;
+}
+
+/* mlt_session_cap - MaxSessions in force */
+unsigned
+mlt_session_cap(void)
+{
+	struct engine *e = mlt_engine_acquire();
+	unsigned cap = e != NULL ? engine_config(e)->max_sessions : 0;
+
+	engine_unref(e);
+	return cap > 0 ? cap : sessions_auto;
+}
+
+/* mlt_sessions_live - connection contexts alive now */
+unsigned
+mlt_sessions_live(void)
+{
+	return atomic_load(&sessions_live);
+}
+
+/*
+ * conn_new - an empty connection context, counted, and refused when the count
+ * is over MaxSessions; noreply: what a session that did not negotiate in this
+ * context (SMFIC_QUIT_NC) most likely has. Every context is freed by
+ * conn_free: at close (libmilter calls xxfi_close on every end of a session:
+ * QUIT, EOF, read or protocol errors, its own timeout of idle sessions), or
+ * where smfi_setpriv fails.
+ */
 static struct mlt_conn *
 conn_new(void)
 {
 	struct mlt_conn *c = xcalloc(1, sizeof *c);
+	unsigned live = atomic_fetch_add(&sessions_live, 1) + 1;
 
 	c->leadspc = false;
 	c->can_skip = false;
@@ -119,7 +177,63 @@ conn_new(void)
 	c->conn_error = NULL;
 	c->msg_error = NULL;
 	c->fault_eoh = false;
+	c->refused = live > mlt_session_cap();
+	if (c->refused)
+		atomic_fetch_add(&sessions_refused, 1);
 	return c;
+}
+
+/* conn_free - release a context and its count */
+static void
+conn_free(struct mlt_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->refused)
+		atomic_fetch_sub(&sessions_refused, 1);
+	atomic_fetch_sub(&sessions_live, 1);
+	msg_free(c->m);
+	engine_unref(c->e);
+	free(c);
+}
+
+/* refusal_log - the counted refusals in one line (refusal_lock held) */
+static void
+refusal_log(time_t now)
+{
+	if (refused_tempfail + refused_closed == 0)
+		return;
+	log_msg(LOG_WARNING, "too many milter sessions (MaxSessions %u, %u open now): "
+	    "refused %u with tempfail 421 4.3.2, closed %u at negotiation (the MTA "
+	    "applies its milter_default_action)", mlt_session_cap(),
+	    mlt_sessions_live(), refused_tempfail, refused_closed);
+	refused_tempfail = refused_closed = 0;
+	refusal_last = now;
+}
+
+/* refusal_note - count a refusal; logged at once unless a line went out this second */
+static void
+refusal_note(bool closed)
+{
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&refusal_lock);
+	if (closed)
+		refused_closed++;
+	else
+		refused_tempfail++;
+	if (now != refusal_last)
+		refusal_log(now);
+	pthread_mutex_unlock(&refusal_lock);
+}
+
+/* mlt_refusals_flush - log the refusals not logged yet (watch.c, once a second) */
+void
+mlt_refusals_flush(void)
+{
+	pthread_mutex_lock(&refusal_lock);
+	refusal_log(time(NULL));
+	pthread_mutex_unlock(&refusal_lock);
 }
 
 /* conn_get - the connection context, or NULL */
@@ -211,6 +325,16 @@ set_reply(SMFICTX *ctx, const struct mlt_conn *c, bool temporary, const char *co
 		    temporary ? "temporary" : "permanent");
 }
 
+/* refuse - the answer of every step of a session over MaxSessions */
+static sfsistat
+refuse(SMFICTX *ctx, struct mlt_conn *c)
+{
+	refusal_note(false);
+	set_reply(ctx, c, true, "421", "4.3.2",
+	    "Too many concurrent sessions, try again later");
+	return SMFIS_TEMPFAIL;
+}
+
 /* internal_error - the configured InternalErrorAction, logged with the queue id */
 static sfsistat
 internal_error(SMFICTX *ctx, struct mlt_conn *c, const char *what)
@@ -294,13 +418,22 @@ mlt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2
 	c = conn_get(ctx);
 	if (c == NULL) {
 		c = conn_new();
+		if (c->refused && atomic_load(&sessions_refused) >
+		    mlt_session_cap() / 8 + 16) {
+			/* refused ones hold descriptors too: past this, close at once */
+			conn_free(c);
+			refusal_note(true);
+			return SMFIS_REJECT;
+		}
 		if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
-			free(c);
+			conn_free(c);
 			log_msg(LOG_ERR, "smfi_setpriv failed at negotiation: "
 			    "refusing the connection");
 			return SMFIS_REJECT;
 		}
 	}
+	if (c->refused)			/* connect must be able to answer */
+		*pf1 &= ~(unsigned long)SMFIP_NR_CONN;
 	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
 	c->can_skip = (*pf1 & SMFIP_SKIP) != 0;
 	c->noreply = *pf1 & MLT_NOREPLY;
@@ -350,12 +483,15 @@ mlt_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 		if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
 			sfsistat rc = quiet(c, SMFIP_NR_CONN);
 
-			free(c);
+			conn_free(c);
 			/* nowhere to note it: MAIL FROM finds no context and answers */
 			log_msg(LOG_ERR, "smfi_setpriv failed at connect");
 			return rc;
 		}
 	}
+	if (c->refused)			/* without a reply here: at MAIL FROM */
+		return (c->noreply & SMFIP_NR_CONN) != 0 ? SMFIS_NOREPLY :
+		    refuse(ctx, c);
 	if (c->m != NULL) {		/* a second connect on one session: start over */
 		msg_free(c->m);
 		c->m = NULL;
@@ -380,6 +516,8 @@ mlt_helo(SMFICTX *ctx, char *helohost)
 
 	if (c == NULL)			/* MAIL FROM finds none either and answers */
 		return SMFIS_CONTINUE;
+	if (c->refused)
+		return quiet(c, SMFIP_NR_HELO);
 	if (c->m == NULL)
 		return defer(c, &c->conn_error, SMFIP_NR_HELO,
 		    "no connection context at HELO");
@@ -398,6 +536,8 @@ mlt_envfrom(SMFICTX *ctx, char **argv)
 	struct msg_verdict v;
 	sfsistat rc = SMFIS_CONTINUE;
 
+	if (c != NULL && c->refused)
+		return refuse(ctx, c);
 	if (c != NULL && c->conn_error != NULL)	/* stays for the whole connection */
 		return internal_error(ctx, c, c->conn_error);
 	if (c == NULL || c->m == NULL)
@@ -434,6 +574,8 @@ mlt_header(SMFICTX *ctx, char *name, char *value)
 
 	if (c == NULL)			/* end of message finds none either and answers */
 		return SMFIS_CONTINUE;
+	if (c->refused)
+		return quiet(c, SMFIP_NR_HDR);
 	if (c->m == NULL)
 		return defer(c, &c->msg_error, SMFIP_NR_HDR,
 		    "no connection context at header");
@@ -470,6 +612,8 @@ mlt_eoh(SMFICTX *ctx)
 
 	if (c == NULL)			/* end of message finds none either and answers */
 		return SMFIS_CONTINUE;
+	if (c->refused)
+		return quiet(c, SMFIP_NR_EOH);
 	if (c->m == NULL)
 		return defer(c, &c->msg_error, SMFIP_NR_EOH,
 		    "no connection context at end of headers");
@@ -490,6 +634,8 @@ mlt_body(SMFICTX *ctx, unsigned char *p, size_t n)
 {
 	struct mlt_conn *c = need_msg(ctx);
 
+	if (c == NULL && conn_get(ctx) != NULL && conn_get(ctx)->refused)
+		return refuse(ctx, conn_get(ctx));
 	if (c == NULL)
 		return internal_error(ctx, conn_get(ctx), "no connection context at body");
 	if (c->msg_error != NULL || !msg_wants_body(c->m))
@@ -604,6 +750,8 @@ mlt_eom(SMFICTX *ctx)
 	struct msg_verdict v;
 	sfsistat rc;
 
+	if (c != NULL && c->refused)
+		return refuse(ctx, c);
 	if (c != NULL && c->msg_error != NULL) {
 		const char *what = c->msg_error;
 
@@ -657,9 +805,7 @@ mlt_close(SMFICTX *ctx)
 	if (c == NULL)
 		return SMFIS_CONTINUE;
 	(void)smfi_setpriv(ctx, NULL);
-	msg_free(c->m);
-	engine_unref(c->e);
-	free(c);
+	conn_free(c);
 	return SMFIS_CONTINUE;
 }
 

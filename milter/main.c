@@ -5,13 +5,16 @@
  * DESCRIPTION
  *	Start-up, in this order: load the configuration (file:line errors, exit
  *	EX_CONFIG), check the Socket specification, open the log (syslog with the
- *	configured facility; stderr with -f), build the engine, take the pid file
- *	(libbsd pidfile_open: a second instance is refused), remove a stale UNIX socket
- *	(only a socket nobody answers on; never another kind of file), open the
- *	listening socket through libmilter (retried for about 3 s: a previous instance
- *	may still be shutting down; a TCP one gets TCP_NODELAY, inherited by accepted
- *	connections), set the UNIX socket's mode, write the pid file,
- *	drop privileges to UserID when started as root, then smfi_main().
+ *	configured facility; stderr with -f), build the engine, look up UserID, take
+ *	the pid file (pidfile.c: never through a symbolic link; a second instance is
+ *	refused), open the listening socket through libmilter (retried for about
+ *	3 s: a previous instance may still be shutting down; a TCP one gets
+ *	TCP_NODELAY, inherited by accepted connections), write the pid file, drop
+ *	privileges to UserID when started as root, then smfi_main(). A UNIX socket is
+ *	made by unix_listen() acting as UserID, with SocketMode set through the umask:
+ *	it never touches the path once it exists (no chmod/chown by path as root);
+ *	before the bind a stale socket is removed (only a socket nobody answers on;
+ *	never another kind of file).
  *	The daemon never forks: under systemd (Type=simple) or by hand it stays in the
  *	foreground; without -f it logs to syslog only.
  *
@@ -36,8 +39,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
-#include <libutil.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -47,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -61,6 +65,7 @@
 #include "log.h"
 #include "message.h"
 #include "milter.h"
+#include "pidfile.h"
 #include "sockspec.h"
 #include "util.h"
 
@@ -267,6 +272,22 @@ listener_nodelay(void)
 	closedir(d);
 }
 
+/* test_bind_pause - tests: MAILAUTH_TEST_BIND_PAUSE=MS waits that long after the
+   bind, so that t/daemon_test.sh can swap the socket path as an attacker would */
+static void
+test_bind_pause(void)
+{
+	const char *v = getenv("MAILAUTH_TEST_BIND_PAUSE");
+	long ms = v != NULL ? strtol(v, NULL, 10) : 0;
+	struct timespec ts;
+
+	if (ms <= 0 || ms > 10000)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
 /* open_listener - smfi_setconn/register/settimeout/opensocket, with retries */
 static int
 open_listener(char *spec, unsigned timeout)
@@ -290,6 +311,7 @@ open_listener(char *spec, unsigned timeout)
 	for (int i = 0; i < BIND_TRIES; i++) {
 		if (smfi_opensocket(false) == MI_SUCCESS) {
 			listener_nodelay();
+			test_bind_pause();
 			return 0;
 		}
 		if (i + 1 < BIND_TRIES)
@@ -299,12 +321,21 @@ open_listener(char *spec, unsigned timeout)
 	return -1;
 }
 
-/* drop_privileges - become user (when root); 0 ok, -1 logged */
+/* the user to become when started as root */
+struct runas {
+	bool drop;			/* started as root, UserID is another user */
+	char name[64];
+	uid_t uid;
+	gid_t gid;
+};
+
+/* runas_lookup - whether and to whom privileges are dropped; 0 ok, -1 logged */
 static int
-drop_privileges(const char *user, const struct sockspec *ss)
+runas_lookup(const char *user, struct runas *ra)
 {
 	struct passwd *pw;
 
+	memset(ra, 0, sizeof *ra);
 	if (user == NULL || user[0] == '\0')
 		return 0;
 	pw = getpwnam(user);
@@ -323,21 +354,163 @@ drop_privileges(const char *user, const struct sockspec *ss)
 		    user);
 		return 0;
 	}
-	/* the socket belongs to the daemon's user, its mode decides who may connect */
-	if (ss->family == SOCK_UNIX && chown(ss->path, pw->pw_uid, pw->pw_gid) != 0)
-		log_msg(LOG_WARNING, "chown %s: %s", ss->path, strerror(errno));
-	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-	    setuid(pw->pw_uid) != 0) {
-		log_msg(LOG_ERR, "cannot become user %s: %s", user, strerror(errno));
+	if (strlcpy(ra->name, pw->pw_name, sizeof ra->name) >= sizeof ra->name) {
+		log_msg(LOG_ERR, "UserID %s: name too long", user);
 		return -1;
 	}
-	if (setuid(0) == 0 || seteuid(0) == 0 || getuid() != pw->pw_uid ||
-	    geteuid() != pw->pw_uid || getegid() != pw->pw_gid) {
-		log_msg(LOG_ERR, "privileges were not dropped to %s", user);
-		return -1;
-	}
-	log_msg(LOG_INFO, "running as user %s (uid %ld)", user, (long)pw->pw_uid);
+	ra->drop = true;
+	ra->uid = pw->pw_uid;
+	ra->gid = pw->pw_gid;
 	return 0;
+}
+
+/*
+ * runas_assume - act as the user for file-system access (effective ids and
+ * groups), keeping root as the saved uid so that runas_resume can come back;
+ * 0 ok, -1 logged. glibc applies the change to every thread.
+ */
+static int
+runas_assume(const struct runas *ra)
+{
+	if (!ra->drop)
+		return 0;
+	if (initgroups(ra->name, ra->gid) != 0 || setegid(ra->gid) != 0 ||
+	    seteuid(ra->uid) != 0) {
+		log_msg(LOG_ERR, "cannot act as user %s: %s", ra->name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* runas_resume - root again after runas_assume; 0 ok, -1 logged */
+static int
+runas_resume(const struct runas *ra)
+{
+	gid_t g = 0;
+
+	if (!ra->drop)
+		return 0;
+	if (seteuid(0) != 0 || setegid(0) != 0 || setgroups(1, &g) != 0) {
+		log_msg(LOG_ERR, "cannot return to root: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* drop_privileges - become the user for good (when root); 0 ok, -1 logged */
+static int
+drop_privileges(const struct runas *ra)
+{
+	if (!ra->drop)
+		return 0;
+	if (initgroups(ra->name, ra->gid) != 0 || setgid(ra->gid) != 0 ||
+	    setuid(ra->uid) != 0) {
+		log_msg(LOG_ERR, "cannot become user %s: %s", ra->name, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0 || seteuid(0) == 0 || getuid() != ra->uid ||
+	    geteuid() != ra->uid || getegid() != ra->gid) {
+		log_msg(LOG_ERR, "privileges were not dropped to %s", ra->name);
+		return -1;
+	}
+	log_msg(LOG_INFO, "running as user %s (uid %ld)", ra->name, (long)ra->uid);
+	return 0;
+}
+
+/* unix_dir_hint - say so when the socket's directory is not writable by the user */
+static void
+unix_dir_hint(const char *path, const char *spec, const char *user)
+{
+	char dir[sizeof ((struct sockaddr_un *)0)->sun_path];
+	char *slash;
+
+	if (strlcpy(dir, path, sizeof dir) >= sizeof dir)
+		return;
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strlcpy(dir, ".", sizeof dir);
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
+		log_msg(LOG_ERR, "cannot listen on %s: the directory %s must be "
+		    "writable by UserID %s (%s)", spec, dir, user, strerror(errno));
+}
+
+/*
+ * unix_listen - the UNIX socket, created with its final mode and owner; 0 ok,
+ * -1 logged. Nothing is ever done to the socket by its path once it exists:
+ * chmod() or chown() of the path as root would follow a symbolic link that the
+ * owner of the socket directory (UserID, see mailauth.tmpfiles) swapped in
+ * after the bind, and make any file of the system theirs. On Linux:
+ *  - bind() creates the node with mode 0777 & ~umask (0777 is the mode of a
+ *    fresh socket inode), so umask(~SocketMode) before the bind sets the mode
+ *    atomically with the creation;
+ *  - the node belongs to the file-system uid and gid of the binding process.
+ *    fchown() or fchmod() on the socket descriptor after socket() would change
+ *    only the socket's own inode, not the node bind() makes, and libmilter does
+ *    the socket() and bind() itself anyway. So the bind runs with the effective
+ *    ids of UserID (runas_assume), and the directory must be writable by that
+ *    user (as it must be anyway for libmilter to remove the socket at exit);
+ *  - the stale-socket check before runs as root, which is safe in a directory
+ *    that others can write: lstat() refuses anything but a socket, connect()
+ *    only probes (a link swapped in makes root knock at another socket and hang
+ *    up), and unlink() removes the name, never what a link points to.
+ * Afterwards lstat() checks that the path still names a socket of ours: this
+ * acts on nothing, it only refuses to start on a directory that someone else
+ * is changing under us.
+ */
+static int
+unix_listen(char *spec, const struct sockspec *ss, const struct config *cfg,
+    const struct runas *ra)
+{
+	struct stat st;
+	int rc;
+
+	if (unix_socket_clear(ss->path, spec) != 0 || runas_assume(ra) != 0)
+		return -1;
+	umask((mode_t)(~cfg->socket_mode & 0777));
+	rc = open_listener(spec, cfg->milter_timeout);
+	umask(0077);
+	if (rc != 0 && ra->drop)
+		unix_dir_hint(ss->path, spec, ra->name);
+	if (rc == 0 && (lstat(ss->path, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+	    st.st_uid != geteuid())) {
+		log_msg(LOG_ERR, "cannot listen on %s: %s was replaced after the bind "
+		    "(it is no longer a socket of uid %ld): not starting", spec,
+		    ss->path, (long)geteuid());
+		rc = -1;
+	}
+	if (runas_resume(ra) != 0)
+		rc = -1;
+	return rc;
+}
+
+/*
+ * sessions_setup - what MaxSessions 0 means: half the descriptors left after
+ * 64 for everything else (listener, log, resolver, history store); the other
+ * half stays for DNS sockets and connections not negotiated yet (watch.c).
+ */
+static void
+sessions_setup(const struct config *cfg)
+{
+	struct rlimit rl;
+	unsigned long n = 1024;
+	unsigned autocap;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		n = (unsigned long)rl.rlim_cur;
+	else if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		n = 1048576;
+	autocap = n > 128 ? (unsigned)((n - 64) / 2 > 1000000 ? 1000000 : (n - 64) / 2) :
+	    32;
+	mlt_sessions_init(autocap);
+	if (cfg->max_sessions > autocap * 2)
+		log_msg(LOG_WARNING, "MaxSessions %u: the descriptor limit %lu leaves "
+		    "room for about %u (raise LimitNOFILE)", cfg->max_sessions, n,
+		    autocap * 2);
+	log_msg(LOG_INFO, "at most %u milter sessions at once (MaxSessions %u, "
+	    "descriptor limit %lu)", mlt_session_cap(), cfg->max_sessions, n);
 }
 
 /* changed - two optional strings differ */
@@ -473,7 +646,8 @@ main(int argc, char **argv)
 	struct config *cfg;
 	struct sockspec ss;
 	struct engine *e;
-	struct pidfh *pfh = NULL;
+	struct runas ra_user;
+	int pidfd = -1;
 	struct reload_args ra;
 	const char *user;
 	char *pidfile;
@@ -573,11 +747,23 @@ main(int argc, char **argv)
 	}
 	engine_swap(e);
 
-	if (pidfile[0] != '\0' &&
-	    (pfh = pidfile_open(pidfile, 0644, &other)) == NULL) {
+	if (runas_lookup(user, &ra_user) != 0) {
+		engine_unref(engine_swap(NULL));
+		cfg_unref(cfg);
+		buf_free(&err);
+		free(pidfile);
+		return 1;
+	}
+	if (pidfile[0] != '\0' && (pidfd = pidf_open(pidfile, &other)) < 0) {
 		if (errno == EEXIST)
 			log_msg(LOG_ERR, "another mailauth (pid %ld) holds %s: not starting",
 			    (long)other, pidfile);
+		else if (errno == ELOOP)
+			log_msg(LOG_ERR, "PidFile %s is a symbolic link: not following it, "
+			    "not starting (remove it)", pidfile);
+		else if (errno == EINVAL)
+			log_msg(LOG_ERR, "PidFile %s is not a plain file with one link: "
+			    "not starting", pidfile);
 		else
 			log_msg(LOG_ERR, "cannot create the pid file %s: %s", pidfile,
 			    strerror(errno));
@@ -587,35 +773,28 @@ main(int argc, char **argv)
 		free(pidfile);
 		return 1;
 	}
-	if (ss.family == SOCK_UNIX) {
-		umask(0077);
-		rc = unix_socket_clear(ss.path, spec);
-	} else {
-		rc = 0;
-	}
-	if (rc == 0)
+	if (ss.family == SOCK_UNIX)
+		rc = unix_listen(spec, &ss, cfg, &ra_user);
+	else
 		rc = open_listener(spec, cfg->milter_timeout);
-	if (rc == 0 && ss.family == SOCK_UNIX &&
-	    chmod(ss.path, (mode_t)cfg->socket_mode) != 0) {
-		log_msg(LOG_ERR, "chmod %s: %s", ss.path, strerror(errno));
-		rc = -1;
-	}
-	if (rc == 0 && pfh != NULL && pidfile_write(pfh) != 0) {
+	if (rc == 0 && pidfd >= 0 && pidf_write(pidfd) != 0) {
 		log_msg(LOG_ERR, "cannot write the pid file %s: %s", pidfile,
 		    strerror(errno));
 		rc = -1;
 	}
-	if (rc == 0 && drop_privileges(user, &ss) != 0)
+	if (rc == 0 && drop_privileges(&ra_user) != 0)
 		rc = -1;
 	if (rc != 0) {
-		if (pfh != NULL)
-			pidfile_remove(pfh);
+		(void)pidf_remove(pidfd, pidfile);
 		engine_unref(engine_swap(NULL));
 		cfg_unref(cfg);
 		buf_free(&err);
 		free(pidfile);
 		return 1;
 	}
+
+	sessions_setup(cfg);
+	mlt_watch_start(ss.family != SOCK_UNIX ? ss.port : 0);
 
 	/* after the privilege drop: an SQLite file is created owned by UserID */
 	history_writer = history_start(cfg->history_store, cfg_history_target(cfg),
@@ -634,10 +813,11 @@ main(int argc, char **argv)
 
 	pthread_cancel(reloader);
 	pthread_join(reloader, NULL);
+	mlt_watch_stop();
 	history_stop(history_writer);
 	history_writer = NULL;
 	engine_unref(engine_swap(NULL));
-	if (pfh != NULL && pidfile_remove(pfh) != 0)
+	if (pidfd >= 0 && pidf_remove(pidfd, pidfile) != 0)
 		log_msg(LOG_WARNING, "cannot remove the pid file %s: %s", pidfile,
 		    strerror(errno));
 	free(pidfile);

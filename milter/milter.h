@@ -1,10 +1,15 @@
 /*
- * milter.h - the mailauth daemon: what main.c and callbacks.c share
+ * milter.h - the mailauth daemon: what main.c, callbacks.c and watch.c share
  * SYNOPSIS
  *	struct engine *mlt_engine_acquire(void);
  *	struct smfiDesc mlt_descriptor(void);
-void mlt_history_submit(struct hist_row *row);
  *	void mlt_history_submit(struct hist_row *row);
+ *	void mlt_sessions_init(unsigned auto_cap);
+ *	unsigned mlt_session_cap(void);
+ *	unsigned mlt_sessions_live(void);
+ *	void mlt_refusals_flush(void);
+ *	void mlt_watch_start(unsigned port);
+ *	void mlt_watch_stop(void);
  * DESCRIPTION
  *	mlt_engine_acquire() returns the engine of the configuration in force, with a
  *	reference the caller releases with engine_unref(). main.c swaps that engine on
@@ -16,6 +21,14 @@ void mlt_history_submit(struct hist_row *row);
  *	mlt_history_submit() hands the DMARC report row of a message whose verdict
  *	was applied to the history writer (lib/history.h; never blocks, NULL is a
  *	no-op, the row is freed when there is no store).
+ *	mlt_sessions_init() tells callbacks.c what MaxSessions 0 means (main.c
+ *	derives it from the descriptor limit); mlt_session_cap() is MaxSessions in
+ *	force, mlt_sessions_live() the connection contexts alive (callbacks.c
+ *	refuses the ones over the cap; mlt_refusals_flush() logs the refusals
+ *	not logged yet). mlt_watch_start() starts watch.c's thread,
+ *	which closes TCP connections on that port that send no option negotiation
+ *	within HandshakeTimeout (port 0: none) and flushes the refusal counts once
+ *	a second; mlt_watch_stop() ends it.
  *	The callbacks are thin: every decision is made in lib/ (lib/message.h); they
  *	marshal the MTA's data in and apply the verdict (header edits, reply).
  */
@@ -35,5 +48,11 @@ void mlt_history_submit(struct hist_row *row);
 struct engine *mlt_engine_acquire(void);
 struct smfiDesc mlt_descriptor(void);
 void mlt_history_submit(struct hist_row *row);
+void mlt_sessions_init(unsigned auto_cap);
+unsigned mlt_session_cap(void);
+unsigned mlt_sessions_live(void);
+void mlt_refusals_flush(void);
+void mlt_watch_start(unsigned port);
+void mlt_watch_stop(void);
 
 #endif

@@ -104,6 +104,8 @@ static const struct {
 	{ "MinimumKeyBits 511\n", 1, "MinimumKeyBits 511 is out of range 512..8192" },
 	{ "MinimumKeyBits 8193\n", 1, "MinimumKeyBits 8193 is out of range 512..8192" },
 	{ "MilterTimeout 9\n", 1, "MilterTimeout 9 is out of range 10..7210" },
+	{ "MaxSessions 1000001\n", 1, "MaxSessions 1000001 is out of range 0..1000000" },
+	{ "HandshakeTimeout 301\n", 1, "HandshakeTimeout 301 is out of range 0..300" },
 	{ "MaximumSignatureFields 1001\n", 1, "MaximumSignatureFields 1001 is out of range 1..1000" },
 	{ "ClockDrift 86401\n", 1, "ClockDrift 86401 is out of range 0..86400" },
 	{ "MaximumSignatures \"\"\n", 1, "MaximumSignatures needs a whole number" },
@@ -130,6 +132,8 @@ test_defaults(void)
 
 	is_string("inet:8891@127.0.0.1", c->socket, "default Socket");
 	is_int(0660, c->socket_mode, "default SocketMode");
+	is_int(0, c->max_sessions, "default MaxSessions (from the descriptor limit)");
+	is_int(10, c->handshake_timeout, "default HandshakeTimeout");
 	is_string("mailauth", c->user, "default UserID");
 	is_int(LOG_MAIL, c->syslog_facility, "default SyslogFacility");
 	is_int(LOG_INFO, c->log_level, "default LogLevel");
@@ -307,6 +311,10 @@ static const struct {
 	{ "MinimumKeyBits 8192", OFF(dkim_min_key_bits), 'u', 8192 },
 	{ "MilterTimeout 10", OFF(milter_timeout), 'u', 10 },
 	{ "MilterTimeout 7210", OFF(milter_timeout), 'u', 7210 },
+	{ "MaxSessions 0", OFF(max_sessions), 'u', 0 },
+	{ "MaxSessions 1000000", OFF(max_sessions), 'u', 1000000 },
+	{ "HandshakeTimeout 0", OFF(handshake_timeout), 'u', 0 },
+	{ "HandshakeTimeout 300", OFF(handshake_timeout), 'u', 300 },
 	{ "ClockDrift 0", OFF(dkim_clock_drift), 'u', 0 },
 	{ "SocketMode 0", OFF(socket_mode), 'u', 0 },
 	{ "SocketMode 777", OFF(socket_mode), 'u', 0777 },

@@ -217,4 +217,131 @@ grep -q "is not a socket" "$tmp/u3.log"
 tap_ok $? "the message says it is not a socket"
 [ $? -eq 0 ] || diag_file "$tmp/u3.log"
 
+# --- session limits: MaxSessions, HandshakeTimeout -------------------------------
+# sessions.py opens milter sessions as an MTA does (negotiation, connect step) or
+# connections that send nothing, as any local user may on 127.0.0.1.
+sport=$(free_port)
+write_conf "$tmp/cap.conf" "MaxSessions 3" "HandshakeTimeout 2"
+start_daemon "$tmp/cap.log" -c "$tmp/cap.conf" -p "inet:$sport@127.0.0.1" -u "" -P ""
+cpid=$daemon_pid
+if wait_listening "$tmp/cap.log" "$cpid"; then
+	"$SYS_PYTHON3" "$mtdir/sessions.py" "$sport" cap 4 >"$tmp/cap.out" 2>&1
+	is "$(sed -n 's/^s[123]=//p' "$tmp/cap.out" | tr '\n' ' ')" "c c c " \
+	    "MaxSessions 3: three sessions open at once are served"
+	is "$(sed -n 's/^s4=//p' "$tmp/cap.out")" \
+	    "y:421 4.3.2 Too many concurrent sessions, try again later" \
+	    "the fourth gets a tempfail (421 4.3.2) at the connect step"
+	grep -q "too many milter sessions (MaxSessions 3, 4 open now): refused 1 with tempfail 421 4.3.2" \
+	    "$tmp/cap.log"
+	tap_ok $? "and the refusal is logged"
+	is "$(sed -n 's/^after=//p' "$tmp/cap.out")" c \
+	    "once they are closed, a new session is served again"
+	[ $? -eq 0 ] || diag_file "$tmp/cap.out"
+
+	"$SYS_PYTHON3" "$mtdir/sessions.py" "$sport" silent 2 8 >"$tmp/silent.out" 2>&1
+	is "$(tr '\n' ' ' <"$tmp/silent.out")" "closed=2 open=0 " \
+	    "two connections that send nothing are closed (HandshakeTimeout 2)"
+	grep -q "closed 2 milter connections that sent no option negotiation within 2 s" \
+	    "$tmp/cap.log"
+	tap_ok $? "the log says so, once for both"
+	"$SYS_PYTHON3" "$mtdir/sessions.py" "$sport" silent 5 4 >"$tmp/silent.out" 2>&1
+	is "$(tr '\n' ' ' <"$tmp/silent.out")" "closed=5 open=0 " \
+	    "five silent connections (over MaxSessions) are closed sooner"
+	grep -q "within 1 s (HandshakeTimeout, shortened at MaxSessions" "$tmp/cap.log"
+	tap_ok $? "the log says the timeout was shortened"
+	"$SYS_PYTHON3" "$mtdir/sessions.py" "$sport" cap 1 >"$tmp/cap.out" 2>&1
+	is "$(sed -n 's/^s1=//p' "$tmp/cap.out")" c "and a session is served after them"
+	stop_daemon "$cpid"
+	is "$exit_status" 0 "the daemon stops with exit status 0"
+	grep -qiE 'sanitizer|runtime error' "$tmp/cap.log"
+	[ $? -ne 0 ]
+	tap_ok $? "no sanitizer report in its log"
+	[ $? -eq 0 ] || diag_file "$tmp/cap.log"
+else
+	tap_ok 1 "session limits: the daemon did not start"
+	diag_file "$tmp/cap.log"
+fi
+
+# --- a hostile run directory (root only) ----------------------------------------
+# The run directory belongs to the user the daemon drops to, so that user can plant
+# symbolic links there. Started as root, the daemon must never follow one: not for
+# the pid file, not for the UNIX socket (a link swapped in after the bind, while the
+# daemon is still root).
+# start_or_refuse LOG ARGS... - start a daemon; started=yes (it listened, then was
+# stopped) or started=no (it exited by itself)
+start_or_refuse() {
+	_sl=$1
+	shift
+	start_daemon "$_sl" "$@"
+	if wait_listening "$_sl" "$daemon_pid"; then
+		stop_daemon "$daemon_pid"
+		started=yes
+	else
+		wait_exit "$daemon_pid"
+		started=no
+	fi
+}
+victim_state() {
+	stat -c '%U:%G %a %s' "$tmp/victim"
+	cat "$tmp/victim"
+}
+if [ -n "$run_as" ]; then
+	printf 'root only\n' >"$tmp/victim"
+	chmod 0600 "$tmp/victim"
+	before=$(victim_state)
+	ln -s "$tmp/victim" "$tmp/run/link.pid"
+	start_or_refuse "$tmp/l.log" -c "$conf.int" -p "inet:$(free_port)@127.0.0.1" \
+	    -u "$run_as" -P "$tmp/run/link.pid"
+	is "$(victim_state)" "$before" \
+	    "a symlink at the pid file path: the file it points to is unchanged"
+	is "$started" no "and the daemon does not start"
+	grep -q "PidFile $tmp/run/link.pid is a symbolic link" "$tmp/l.log"
+	tap_ok $? "the log says the pid file is a symbolic link"
+	[ $? -eq 0 ] || diag_file "$tmp/l.log"
+
+	rsock=$tmp/run/race.sock
+	MAILAUTH_TEST_BIND_PAUSE=1500
+	export MAILAUTH_TEST_BIND_PAUSE
+	start_daemon "$tmp/r.log" -c "$tmp/unix.conf" -p "unix:$rsock" -u "$run_as" -P ""
+	r=$daemon_pid
+	unset MAILAUTH_TEST_BIND_PAUSE
+	_i=0
+	while [ ! -S "$rsock" ] && [ $_i -lt 100 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	# the attacker, as the daemon's user, swaps the fresh socket for a link
+	setpriv --reuid="$run_uid" --regid="$(id -g "$run_as")" --clear-groups \
+	    ln -sfn "$tmp/victim" "$rsock"
+	[ -L "$rsock" ]
+	tap_ok $? "the socket path was swapped for a symlink after the bind"
+	if wait_listening "$tmp/r.log" "$r"; then
+		stop_daemon "$r"
+		started=yes
+	else
+		wait_exit "$r"
+		started=no
+	fi
+	is "$(victim_state)" "$before" \
+	    "no chmod or chown through the swapped socket path"
+	is "$started" no "and the daemon does not start"
+	grep -q "unix:$rsock: $rsock was replaced" "$tmp/r.log"
+	tap_ok $? "the log says the socket path was replaced"
+	[ $? -eq 0 ] || diag_file "$tmp/r.log"
+
+	# the socket is created as UserID: a directory only root may write is refused
+	mkdir "$tmp/rootdir"
+	start_or_refuse "$tmp/rd.log" -c "$tmp/unix.conf" -p "unix:$tmp/rootdir/m.sock" \
+	    -u "$run_as" -P ""
+	is "$started" no "a socket directory that $run_as cannot write: no start"
+	grep -q "the directory $tmp/rootdir must be writable by UserID $run_as" \
+	    "$tmp/rd.log"
+	tap_ok $? "and the log names the directory and the user"
+	[ $? -eq 0 ] || diag_file "$tmp/rd.log"
+else
+	for _t in 1 2 3 4 5 6 7 8 9; do
+		skip "hostile run directory: not running as root"
+	done
+fi
+
 tap_done
