@@ -25,6 +25,7 @@
 #include "history.h"
 #include "log.h"
 #include "message.h"
+#include "metrics.h"
 #include "netlist.h"
 #include "policy.h"
 #include "psl.h"
@@ -346,6 +347,8 @@ msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
 		buf_free(&dom);
 		log_qid(LOG_INFO, m->qid, "ip=%s spf=fail action=reject stage=mail",
 		    m->ip);
+		metrics_message(m->cfg, ACTION_REJECT, NULL, &m->spf_mail, NULL, 0,
+		    false, NULL, 0);
 		return true;
 	}
 	return false;
@@ -610,6 +613,7 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 	size_t ndk = 0;
 	bool dm_done = false;
 	struct buf b;
+	uint64_t started = metrics_now();
 
 	memset(v, 0, sizeof *v);
 	memset(&pd, 0, sizeof pd);
@@ -619,6 +623,8 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 		v->action = ACTION_ACCEPT;
 		v->log_line = summary_line(m, NULL, 0, NULL, &pd);
 		log_qid(LOG_INFO, m->qid, "%s", v->log_line);
+		metrics_message(m->cfg, ACTION_ACCEPT, NULL, NULL, NULL, 0, false,
+		    NULL, started);
 		return;
 	}
 	step_deadline(m);
@@ -683,6 +689,8 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 	v->log_line = summary_line(m, dk, ndk, dm_done ? &dm : NULL, &pd);
 	log_qid(LOG_INFO, m->qid, "%s", v->log_line);
 	v->history = history_row(m, dk, ndk, dm_done ? &dm : NULL, &pd);
+	metrics_message(m->cfg, pd.action, &pd, m->spf_done ? &m->spf_mail : NULL, dk, ndk,
+	    !m->internal_error, dm_done ? &dm : NULL, started);
 	if (m->internal_error)
 		log_qid(LOG_ERR, m->qid, "internal error: %s", m->error_what);
 	if (dm_done)

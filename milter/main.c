@@ -60,6 +60,7 @@
 #include "history.h"
 #include "log.h"
 #include "message.h"
+#include "metrics.h"
 #include "milter.h"
 #include "sockspec.h"
 #include "util.h"
@@ -357,17 +358,23 @@ reload(const char *path)
 	if ((cfg = cfg_load(path, &err)) == NULL) {
 		log_lines(LOG_ERR, buf_str(&err), "reload failed: ");
 		log_msg(LOG_ERR, "reload failed: keeping the running configuration");
+		metrics_reload_failed();
 		buf_free(&err);
 		return;
 	}
 	if ((e = engine_new(cfg, &err)) == NULL) {
 		log_lines(LOG_ERR, buf_str(&err), "reload failed: ");
 		log_msg(LOG_ERR, "reload failed: keeping the running configuration");
+		metrics_reload_failed();
 		cfg_unref(cfg);
 		buf_free(&err);
 		return;
 	}
 	old = engine_swap(e);
+	metrics_config_loaded();
+	if (old != NULL &&
+	    changed(engine_config(old)->metrics_socket, cfg->metrics_socket))
+		log_msg(LOG_WARNING, "MetricsSocket takes effect at the next restart only");
 	if (old != NULL) {
 		const struct config *oc = engine_config(old);
 
@@ -478,7 +485,7 @@ main(int argc, char **argv)
 	sigset_t set;
 	pthread_t reloader;
 	pid_t other = 0;
-	int ch, rc;
+	int ch, rc, metrics_fd = -1;
 
 	while ((ch = getopt(argc, argv, "c:fnp:u:P:Vh")) != -1) {
 		switch (ch) {
@@ -569,6 +576,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	engine_swap(e);
+	metrics_config_loaded();
 
 	if (pidfile[0] != '\0' &&
 	    (pfh = pidfile_open(pidfile, 0644, &other)) == NULL) {
@@ -602,9 +610,15 @@ main(int argc, char **argv)
 		    strerror(errno));
 		rc = -1;
 	}
+	/* bound as root (any port), served after the drop (metrics_http.c) */
+	if (rc == 0 && cfg->metrics_socket[0] != '\0' &&
+	    (metrics_fd = metrics_http_bind(cfg->metrics_socket)) < 0)
+		rc = -1;
 	if (rc == 0 && drop_privileges(user, &ss) != 0)
 		rc = -1;
 	if (rc != 0) {
+		if (metrics_fd >= 0)
+			close(metrics_fd);
 		if (pfh != NULL)
 			pidfile_remove(pfh);
 		engine_unref(engine_swap(NULL));
@@ -617,6 +631,8 @@ main(int argc, char **argv)
 	/* after the privilege drop: an SQLite file is created owned by UserID */
 	history_writer = history_start(cfg->history_store, cfg_history_target(cfg),
 	    cfg->history_queue);
+	if (metrics_fd >= 0 && metrics_http_start(metrics_fd, history_writer) == 0)
+		log_msg(LOG_INFO, "metrics on %s (GET /metrics)", cfg->metrics_socket);
 	ra.path = path;
 	if ((rc = pthread_create(&reloader, NULL, reload_main, &ra)) != 0) {
 		errno = rc;
@@ -631,6 +647,7 @@ main(int argc, char **argv)
 
 	pthread_cancel(reloader);
 	pthread_join(reloader, NULL);
+	metrics_http_stop();
 	history_stop(history_writer);
 	history_writer = NULL;
 	engine_unref(engine_swap(NULL));

@@ -36,4 +36,9 @@ struct engine *mlt_engine_acquire(void);
 struct smfiDesc mlt_descriptor(void);
 void mlt_history_submit(struct hist_row *row);
 
+/* metrics_http.c: the MetricsSocket listener */
+int metrics_http_bind(const char *spec);
+int metrics_http_start(int fd, struct history *h);
+void metrics_http_stop(void);
+
 #endif
