@@ -20,6 +20,9 @@
  *	(a short mutex the mail path also takes only for a queue append): nothing a
  *	scraper does can make a milter thread wait. GET /metrics answers 200
  *	"text/plain; version=0.0.4"; any other path is 404, any other method 405.
+ *	libmicrohttpd's own messages (refused connections, bad requests) are logged
+ *	at most once a minute. If the listener cannot start after the drop, that is
+ *	logged and mail goes on without metrics.
  *	Without libmicrohttpd at build time (configure says so) metrics_http_bind
  *	refuses a configured MetricsSocket and the daemon does not start.
  */
@@ -33,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef HAVE_MICROHTTPD
@@ -50,6 +54,7 @@
 #define METRICS_PER_IP		4	/* ... of them from one address */
 #define METRICS_TIMEOUT_S	5	/* idle seconds before a connection is closed */
 #define METRICS_BACKLOG		16
+#define METRICS_LOG_SECS	60	/* libmicrohttpd messages: one per minute */
 
 /* metrics_http_bind - a listening socket for spec; descriptor or -1 (logged) */
 int
@@ -157,15 +162,30 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	}
 }
 
-/* mhd_log - libmicrohttpd's messages into our log */
+/* mhd_log - libmicrohttpd's messages into our log, at most one per
+ * METRICS_LOG_SECS (a client opening connections must not flood the log); only
+ * libmicrohttpd's one thread calls it once started */
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static time_t last;
+	static unsigned long skipped;
 	char line[512];
+	time_t now = time(NULL);
 
+	if (last != 0 && now - last < METRICS_LOG_SECS) {
+		skipped++;
+		return;
+	}
 	vsnprintf(line, sizeof line, fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	log_msg(LOG_WARNING, "metrics listener: %s", line);
+	if (skipped > 0)
+		log_msg(LOG_WARNING, "metrics listener: %s (%lu more messages in the "
+		    "last %d s not logged)", line, skipped, METRICS_LOG_SECS);
+	else
+		log_msg(LOG_WARNING, "metrics listener: %s", line);
+	last = now;
+	skipped = 0;
 }
 #endif
 
