@@ -11,6 +11,7 @@
  *	listening socket through libmilter (retried for about 3 s: a previous instance
  *	may still be shutting down; a TCP one gets TCP_NODELAY, inherited by accepted
  *	connections), set the UNIX socket's mode, write the pid file,
+ *	bind the MetricsSocket if set (metrics_http.c; served once privileges are gone),
  *	drop privileges to UserID when started as root, then smfi_main().
  *	The daemon never forks: under systemd (Type=simple) or by hand it stays in the
  *	foreground; without -f it logs to syslog only.
@@ -22,7 +23,8 @@
  *	engine replaces the current one under a mutex. Connections keep the engine
  *	they pinned at connect, so messages in flight finish under the old one.
  *	Settings used only at start-up (Socket, UserID, PidFile, SyslogFacility,
- *	MilterTimeout) need a restart; a reload that changes them says so.
+ *	MilterTimeout, MetricsSocket) need a restart; a reload that changes them
+ *	says so. Each configuration put in force counts in mailauth_config_generation.
  *
  *	-n checks a configuration: it loads the file, checks Socket and builds the
  *	engine without any network traffic, prints every problem to stderr as
