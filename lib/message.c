@@ -689,8 +689,8 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 	v->log_line = summary_line(m, dk, ndk, dm_done ? &dm : NULL, &pd);
 	log_qid(LOG_INFO, m->qid, "%s", v->log_line);
 	v->history = history_row(m, dk, ndk, dm_done ? &dm : NULL, &pd);
-	metrics_message(m->cfg, pd.action, &pd, m->spf_done ? &m->spf_mail : NULL, dk, ndk,
-	    !m->internal_error, dm_done ? &dm : NULL, started);
+	metrics_message(m->cfg, pd.action, &pd, m->spf_done ? &m->spf_mail : NULL,
+	    dk, ndk, !m->internal_error, dm_done ? &dm : NULL, started);
 	if (m->internal_error)
 		log_qid(LOG_ERR, m->qid, "internal error: %s", m->error_what);
 	if (dm_done)

@@ -7,7 +7,8 @@
 # connections open; every message is answered with its expected verdict (mltload
 # --expect: no timeouts, no mismatches); after the load, mailauth_messages_total
 # for each action equals what mltload counted, exactly, and the evaluation
-# histogram counted every message; a SIGUSR1 reload after it moves the generation and the
+# histogram counted every message; a SIGUSR1 reload after it (changing
+# MetricsSocket: a warning, the listener stays) moves the generation and the
 # reload counter; the server closed the silent connections (idle timeout), the
 # listener still answers and the daemon stops with status 0.
 # Environment: METRICS_MESSAGES (default 10000), METRICS_CONC (16), CURL, PROMTOOL.
@@ -140,9 +141,14 @@ is "$got" "0 0" "mltload counts no protocol errors and no timeouts"
 ok "scrapes during the load succeeded ($good of $scrapes)" [ "$good" -eq "$scrapes" ] &&
     [ "$good" -gt 0 ]
 
+# the reload moves MetricsSocket: only a warning, the listener stays where it is
+write_conf "$conf.tmp" "MetricsSocket inet:$(free_port)@127.0.0.1"
+sed 's/^LogLevel debug$/LogLevel info/' "$conf.tmp" >"$conf"
 kill -USR1 "$pid"
 wait_log "$tmp/daemon.log" "configuration reloaded from"
 tap_ok $? "SIGUSR1: configuration reloaded"
+grep -q "MetricsSocket takes effect at the next restart only" "$tmp/daemon.log"
+tap_ok $? "a reload that changes MetricsSocket says it needs a restart"
 "$CURL" -s -m 5 -o "$tmp/m1" "$murl"
 tap_ok $? "scrape after the load"
 total=0
