@@ -7,7 +7,7 @@
  *	metrics_render has HELP and TYPE lines before its samples, counters end in
  *	_total; metrics_message counts action, SPF, DKIM (per signature, "none"
  *	without any), DMARC and the override reason; metrics_dns_query counts queries
- *	and timeouts; the history families appear only with history statistics.
+ *	and timeouts, and dns_query calls it (a timeout only at the deadline); the history families appear only with history statistics.
  *	Counters are process-wide, so each check compares a scrape before and after.
  */
 #include "autoconf.h"
@@ -15,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/nameser.h>
+
 #include "config.h"
 #include "dkim.h"
+#include "dns.h"
 #include "dmarc.h"
 #include "history.h"
 #include "metrics.h"
@@ -264,6 +267,57 @@ test_counting(void)
 	cfg_unref(cfg);
 }
 
+/* test_dns_hook - dns_query counts what reached the backend, timeouts at the
+ * deadline only (t/data/dns/test.zone: slow.example TIMEOUT) */
+static void
+test_dns_hook(void)
+{
+	struct config cfg;
+	struct buf err;
+	struct dns_resolver *r;
+	struct dns_session s;
+	struct dns_answer *a;
+	char *before, *after;
+
+	buf_init(&err);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.dns_backend = DNS_BACKEND_ZONE;
+	cfg.dns_zone_file = xstrdup(tap_path("TDATA", "dns/test.zone"));
+	if ((r = dns_open(&cfg, &err)) == NULL)
+		bail("dns_open: %s", buf_str(&err));
+	before = scrape(NULL);
+	dns_session_init(&s, r, 20);
+	unsetenv("MAILAUTH_ZONE_TIMEOUT_INSTANT");
+	(void)dns_query(&s, "mx.example.com", ns_t_a, &a);	/* an answer */
+	dns_answer_free(a);
+	(void)dns_query(&s, "slow.example", ns_t_txt, &a);	/* waits 20 ms */
+	dns_answer_free(a);
+	setenv("MAILAUTH_ZONE_TIMEOUT_INSTANT", "1", 1);
+	(void)dns_query(&s, "slow.example", ns_t_txt, &a);	/* fails at once */
+	dns_answer_free(a);
+	dns_session_set_deadline(&s, 0);
+	(void)dns_query(&s, "mx.example.com", ns_t_a, &a);	/* never asked */
+	dns_answer_free(a);
+	after = scrape(NULL);
+	is_int(3, value(after, "mailauth_dns_queries_total") -
+	    value(before, "mailauth_dns_queries_total"),
+	    "dns_query: 3 queries reached the backend (not the one past the deadline)");
+	is_int(1, value(after, "mailauth_dns_timeouts_total") -
+	    value(before, "mailauth_dns_timeouts_total"),
+	    "one timeout: the TEMPFAIL at the deadline, not the early one");
+	is_int(3, value(after, "mailauth_dns_query_duration_seconds_count") -
+	    value(before, "mailauth_dns_query_duration_seconds_count"),
+	    "3 latency observations");
+	ok(value(after, "mailauth_dns_query_duration_seconds_bucket{le=\"0.01\"}") -
+	    value(before, "mailauth_dns_query_duration_seconds_bucket{le=\"0.01\"}") <= 2,
+	    "the 20 ms wait is above the 10 ms bucket");
+	free(before);
+	free(after);
+	dns_resolver_free(r);
+	free(cfg.dns_zone_file);
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -272,5 +326,6 @@ main(void)
 	test_histogram();
 	test_families();
 	test_counting();
+	test_dns_hook();
 	return done_testing();
 }
