@@ -8,7 +8,9 @@
  *	normalizes the name, enforces the session deadline (past it every query is
  *	DNS_TEMPFAIL without asking the backend), gives the backend an absolute
  *	deadline of min(now + query timeout, session deadline), counts queries and
- *	temporary failures, and always returns an answer.
+ *	temporary failures (per session, and in lib/metrics: each query that reached
+ *	the backend, its latency, and a timeout when it failed at its deadline), and
+ *	always returns an answer.
  *	dns_answer_wire() synthesizes an RFC 1035 response (id 0, QR RD RA, one
  *	question, answers named by the pointer 0xC00C) for libopendkim's query hooks:
  *	OK and NODATA give NOERROR, NXDOMAIN rcode 3, TEMPFAIL SERVFAIL (2), PERMFAIL

@@ -4,7 +4,8 @@
  * The pipeline of DESIGN.md "One message": SPF at MAIL FROM, DKIM fed while headers
  * and body stream in, DMARC and policy at end of message, then the header edits and
  * the one summary log line. The milter adapter and mailauth-verify both drive it, so
- * a verdict seen in the log can be reproduced offline.
+ * a verdict seen in the log can be reproduced offline. Each verdict (end of message,
+ * or a reject at MAIL FROM) is counted once in lib/metrics.
  */
 #include "autoconf.h"
 
