@@ -18,9 +18,9 @@
  * DESCRIPTION
  *	The mail path counts with relaxed C11 atomics only (no lock, no allocation,
  *	no system call but clock_gettime): metrics_message() once per message at its
- *	verdict (action: an enum action; SPF MAIL FROM result, one DKIM result per
- *	signature or "none",
- *	DMARC result, DMARC policy override reason, evaluation latency from started),
+ *	verdict (action: an enum action; the SPF MAIL FROM result, one DKIM result
+ *	per signature or "none" when evaluated without any, the DMARC result, the
+ *	DMARC override reason, the evaluation latency from started unless it is 0),
  *	metrics_dns_query() once per query that reached a backend (latency from started;
  *	timed_out: a temporary failure at or past the query's deadline).
  *	metrics_config_loaded() counts a configuration put in force (start-up and each

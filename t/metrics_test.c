@@ -7,7 +7,8 @@
  *	metrics_render has HELP and TYPE lines before its samples, counters end in
  *	_total; metrics_message counts action, SPF, DKIM (per signature, "none"
  *	without any), DMARC and the override reason; metrics_dns_query counts queries
- *	and timeouts, and dns_query calls it (a timeout only at the deadline); the history families appear only with history statistics.
+ *	and timeouts, and dns_query calls it (a timeout only at the deadline); the
+ *	history families appear only with history statistics.
  *	Counters are process-wide, so each check compares a scrape before and after.
  */
 #include "autoconf.h"
