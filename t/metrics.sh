@@ -55,18 +55,18 @@ sample() {
 	awk -v s="$2" '$1 == s { print $2 }' "$1"
 }
 
-code=$("$CURL" -s -m 5 -o "$tmp/m0" -w '%{http_code} %{content_type}' "$murl")
+code=$("$CURL" --noproxy '*' -s -m 5 -o "$tmp/m0" -w '%{http_code} %{content_type}' "$murl")
 is "$code" "200 text/plain; version=0.0.4; charset=utf-8" "GET /metrics: 200, text format 0.0.4"
 is "$(sample "$tmp/m0" 'mailauth_messages_total{action="accept"}')" 0 \
     "no message yet: accept 0"
 is "$(sample "$tmp/m0" 'mailauth_config_generation')" 1 "generation 1 at start"
-is "$("$CURL" -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/")" 404 \
+is "$("$CURL" --noproxy '*' -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/")" 404 \
     "GET /: 404"
-is "$("$CURL" -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/metricsx")" \
+is "$("$CURL" --noproxy '*' -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/metricsx")" \
     404 "GET /metricsx: 404"
-is "$("$CURL" -s -m 5 -o /dev/null -w '%{http_code}' -X POST -d x "$murl")" 405 \
+is "$("$CURL" --noproxy '*' -s -m 5 -o /dev/null -w '%{http_code}' -X POST -d x "$murl")" 405 \
     "POST /metrics: 405"
-is "$("$CURL" -s -m 5 -o /dev/null -w '%{http_code}' -I "$murl")" 405 "HEAD /metrics: 405"
+is "$("$CURL" --noproxy '*' -s -m 5 -o /dev/null -w '%{http_code}' -I "$murl")" 405 "HEAD /metrics: 405"
 
 # the hostile client: from 127.0.0.2, three connections that send nothing and
 # three that send a request one byte every half second, held for HOLD seconds;
@@ -121,7 +121,7 @@ scrapes=0 good=0 i=0
 while still_running "$load_pid" && [ $i -lt 3000 ]; do
 	if [ $scrapes -lt 20 ]; then
 		scrapes=$((scrapes + 1))
-		"$CURL" -s -m 5 -o "$tmp/mid" "$murl" &&
+		"$CURL" --noproxy '*' -s -m 5 -o "$tmp/mid" "$murl" &&
 		    [ -n "$(sample "$tmp/mid" 'mailauth_messages_total{action="accept"}')" ] &&
 		    good=$((good + 1))
 	fi
@@ -149,7 +149,7 @@ wait_log "$tmp/daemon.log" "configuration reloaded from"
 tap_ok $? "SIGUSR1: configuration reloaded"
 grep -q "MetricsSocket takes effect at the next restart only" "$tmp/daemon.log"
 tap_ok $? "a reload that changes MetricsSocket says it needs a restart"
-"$CURL" -s -m 5 -o "$tmp/m1" "$murl"
+"$CURL" --noproxy '*' -s -m 5 -o "$tmp/m1" "$murl"
 tap_ok $? "scrape after the load"
 total=0
 for a in accept quarantine reject tempfail; do
@@ -180,7 +180,7 @@ wait "$hostile_pid"
 diag "hostile client: $(tail -n 1 "$tmp/hostile.out")"
 is "$(sed -n 's/^silent_closed //p' "$tmp/hostile.out")" 3 \
     "the server closed the three silent connections (idle timeout)"
-"$CURL" -s -m 5 -o "$tmp/m2" "$murl" && [ -n "$(sample "$tmp/m2" mailauth_dns_queries_total)" ]
+"$CURL" --noproxy '*' -s -m 5 -o "$tmp/m2" "$murl" && [ -n "$(sample "$tmp/m2" mailauth_dns_queries_total)" ]
 tap_ok $? "the listener still answers after the attack"
 still_running "$pid"
 tap_ok $? "the daemon survived"
