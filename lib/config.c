@@ -75,6 +75,8 @@ static const struct cfg_option options[] = {
 	  "where the milter listens: inet:PORT@ADDR, inet6:PORT@ADDR or unix:PATH" },
 	{ "SocketMode", CFG_OCTAL, "0660", 0, 0777, NULL, OFF(socket_mode),
 	  "permissions of a unix socket" },
+	{ "MetricsSocket", CFG_STRING, "", 0, 0, NULL, OFF(metrics_socket),
+	  "Prometheus metrics listener, inet:PORT@ADDR or inet6:PORT@ADDR (empty: off)" },
 	{ "UserID", CFG_STRING, "mailauth", 0, 0, NULL, OFF(user),
 	  "user to run as after opening the socket (empty: do not change)" },
 	{ "PidFile", CFG_STRING, "/run/mailauth/mailauth.pid", 0, 0, NULL, OFF(pidfile),
@@ -624,6 +626,13 @@ check_cross(struct config *c, const char *path, const unsigned *lineof,
 	buf_reset(&why);
 	if (!BAD("Socket") && sockspec_parse(c->socket, &ss, &why) != 0)
 		cross_error(path, lineof, "Socket", err, nerr, "%s", buf_str(&why));
+	buf_reset(&why);
+	if (!BAD("MetricsSocket") && c->metrics_socket[0] != '\0' &&
+	    (sockspec_parse(c->metrics_socket, &ss, &why) != 0 ||
+	    ss.family == SOCK_UNIX))
+		cross_error(path, lineof, "MetricsSocket", err, nerr, "%s",
+		    why.len > 0 ? buf_str(&why) : "inet:PORT@ADDR or inet6:PORT@ADDR "
+		    "(unix sockets are not supported)");
 	for (size_t k = 0; k < NELEM(nets); k++) {
 		if (BAD(nets[k]))
 			continue;

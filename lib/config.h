@@ -54,6 +54,7 @@ struct config {
 
 	/* daemon */
 	char *socket;			/* Socket inet:8891@127.0.0.1 */
+	char *metrics_socket;		/* MetricsSocket "" (off) */
 	unsigned socket_mode;		/* SocketMode 0660 (unix sockets) */
 	char *user;			/* UserID mailauth ("" = stay) */
 	char *pidfile;			/* PidFile /run/mailauth/mailauth.pid ("" = none) */

@@ -8,7 +8,9 @@
  *	normalizes the name, enforces the session deadline (past it every query is
  *	DNS_TEMPFAIL without asking the backend), gives the backend an absolute
  *	deadline of min(now + query timeout, session deadline), counts queries and
- *	temporary failures, and always returns an answer.
+ *	temporary failures (per session, and in lib/metrics: each query that reached
+ *	the backend, its latency, and a timeout when it failed at its deadline), and
+ *	always returns an answer.
  *	dns_answer_wire() synthesizes an RFC 1035 response (id 0, QR RD RA, one
  *	question, answers named by the pointer 0xC00C) for libopendkim's query hooks:
  *	OK and NODATA give NOERROR, NXDOMAIN rcode 3, TEMPFAIL SERVFAIL (2), PERMFAIL
@@ -26,6 +28,7 @@
 #include "config.h"
 #include "dns.h"
 #include "dns_int.h"
+#include "metrics.h"
 #include "util.h"
 
 _Thread_local struct dns_session *dns_cur;
@@ -264,7 +267,8 @@ dns_query(struct dns_session *s, const char *name, int qtype,
 {
 	char norm[256];
 	struct dns_answer *a;
-	struct timespec deadline;
+	struct timespec deadline, now;
+	uint64_t started;
 
 	if (s == NULL || s->res == NULL) {
 		*out = dns_answer_new(DNS_TEMPFAIL, qtype);
@@ -286,9 +290,13 @@ dns_query(struct dns_session *s, const char *name, int qtype,
 	    ts_before(&s->deadline, &deadline))
 		deadline = s->deadline;
 	s->queries++;
+	started = metrics_now();
 	a = s->res->ops->query(s->res->be, norm, qtype, &deadline);
 	if (a == NULL)
 		a = dns_answer_new(DNS_TEMPFAIL, qtype);
+	now = ts_now();		/* a timeout: a temporary failure at the deadline */
+	metrics_dns_query(started, a->status == DNS_TEMPFAIL &&
+	    !ts_before(&now, &deadline));
 	a->qtype = qtype;
 	if (a->status != DNS_OK) {
 		/* a failed answer carries no records */

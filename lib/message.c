@@ -4,7 +4,8 @@
  * The pipeline of DESIGN.md "One message": SPF at MAIL FROM, DKIM fed while headers
  * and body stream in, DMARC and policy at end of message, then the header edits and
  * the one summary log line. The milter adapter and mailauth-verify both drive it, so
- * a verdict seen in the log can be reproduced offline.
+ * a verdict seen in the log can be reproduced offline. Each verdict (end of message,
+ * or a reject at MAIL FROM) is counted once in lib/metrics.
  */
 #include "autoconf.h"
 
@@ -28,6 +29,7 @@
 #include "hostname.h"
 #include "log.h"
 #include "message.h"
+#include "metrics.h"
 #include "netlist.h"
 #include "policy.h"
 #include "policymap.h"
@@ -412,6 +414,8 @@ msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
 		log_qid(LOG_INFO, m->qid, "%s spf=fail action=reject stage=mail",
 		    buf_str(&kv));
 		buf_free(&kv);
+		metrics_message(m->cfg, ACTION_REJECT, NULL, &m->spf_mail, NULL, 0,
+		    false, NULL, 0);
 		return true;
 	}
 	return false;
@@ -731,6 +735,7 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 	size_t ndk = 0;
 	bool dm_done = false;
 	struct buf b;
+	uint64_t started = metrics_now();
 
 	memset(v, 0, sizeof *v);
 	memset(&pd, 0, sizeof pd);
@@ -740,6 +745,8 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 		v->action = ACTION_ACCEPT;
 		v->log_line = summary_line(m, NULL, 0, NULL, &pd);
 		log_qid(LOG_INFO, m->qid, "%s", v->log_line);
+		metrics_message(m->cfg, ACTION_ACCEPT, NULL, NULL, NULL, 0, false,
+		    NULL, started);
 		return;
 	}
 	step_deadline(m);
@@ -821,6 +828,10 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 	v->log_line = summary_line(m, dk, ndk, dm_done ? &dm : NULL, &pd);
 	log_qid(LOG_INFO, m->qid, "%s", v->log_line);
 	v->history = history_row(m, dk, ndk, dm_done ? &dm : NULL, &pd);
+	metrics_message(m->cfg, pd.action, &pd, m->spf_done ? &m->spf_mail : NULL,
+	    dk, ndk, !m->internal_error, dm_done ? &dm : NULL, started);
+	if (m->arc != NULL && !m->internal_error)
+		metrics_arc(arc_result(m->arc)->cv);
 	if (m->internal_error)
 		log_qid(LOG_ERR, m->qid, "internal error: %s", m->error_what);
 	if (dm_done)

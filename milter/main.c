@@ -9,7 +9,8 @@
  *	the pid file (pidfile.c: never through a symbolic link; a second instance is
  *	refused), open the listening socket through libmilter (retried for about
  *	3 s: a previous instance may still be shutting down; a TCP one gets
- *	TCP_NODELAY, inherited by accepted connections), write the pid file, drop
+ *	TCP_NODELAY, inherited by accepted connections), write the pid file, bind the
+ *	MetricsSocket if set (metrics_http.c; served once privileges are gone), drop
  *	privileges to UserID when started as root, then smfi_main(). A UNIX socket is
  *	made by unix_listen() acting as UserID, with SocketMode set through the umask:
  *	it never touches the path once it exists (no chmod/chown by path as root);
@@ -25,7 +26,8 @@
  *	engine replaces the current one under a mutex. Connections keep the engine
  *	they pinned at connect, so messages in flight finish under the old one.
  *	Settings used only at start-up (Socket, UserID, PidFile, SyslogFacility,
- *	MilterTimeout) need a restart; a reload that changes them says so.
+ *	MilterTimeout, MetricsSocket) need a restart; a reload that changes them
+ *	says so. Each configuration put in force counts in mailauth_config_generation.
  *
  *	-n checks a configuration: it loads the file, checks Socket and builds the
  *	engine without any network traffic, prints every problem to stderr as
@@ -64,6 +66,7 @@
 #include "history.h"
 #include "log.h"
 #include "message.h"
+#include "metrics.h"
 #include "milter.h"
 #include "pidfile.h"
 #include "sockspec.h"
@@ -533,17 +536,23 @@ reload(const char *path)
 	if ((cfg = cfg_load(path, &err)) == NULL) {
 		log_lines(LOG_ERR, buf_str(&err), "reload failed: ");
 		log_msg(LOG_ERR, "reload failed: keeping the running configuration");
+		metrics_reload_failed();
 		buf_free(&err);
 		return;
 	}
 	if ((e = engine_new(cfg, &err)) == NULL) {
 		log_lines(LOG_ERR, buf_str(&err), "reload failed: ");
 		log_msg(LOG_ERR, "reload failed: keeping the running configuration");
+		metrics_reload_failed();
 		cfg_unref(cfg);
 		buf_free(&err);
 		return;
 	}
 	old = engine_swap(e);
+	metrics_config_loaded();
+	if (old != NULL &&
+	    changed(engine_config(old)->metrics_socket, cfg->metrics_socket))
+		log_msg(LOG_WARNING, "MetricsSocket takes effect at the next restart only");
 	if (old != NULL) {
 		const struct config *oc = engine_config(old);
 
@@ -655,7 +664,7 @@ main(int argc, char **argv)
 	sigset_t set;
 	pthread_t reloader;
 	pid_t other = 0;
-	int ch, rc;
+	int ch, rc, metrics_fd = -1;
 
 	while ((ch = getopt(argc, argv, "c:fnp:u:P:Vh")) != -1) {
 		switch (ch) {
@@ -746,6 +755,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	engine_swap(e);
+	metrics_config_loaded();
 
 	if (runas_lookup(user, &ra_user) != 0) {
 		engine_unref(engine_swap(NULL));
@@ -782,9 +792,15 @@ main(int argc, char **argv)
 		    strerror(errno));
 		rc = -1;
 	}
+	/* bound as root (any port), served after the drop (metrics_http.c) */
+	if (rc == 0 && cfg->metrics_socket[0] != '\0' &&
+	    (metrics_fd = metrics_http_bind(cfg->metrics_socket)) < 0)
+		rc = -1;
 	if (rc == 0 && drop_privileges(&ra_user) != 0)
 		rc = -1;
 	if (rc != 0) {
+		if (metrics_fd >= 0)
+			close(metrics_fd);
 		(void)pidf_remove(pidfd, pidfile);
 		engine_unref(engine_swap(NULL));
 		cfg_unref(cfg);
@@ -799,6 +815,8 @@ main(int argc, char **argv)
 	/* after the privilege drop: an SQLite file is created owned by UserID */
 	history_writer = history_start(cfg->history_store, cfg_history_target(cfg),
 	    cfg->history_queue);
+	if (metrics_fd >= 0 && metrics_http_start(metrics_fd, history_writer) == 0)
+		log_msg(LOG_INFO, "metrics on %s (GET /metrics)", cfg->metrics_socket);
 	ra.path = path;
 	if ((rc = pthread_create(&reloader, NULL, reload_main, &ra)) != 0) {
 		errno = rc;
@@ -814,6 +832,7 @@ main(int argc, char **argv)
 	pthread_cancel(reloader);
 	pthread_join(reloader, NULL);
 	mlt_watch_stop();
+	metrics_http_stop();
 	history_stop(history_writer);
 	history_writer = NULL;
 	engine_unref(engine_swap(NULL));

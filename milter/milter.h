@@ -55,4 +55,9 @@ void mlt_refusals_flush(void);
 void mlt_watch_start(unsigned port);
 void mlt_watch_stop(void);
 
+/* metrics_http.c: the MetricsSocket listener */
+int metrics_http_bind(const char *spec);
+int metrics_http_start(int fd, struct history *h);
+void metrics_http_stop(void);
+
 #endif

@@ -21,6 +21,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 	publicsuffix dns-root-data miltertest
 	postfix swaks unbound python3-dkim python3-nacl python3-dnspython
 	python3-cryptography iproute2 openssl libxml2-utils
+	libmicrohttpd-dev prometheus curl
 	clang libclang-rt-14-dev systemd man-db"
 
 need_root() {

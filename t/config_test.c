@@ -114,6 +114,9 @@ static const struct {
 	{ "InternalHosts \"10.0.0.0/8\n", 1, "InternalHosts: unterminated quoted value" },
 	{ "Socket inet:0@127.0.0.1\n", 1, "Socket: socket \"inet:0@127.0.0.1\": port must be a number from 1 to 65535" },
 	{ "# x\nSocket run/m.sock\n", 2, "Socket: socket \"run/m.sock\": use inet:PORT@ADDR, inet6:PORT@ADDR or unix:/PATH" },
+	{ "MetricsSocket inet:70000@127.0.0.1\n", 1, "MetricsSocket: socket \"inet:70000@127.0.0.1\": port must be a number from 1 to 65535" },
+	{ "# m\nMetricsSocket unix:/run/m.sock\n", 2, "MetricsSocket: inet:PORT@ADDR or inet6:PORT@ADDR (unix sockets are not supported)" },
+	{ "MetricsSocket 9100\n", 1, "MetricsSocket: socket \"9100\": use inet:PORT@ADDR, inet6:PORT@ADDR or unix:/PATH" },
 	{ "DNSForwarders 192.0.2.1, dns.example\n", 1, "DNSForwarders: \"dns.example\" is not ADDR or ADDR@PORT (an IP address, a port 1..65535)" },
 	{ "DNSForwarders 2001:db8::53@0\n", 1, "DNSForwarders: \"2001:db8::53@0\" is not ADDR or ADDR@PORT (an IP address, a port 1..65535)" },
 	{ "DNSForwarders 192.0.2.1@\n", 1, "DNSForwarders: \"192.0.2.1@\" is not ADDR or ADDR@PORT (an IP address, a port 1..65535)" },
@@ -134,6 +137,7 @@ test_defaults(void)
 	is_int(0660, c->socket_mode, "default SocketMode");
 	is_int(0, c->max_sessions, "default MaxSessions (from the descriptor limit)");
 	is_int(10, c->handshake_timeout, "default HandshakeTimeout");
+	is_string("", c->metrics_socket, "default MetricsSocket: off");
 	is_string("mailauth", c->user, "default UserID");
 	is_int(LOG_MAIL, c->syslog_facility, "default SyslogFacility");
 	is_int(LOG_INFO, c->log_level, "default LogLevel");
@@ -362,6 +366,10 @@ static const struct {
 	{ "PidFile \"\"", OFF(pidfile), false, "" },
 	{ "Socket unix:/run/m.sock\r", OFF(socket), false, "unix:/run/m.sock" },
 	{ "Socket inet6:8891@[::1]", OFF(socket), false, "inet6:8891@[::1]" },
+	{ "MetricsSocket inet:9100@127.0.0.1", OFF(metrics_socket), false,
+	  "inet:9100@127.0.0.1" },
+	{ "MetricsSocket inet6:9100@[::1]", OFF(metrics_socket), false,
+	  "inet6:9100@[::1]" },
 	{ "DNSTrustAnchorFile /usr/share/dns/root.key", OFF(dns_trust_anchor), false,
 	  "/usr/share/dns/root.key" },
 	{ "PublicSuffixList /x/psl.dat", OFF(psl_file), false, "/x/psl.dat" },
