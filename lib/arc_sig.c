@@ -205,11 +205,13 @@ arc_canon_header(struct buf *out, const char *field, size_t len, bool relaxed)
 	}
 }
 
-/* seq_any - the elements of one DER SEQUENCE of len bytes at p, or NULL */
+/* seq_any - the elements of one DER SEQUENCE of len bytes at p, or NULL.
+ * The identifier must be 0x30 (universal 16, constructed): the parser also takes
+ * a primitive 0x10, which is no SEQUENCE and which d2i_PUBKEY refuses. */
 static STACK_OF(ASN1_TYPE) *
 seq_any(const unsigned char *p, long len)
 {
-	return len > 0 ? d2i_ASN1_SEQUENCE_ANY(NULL, &p, len) : NULL;
+	return len >= 2 && p[0] == 0x30 ? d2i_ASN1_SEQUENCE_ANY(NULL, &p, len) : NULL;
 }
 
 /* rsa_ints - n and e of a DER RSAPublicKey (RFC 8017 A.1.1), both positive;

@@ -276,7 +276,8 @@ publish(const char *name, EVP_PKEY *k, bool pkcs1)
 }
 
 /* publish_odd - p= values that are no RSA key: an RSA-PSS and an ed25519
- * SubjectPublicKeyInfo, key1's with a BIT STRING of 1 unused bit, key1's
+ * SubjectPublicKeyInfo, key1's with a BIT STRING of 1 unused bit and with a
+ * primitive identifier 0x10 in place of SEQUENCE's 0x30 (fuzz_arc_key), key1's
  * RSAPublicKey whose modulus lost its leading 00 byte (a negative INTEGER in
  * DER; OpenSSL's d2i_PublicKey reads the bytes unsigned, as key1's modulus) */
 static void
@@ -308,6 +309,9 @@ publish_odd(void)
 		bail("unexpected SubjectPublicKeyInfo layout of a 1024-bit key");
 	der[21] = 0x01;
 	publish_der("bitsleft._domainkey.example.org", der, n);
+	der[21] = 0x00;
+	der[0] = 0x10;		/* SEQUENCE's number, primitive: no SEQUENCE */
+	publish_der("primitive._domainkey.example.org", der, n);
 	OPENSSL_free(der);
 	der = NULL;
 	/* 30 81 89, 02 81 81 00 (n, positive) ...: drop the 00, n turns negative */
@@ -564,7 +568,8 @@ test_keys(void)
 	tm_free(t);
 	/* p= read down to n and e (lib/arc_sig.c): only rsaEncryption, whole bytes,
 	 * a positive modulus */
-	static const char *const odd[] = { "pss", "edspki", "bitsleft", "negative" };
+	static const char *const odd[] = { "pss", "edspki", "bitsleft", "primitive",
+	    "negative" };
 	for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
 		t = tm_new();
 		seal_h(t, 1, "example.org", odd[i], key1, "none", "from:to");
