@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # gencorpus.py - the benchmark corpus: keys, DNS data, signed messages.
 #
-# Usage: /usr/bin/python3 gencorpus.py OUTDIR [--big MB]
+# Usage: /usr/bin/python3 gencorpus.py OUTDIR [--big MB] [--arc]
 #
 # Writes, from one set of records, OUTDIR/bench.zone (mailauth's zone backend) and
 # OUTDIR/unbound-local.conf (local-zone/local-data lines for a local unbound), and
@@ -11,12 +11,19 @@
 # the X-Bench-* envelope lines of bench/mltload.c, including the expected verdict.
 # --big MB also writes OUTDIR/big/big.eml (MB megabytes, one rsa signature) and
 # OUTDIR/big/small.eml (2 KB, same signature shape) for the memory-flatness row.
+# --arc also writes OUTDIR/arc/SIZE-*.eml (2 KB and 64 KB; bench/arc.sh): one
+# mailing-list copy of a sender.example message (Subject tagged, footer added, so
+# the author's rsa signature breaks) four ways: arc (sealed by list.example with
+# one ARC set, rsa-2048), broken (the same without the set), dkim (the same with
+# no signature but one valid rsa-2048 DKIM signature, relaxed/relaxed like an
+# ARC-Message-Signature), unsigned (no signature at all). No X-Bench-* lines.
 # Keys are made fresh on every run (openssl, python3-nacl); nothing is committed.
 import base64, os, subprocess, sys
 import dkim, nacl.signing
 
 OUT = sys.argv[1]
 BIG = int(sys.argv[sys.argv.index("--big") + 1]) if "--big" in sys.argv else 0
+ARC = "--arc" in sys.argv
 CLIENT_IP = "192.0.2.25"
 HELO = "mx.sender.example"
 records = []                     # (name, type, value); TXT value is one string
@@ -122,6 +129,43 @@ if BIG:
     for name, size in (("small", 2048), ("big", BIG << 20)):
         write("%s/big/%s.eml" % (OUT, name), "sender.example", "accept",
               sign(message("sender.example", size, 0), "sender.example", "rsa"))
+
+
+def listcopy(size):
+    """A sender.example message as list.example redistributes it, unsigned."""
+    m = message("sender.example", size, 0)
+    head, _, text = m.partition(b"\r\n\r\n")
+    head = head.replace(b"\r\nSubject: ", b"\r\nSubject: [bench-list] ")
+    return (head + b"\r\nList-Id: <bench.list.example>\r\n\r\n" + text +
+            b"--\r\nbench list footer\r\n")
+
+
+if ARC:
+    os.makedirs(OUT + "/arc", exist_ok=True)
+    sel, priv = KEYS[("list.example", "rsa")]
+    for size, tag in ((2048, "2k"), (65536, "64k")):
+        # the author's signature, made before the list changed the message
+        orig = sign(message("sender.example", size, 0), "sender.example", "rsa")
+        sig = orig[:orig.index(b"\r\nFrom: ") + 2]
+        lc = listcopy(size)
+        broken = sig + lc
+        ar = (b"Authentication-Results: list.example; dkim=pass "
+              b"header.d=sender.example; dmarc=pass header.from=sender.example\r\n")
+        aset = dkim.arc_sign(ar + broken, sel.encode(), b"list.example", priv,
+                             b"list.example", include_headers=[
+                                 b"from", b"to", b"subject", b"date", b"message-id",
+                                 b"list-id"])
+        if not aset:
+            sys.exit("gencorpus.py: the ARC signer made no set")
+        valid = dkim.sign(lc, KEYS[("sender.example", "rsa")][0].encode(),
+                          b"sender.example", KEYS[("sender.example", "rsa")][1],
+                          canonicalize=(b"relaxed", b"relaxed"),
+                          include_headers=[b"from", b"to", b"subject", b"date",
+                                           b"message-id"])
+        for kind, msg in (("arc", b"".join(aset) + broken), ("broken", broken),
+                          ("dkim", valid + lc), ("unsigned", lc)):
+            with open("%s/arc/%s-%s.eml" % (OUT, tag, kind), "wb") as f:
+                f.write(msg)
 
 
 def chunks(s):

@@ -14,6 +14,11 @@
  * a key record that cannot be used is skipped for the next one in the answer; a
  * key record with k= other than rsa, or an RSA key below MinimumKeyBits (RFC 8301
  * section 3.2 for DKIM; the same keys sign ARC sets), is permanent failure.
+ * p= (a SubjectPublicKeyInfo, or a bare PKCS#1 RSAPublicKey as some publish) is
+ * read with OpenSSL's generic DER parser (d2i_ASN1_SEQUENCE_ANY) down to n and e,
+ * and the key is built with EVP_PKEY_fromdata: OpenSSL 3's d2i_PUBKEY goes
+ * through its legacy and decoder layers, about 1 million instructions per key,
+ * more than the two RSA verifications of an ARC set together (bench/arc.sh).
  */
 #include "autoconf.h"
 
@@ -21,8 +26,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/asn1.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/x509.h>
+#include <openssl/objects.h>
+#include <openssl/param_build.h>
 
 #include "arc_sig.h"
 #include "b64.h"
@@ -196,6 +205,100 @@ arc_canon_header(struct buf *out, const char *field, size_t len, bool relaxed)
 	}
 }
 
+/* seq_any - the elements of one DER SEQUENCE of len bytes at p, or NULL.
+ * The identifier must be 0x30 (universal 16, constructed): the parser also takes
+ * a primitive 0x10, which is no SEQUENCE and which d2i_PUBKEY refuses. */
+static STACK_OF(ASN1_TYPE) *
+seq_any(const unsigned char *p, long len)
+{
+	return len >= 2 && p[0] == 0x30 ? d2i_ASN1_SEQUENCE_ANY(NULL, &p, len) : NULL;
+}
+
+/* rsa_ints - n and e of a DER RSAPublicKey (RFC 8017 A.1.1), both positive;
+ * false with *n and *e NULL when it is none */
+static bool
+rsa_ints(const unsigned char *p, long len, BIGNUM **n, BIGNUM **e)
+{
+	STACK_OF(ASN1_TYPE) *seq = seq_any(p, len);
+	const ASN1_TYPE *a, *b;
+	bool good = false;
+
+	*n = *e = NULL;
+	if (seq != NULL && sk_ASN1_TYPE_num(seq) == 2) {
+		a = sk_ASN1_TYPE_value(seq, 0);
+		b = sk_ASN1_TYPE_value(seq, 1);
+		if (a->type == V_ASN1_INTEGER && b->type == V_ASN1_INTEGER &&
+		    (*n = ASN1_INTEGER_to_BN(a->value.integer, NULL)) != NULL &&
+		    (*e = ASN1_INTEGER_to_BN(b->value.integer, NULL)) != NULL)
+			good = !BN_is_negative(*n) && !BN_is_zero(*n) &&
+			    !BN_is_negative(*e) && !BN_is_zero(*e);
+	}
+	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	if (!good) {
+		BN_free(*n);
+		BN_free(*e);
+		*n = *e = NULL;
+	}
+	return good;
+}
+
+/* spki_rsa - n and e of a DER SubjectPublicKeyInfo (RFC 5280 4.1) whose
+ * algorithm is rsaEncryption (RFC 8017 A.1; its parameters are not read);
+ * false with *n and *e NULL when it is none */
+static bool
+spki_rsa(const unsigned char *p, long len, BIGNUM **n, BIGNUM **e)
+{
+	STACK_OF(ASN1_TYPE) *spki = seq_any(p, len), *alg = NULL;
+	const ASN1_TYPE *a, *k;
+	const ASN1_BIT_STRING *bits;
+	bool good = false;
+
+	*n = *e = NULL;
+
+	if (spki == NULL || sk_ASN1_TYPE_num(spki) != 2)
+		goto out;
+	a = sk_ASN1_TYPE_value(spki, 0);
+	k = sk_ASN1_TYPE_value(spki, 1);
+	if (a->type != V_ASN1_SEQUENCE || k->type != V_ASN1_BIT_STRING)
+		goto out;
+	/* an ANY SEQUENCE holds its whole encoding, tag and length included */
+	alg = seq_any(a->value.sequence->data, a->value.sequence->length);
+	if (alg == NULL || sk_ASN1_TYPE_num(alg) < 1 || sk_ASN1_TYPE_num(alg) > 2 ||
+	    sk_ASN1_TYPE_value(alg, 0)->type != V_ASN1_OBJECT ||
+	    OBJ_obj2nid(sk_ASN1_TYPE_value(alg, 0)->value.object) != NID_rsaEncryption)
+		goto out;
+	bits = k->value.bit_string;
+	if ((bits->flags & ASN1_STRING_FLAG_BITS_LEFT) && (bits->flags & 0x07) != 0)
+		goto out;		/* not a whole number of bytes */
+	good = rsa_ints(bits->data, bits->length, n, e);
+out:
+	sk_ASN1_TYPE_pop_free(alg, ASN1_TYPE_free);
+	sk_ASN1_TYPE_pop_free(spki, ASN1_TYPE_free);
+	return good;
+}
+
+/* rsa_pkey - the RSA public key (n, e), or NULL */
+static EVP_PKEY *
+rsa_pkey(const BIGNUM *n, const BIGNUM *e)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *k = NULL;
+
+	if (bld != NULL && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1 &&
+	    (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) != NULL &&
+	    EVP_PKEY_fromdata_init(ctx) == 1 &&
+	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		k = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	return k;
+}
+
 /* key_from_record - the RSA key of one key record; NULL with why when unusable */
 static EVP_PKEY *
 key_from_record(const char *rec, size_t len, const char **why)
@@ -203,8 +306,8 @@ key_from_record(const char *rec, size_t len, const char **why)
 	struct arc_tags t;
 	const struct arc_tag *v, *k, *h, *sv, *p;
 	unsigned char der[MAX_KEY_DER];
-	const unsigned char *dp;
-	EVP_PKEY *pkey;
+	BIGNUM *rn = NULL, *re = NULL;
+	EVP_PKEY *pkey = NULL;
 	long n;
 
 	if (arc_tags_parse(rec, len, &t) != 0) {
@@ -265,17 +368,12 @@ key_from_record(const char *rec, size_t len, const char **why)
 		*why = "key p= is not base64";
 		return NULL;
 	}
-	dp = der;
-	pkey = d2i_PUBKEY(NULL, &dp, n);
-	if (pkey == NULL) {
-		dp = der;
-		pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &dp, n);
-	}
-	if (pkey == NULL || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-		EVP_PKEY_free(pkey);
+	if (spki_rsa(der, n, &rn, &re) || rsa_ints(der, n, &rn, &re))
+		pkey = rsa_pkey(rn, re);
+	BN_free(rn);
+	BN_free(re);
+	if (pkey == NULL)
 		*why = "key p= is not an RSA public key";
-		return NULL;
-	}
 	return pkey;
 }
 

@@ -19,7 +19,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 	libbsd-dev libunbound-dev libidn2-dev libyaml-dev libsqlite3-dev libpq-dev
 	zlib1g-dev postgresql sqlite3
 	publicsuffix dns-root-data miltertest
-	postfix swaks unbound python3-dkim python3-nacl python3-dnspython
+	postfix swaks unbound python3-dkim python3-authres python3-nacl python3-dnspython
 	python3-cryptography iproute2 openssl libxml2-utils
 	libmicrohttpd-dev prometheus curl
 	clang libclang-rt-14-dev systemd man-db"

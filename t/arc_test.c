@@ -245,12 +245,10 @@ verify(const struct tmsg *t, unsigned *queries)
 	return r;
 }
 
-/* publish - a key record for name in the zone */
+/* publish_der - a k=rsa key record with p= the n bytes at der for name */
 static void
-publish(const char *name, EVP_PKEY *k, bool pkcs1)
+publish_der(const char *name, const unsigned char *der, int n)
 {
-	unsigned char *der = NULL;
-	int n = pkcs1 ? i2d_PublicKey(k, &der) : i2d_PUBKEY(k, &der);
 	struct buf line, err;
 
 	if (n <= 0)
@@ -262,9 +260,72 @@ publish(const char *name, EVP_PKEY *k, bool pkcs1)
 	buf_adds(&line, "\"");
 	if (dns_zone_add_line(zone, line.data, &err) != 0)
 		bail("zone: %s", buf_str(&err));
-	OPENSSL_free(der);
 	buf_free(&line);
 	buf_free(&err);
+}
+
+/* publish - a key record for name in the zone */
+static void
+publish(const char *name, EVP_PKEY *k, bool pkcs1)
+{
+	unsigned char *der = NULL;
+	int n = pkcs1 ? i2d_PublicKey(k, &der) : i2d_PUBKEY(k, &der);
+
+	publish_der(name, der, n);
+	OPENSSL_free(der);
+}
+
+/* publish_odd - p= values that are no RSA key: an RSA-PSS and an ed25519
+ * SubjectPublicKeyInfo, key1's with a BIT STRING of 1 unused bit and with a
+ * primitive identifier 0x10 in place of SEQUENCE's 0x30 (fuzz_arc_key), key1's
+ * RSAPublicKey whose modulus lost its leading 00 byte (a negative INTEGER in
+ * DER; OpenSSL's d2i_PublicKey reads the bytes unsigned, as key1's modulus) */
+static void
+publish_odd(void)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+	EVP_PKEY *pss = NULL, *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	unsigned char *der = NULL;
+	int n;
+
+	if (ctx == NULL || EVP_PKEY_keygen_init(ctx) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 1024) != 1 ||
+	    EVP_PKEY_generate(ctx, &pss) != 1)
+		pss = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	if (pss == NULL || ed == NULL)
+		bail("RSA-PSS or ed25519 key generation failed");
+	n = i2d_PUBKEY(pss, &der);
+	publish_der("pss._domainkey.example.org", der, n);
+	OPENSSL_free(der);
+	der = NULL;
+	n = i2d_PUBKEY(ed, &der);
+	publish_der("edspki._domainkey.example.org", der, n);
+	OPENSSL_free(der);
+	der = NULL;
+	/* 30 81 9f, 30 0d (rsaEncryption, NULL), 03 81 8d 00 (unused bits) ... */
+	n = i2d_PUBKEY(key1, &der);
+	if (n < 22 || der[18] != 0x03 || der[19] != 0x81 || der[21] != 0x00)
+		bail("unexpected SubjectPublicKeyInfo layout of a 1024-bit key");
+	der[21] = 0x01;
+	publish_der("bitsleft._domainkey.example.org", der, n);
+	der[21] = 0x00;
+	der[0] = 0x10;		/* SEQUENCE's number, primitive: no SEQUENCE */
+	publish_der("primitive._domainkey.example.org", der, n);
+	OPENSSL_free(der);
+	der = NULL;
+	/* 30 81 89, 02 81 81 00 (n, positive) ...: drop the 00, n turns negative */
+	n = i2d_PublicKey(key1, &der);
+	if (n < 8 || der[3] != 0x02 || der[4] != 0x81 || der[5] != 0x81 ||
+	    der[6] != 0x00 || (der[7] & 0x80) == 0)
+		bail("unexpected RSAPublicKey layout of a 1024-bit key");
+	der[2]--;
+	der[5]--;
+	memmove(der + 6, der + 7, (size_t)n - 7);
+	publish_der("negative._domainkey.example.org", der, n - 1);
+	OPENSSL_free(der);
+	EVP_PKEY_free(pss);
+	EVP_PKEY_free(ed);
 }
 
 /* zone_line - one more zone entry */
@@ -505,6 +566,18 @@ test_keys(void)
 	r = verify(t, NULL);
 	ok(r.cv == ARC_FAIL && has(&r, "not rsa"), "k=ed25519 key: fail (%s)", r.reason);
 	tm_free(t);
+	/* p= read down to n and e (lib/arc_sig.c): only rsaEncryption, whole bytes,
+	 * a positive modulus */
+	static const char *const odd[] = { "pss", "edspki", "bitsleft", "primitive",
+	    "negative" };
+	for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+		t = tm_new();
+		seal_h(t, 1, "example.org", odd[i], key1, "none", "from:to");
+		r = verify(t, NULL);
+		ok(r.cv == ARC_FAIL && has(&r, "not an RSA public key"),
+		    "k=rsa, p= %s: fail (%s)", odd[i], r.reason);
+		tm_free(t);
+	}
 }
 
 /* test_fields - field rules: algorithms, h=, header limits */
@@ -810,6 +883,7 @@ main(void)
 		snprintf(name, sizeof name, "k%d._domainkey.example.org", i);
 		publish(name, key1, false);
 	}
+	publish_odd();
 	zone_line("s1._domainkey.tempfail.example SERVFAIL");
 	zone_line("revoked._domainkey.example.org TXT \"v=DKIM1; k=rsa; p=\"");
 	zone_line("ed._domainkey.example.org TXT \"v=DKIM1; k=ed25519; "

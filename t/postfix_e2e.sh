@@ -9,6 +9,13 @@
 # unbound answers REFUSED, and libunbound, which forwards to it, reports that as
 # rcode SERVFAIL (no other forwarder to try): DNS_TEMPFAIL, dmarc=temperror, 451 4.4.3.
 #
+# The ARC case (RFC 8617) goes through two hops: this Postfix and mailauth deliver
+# example.com's signed message to a mailing list; the list (t/e2e/arclist.py, a
+# test-only sealer on python3-dkim's ARC signer) changes it and seals it as
+# list.example; the list's copy comes back through this Postfix and mailauth: with
+# TrustedARCSealers list.example accepted with dmarc=fail and arc=pass, rejected
+# when changed after the seal, and rejected after a reload that drops the sealer.
+#
 # Runs as root only. The script re-executes itself under unshare: private network
 # (only lo), mount and PID namespaces, so nothing of the host is touched, the fixed
 # ports cannot clash, the work directory is a tmpfs, and every process left behind
@@ -40,8 +47,8 @@ if [ -z "${MAILAUTH_E2E_TMP:-}" ]; then
 	    ! getent group postdrop >/dev/null; then
 		skip_all "user postfix or nobody, or group postdrop missing"
 	fi
-	"$SYS_PYTHON3" -c 'import dkim' 2>/dev/null ||
-	    skip_all "$SYS_PYTHON3 cannot import dkim (python3-dkim)"
+	"$SYS_PYTHON3" -c 'import dkim, authres' 2>/dev/null ||
+	    skip_all "$SYS_PYTHON3 cannot import dkim, authres (python3-dkim, -authres)"
 	unshare -mnpf --mount-proc true 2>/dev/null ||
 	    skip_all "cannot create network, mount and PID namespaces here"
 	e2e_tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailauth-e2e.XXXXXX") || exit 1
@@ -101,11 +108,12 @@ subst() {
 	    -e "s|@SMTPPORT@|$SMTPPORT|g" "$e2e/$1" >"$2"
 }
 
-# send NAME MAILFROM - one SMTP transaction with swaks, message $T/data/NAME.eml;
-# transcript in $T/NAME.swaks; sets qid (empty when not queued)
+# send NAME MAILFROM [RCPTTO] - one SMTP transaction with swaks, message
+# $T/data/NAME.eml, to $RCPT unless RCPTTO; transcript in $T/NAME.swaks; sets
+# qid (empty when not queued)
 send() {
 	swaks --server 127.0.0.1 --port "$SMTPPORT" --helo "$HELO" --from "$2" \
-	    --to "$RCPT" --data "@$T/data/$1.eml" --timeout 40 \
+	    --to "${3:-$RCPT}" --data "@$T/data/$1.eml" --timeout 40 \
 	    >"$T/$1.swaks" 2>&1 </dev/null
 	qid=$(sed -n 's/^<- *250 .*queued as \([0-9A-Za-z]*\).*/\1/p' "$T/$1.swaks" |
 	    head -n 1)
@@ -116,9 +124,10 @@ smtp_reply() {
 	grep -E "^<\*\* +$2[ -]$(printf '%s' "$3" | sed 's/\./\\./g') " "$T/$1.swaks"
 }
 
-# delivered QID - wait (at most about 15 s) until Postfix reports the delivery
+# delivered QID [RCPTTO] - wait (at most about 15 s) until Postfix reports the
+# delivery (to $RCPT unless RCPTTO)
 delivered() {
-	[ -n "$1" ] && wait_log "$T/maillog" " $1: to=<$RCPT>.* status=sent" &&
+	[ -n "$1" ] && wait_log "$T/maillog" " $1: to=<${2:-$RCPT}>.* status=sent" &&
 	    [ -s "$OUT/$1" ]
 }
 
@@ -280,6 +289,89 @@ tap_ok $? "fromspace: 550 5.7.1 for two From fields" || diag_file "$T/fromspace.
 has "$line" "several From fields" "fromspace: the reply says several From fields"
 [ -z "$qid" ]
 tap_ok $? "fromspace: not queued"
+
+# 8. forwarded by a mailing list that seals (RFC 8617), two real hops. Hop 1:
+# this Postfix and mailauth as the list's MX (example.com's DKIM passes). The
+# list, t/e2e/arclist.py, tags the Subject, adds a footer (the author's signature
+# breaks) and seals with d=list.example, its ARC-Authentication-Results copied from
+# hop 1's. Hop 2: this Postfix and mailauth again, TrustedARCSealers list.example.
+send arclist bounce@example.com e2e-list@rcpt.test
+delivered "$qid" e2e-list@rcpt.test
+tap_ok $? "arc: hop 1 delivered the author's message to the list" ||
+    { diag_file "$T/arclist.swaks"; diag_file "$T/maillog"; }
+hop1=$OUT/$qid
+h1ar=$(field_values "$hop1" Authentication-Results 2>/dev/null)
+has "$h1ar" "dmarc=pass" "arc: hop 1 found dmarc=pass for example.com"
+"$SYS_PYTHON3" "$e2e/arclist.py" "$hop1" "$T/data/arcsealed.eml" \
+    "$T/data/sealer.pem" mx.test.example >"$T/arclist.log" 2>&1 &&
+    "$SYS_PYTHON3" "$e2e/arclist.py" "$hop1" "$T/data/arctamper.eml" \
+    "$T/data/sealer.pem" mx.test.example --tamper >>"$T/arclist.log" 2>&1
+tap_ok $? "arc: the list sealed its copy (arclist.py)" || diag_file "$T/arclist.log"
+has "$(field_values "$T/data/arcsealed.eml" ARC-Authentication-Results)" \
+    "dkim=pass" "arc: the list's ARC-Authentication-Results has hop 1's dkim=pass"
+
+# hop 2, the sealer trusted: accepted despite dmarc=fail, arc=pass in our field
+send arcsealed list-bounces@list.example
+delivered "$qid"
+tap_ok $? "arc trusted: hop 2 delivered (DMARC reject let go)" ||
+    { diag_file "$T/arcsealed.swaks"; diag_file "$T/maillog"; }
+aar=$(field_values "$OUT/$qid" Authentication-Results 2>/dev/null)
+is "$(printf '%s\n' "$aar" | grep -c .)" 1 \
+    "arc trusted: one Authentication-Results (hop 1's claims our id: removed)"
+for want in "mx.test.example;" "dkim=fail" "header.d=example.com" "dmarc=fail" \
+    "header.from=example.com" "arc=pass" "smtp.remote-ip=127.0.0.1" \
+    "spf=pass smtp.mailfrom=list-bounces@list.example"; do
+	has "$aar" "$want" "arc trusted: our A-R has $want"
+done
+case $aar in
+*"dmarc=fail"*"arc=pass"*) tap_ok 0 "arc trusted: arc= follows dmarc=" ;;
+*) tap_ok 1 "arc trusted: arc= follows dmarc="; diag "$aar" ;;
+esac
+has "$(field_values "$OUT/$qid" Subject)" "[e2e-list]" \
+    "arc trusted: the list's copy was delivered (Subject tag)"
+is "$(field_values "$OUT/$qid" ARC-Seal | grep -c 'i=1;.*d=list.example')" 1 \
+    "arc trusted: the list's ARC-Seal is delivered"
+line=$(grep "mailfrom=<list-bounces@list.example>" "$T/mailauth.log" | sed -n 1p)
+for w in dmarc=fail policy=reject arc=pass override=arc sealer=list.example \
+    action=accept; do
+	has "$line" " $w" "arc trusted: mailauth's log line has $w"
+done
+
+# hop 2, a change after sealing: the chain is broken, the DMARC reject stands
+send arctamper list-bounces@list.example
+smtp_reply arctamper 550 5.7.26 >/dev/null
+tap_ok $? "arc tampered: 550 5.7.26" || diag_file "$T/arctamper.swaks"
+[ -z "$qid" ]
+tap_ok $? "arc tampered: not queued"
+line=$(grep "mailfrom=<list-bounces@list.example>" "$T/mailauth.log" | sed -n 2p)
+for w in dmarc=fail arc=fail action=reject; do
+	has "$line" " $w" "arc tampered: mailauth's log line has $w"
+done
+case $line in *override=*) tap_ok 1 "arc tampered: no override"; diag "$line" ;;
+*) tap_ok 0 "arc tampered: no override" ;;
+esac
+
+# hop 2, the same sealed copy with list.example no longer trusted (SIGUSR1 reload)
+sed 's/^TrustedARCSealers .*/TrustedARCSealers other.example/' \
+    "$T/mailauth.conf" >"$T/mailauth.conf.new" &&
+    mv "$T/mailauth.conf.new" "$T/mailauth.conf" &&
+    kill -USR1 "$mailauth_pid" &&
+    wait_log "$T/mailauth.log" "configuration reloaded"
+tap_ok $? "arc untrusted: mailauth reloaded without list.example" ||
+    diag_file "$T/mailauth.log"
+send arcsealed list-bounces@list.example
+line=$(smtp_reply arcsealed 550 5.7.26)
+tap_ok $? "arc untrusted: 550 5.7.26" || diag_file "$T/arcsealed.swaks"
+has "$line" "example.com" "arc untrusted: the reply names example.com"
+[ -z "$qid" ]
+tap_ok $? "arc untrusted: not queued"
+line=$(grep "mailfrom=<list-bounces@list.example>" "$T/mailauth.log" | sed -n 3p)
+for w in dmarc=fail arc=pass action=reject; do
+	has "$line" " $w" "arc untrusted: mailauth's log line has $w"
+done
+case $line in *override=*) tap_ok 1 "arc untrusted: no override"; diag "$line" ;;
+*) tap_ok 0 "arc untrusted: no override" ;;
+esac
 
 # 6. mailauth down: Postfix's milter_default_action = tempfail answers 451 4.7.1
 stop_daemon "$mailauth_pid"
