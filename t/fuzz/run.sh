@@ -13,7 +13,7 @@
 : "${CLANG:=clang}"
 export TDATA
 
-targets="from authres dkim config zone message dmarc_record arc"
+targets="from authres hdrtext dkim config zone message dmarc_record arc"
 
 if ! command -v "$CLANG" >/dev/null 2>&1; then
 	echo "1..0 # SKIP $CLANG not installed"
