@@ -171,9 +171,7 @@ spf_lib_error(const char *file, int line, const char *msg)
 	struct buf b;
 
 	lib_text(&b, file, line, msg);
-	log_msg(LOG_CRIT, "%s (internal error, aborting)", buf_str(&b));
-	buf_free(&b);
-	abort();
+	panic("%s (internal error, aborting)", buf_str(&b));
 }
 
 /* spf_lib_warning - libspf2 warnings, info and debug lines, at LOG_DEBUG */
@@ -947,8 +945,7 @@ spf_check(struct spf_engine *e, struct dns_session *s, const char *ip,
 	if (out->helo_identity) {
 		out->domain = xstrdup(helo_ok ? helodom : helo);
 		str_lower(out->domain);
-		out->sender = xmalloc(strlen(out->domain) + sizeof "postmaster@");
-		sprintf(out->sender, "postmaster@%s", out->domain);
+		str_set_printf(&out->sender, "postmaster@%s", out->domain);
 		local = xstrdup("postmaster");
 		raw_dom = helo;
 	} else {
@@ -959,8 +956,7 @@ spf_check(struct spf_engine *e, struct dns_session *s, const char *ip,
 		out->domain = xstrdup(raw_dom);
 		str_lower(out->domain);
 		if (at != NULL) {
-			out->sender = xmalloc(strlen(local) + strlen(out->domain) + 2);
-			sprintf(out->sender, "%s@%s", local, out->domain);
+			str_set_printf(&out->sender, "%s@%s", local, out->domain);
 		} else
 			out->sender = xstrdup(from);	/* no domain: as given */
 	}
@@ -993,9 +989,7 @@ spf_check(struct spf_engine *e, struct dns_session *s, const char *ip,
 		}
 		free(out->domain);
 		out->domain = xstrdup(dom);
-		free(out->sender);
-		out->sender = xmalloc(strlen(local) + strlen(dom) + 2);
-		sprintf(out->sender, "%s@%s", local, dom);
+		str_set_printf(&out->sender, "%s@%s", local, dom);
 	}
 
 	/* libspf2: every argument validated, none NULL */
