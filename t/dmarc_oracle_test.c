@@ -38,6 +38,7 @@ main(void)
 #include "dmarc_record.h"
 #include "dns.h"
 #include "psl.h"
+#include "testlib.h"
 
 /* one record read one way: the fields both parsers expose */
 struct reading {
@@ -271,26 +272,16 @@ test_library_agrees(struct dmarc_engine *e, struct dns_resolver *r)
 int
 main(void)
 {
-	struct buf err;
 	struct psl *psl;
 	struct dns_resolver *r;
 	struct dmarc_engine *e;
-	struct config cfg;
 
-	buf_init(&err);
 	test_records();
-	if ((psl = psl_load(tap_path("TDATA", "dmarc/psl.dat"), &err)) == NULL)
-		bail("psl_load: %s", buf_str(&err));
-	if ((r = dns_zone_open(tap_path("TDATA", "dmarc/dmarc.zone"), &err)) == NULL)
-		bail("dns_zone_open: %s", buf_str(&err));
-	memset(&cfg, 0, sizeof(cfg));
-	if ((e = dmarc_engine_new(&cfg, psl, &err)) == NULL)
-		bail("dmarc_engine_new: %s", buf_str(&err));
+	tl_dmarc_fixture(&psl, &r, &e);
 	test_library_agrees(e, r);
 	dmarc_engine_free(e);
 	dns_resolver_free(r);
 	psl_free(psl);
-	buf_free(&err);
 	return done_testing();
 }
 

@@ -17,6 +17,7 @@
 #include "dns.h"
 #include "psl.h"
 #include "tap.h"
+#include "testlib.h"
 
 /* --- dmarc_from_domain --- */
 
@@ -928,15 +929,10 @@ main(void)
 	test_from();
 	test_names();
 	test_uri_list();
-	if ((psl = psl_load(tap_path("TDATA", "dmarc/psl.dat"), &err)) == NULL)
-		bail("psl_load: %s", buf_str(&err));
+	tl_dmarc_fixture(&psl, &r, &e);
 	test_aligned(psl);
-	if ((r = dns_zone_open(tap_path("TDATA", "dmarc/dmarc.zone"), &err)) == NULL)
-		bail("dns_zone_open: %s", buf_str(&err));
 	memset(&cfg, 0, sizeof(cfg));
 	ok(dmarc_engine_new(&cfg, NULL, &err) == NULL, "engine without a PSL refused");
-	if ((e = dmarc_engine_new(&cfg, psl, &err)) == NULL)
-		bail("dmarc_engine_new: %s", buf_str(&err));
 	test_check(e, r);
 	test_outcome_fields(e, r);
 	test_temperror_hints(e, r);

@@ -47,15 +47,7 @@ check_roundtrip(const char *what, const struct buf *b, size_t off, size_t end,
 	free(dec);
 }
 
-/* LLVMFuzzerInitialize - quiet logging */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_QUIET_INIT
 
 /* LLVMFuzzerTestOneInput - the three writers on one text */
 int
