@@ -61,6 +61,7 @@
  *	dot-atom local-part and an LDH domain, else as a quoted-string with '"' and
  *	'\\' escaped. Reasons go into comments with '(' ')' '\\' escaped. Control and
  *	8-bit bytes become '?' everywhere, so no CR or LF ever gets into the field.
+ *	The tokens and the escaping are lib/hdrtext's (shared with Received-SPF).
  *	A property that would take the line past WRAP_AT columns goes to a new line
  *	(LF + TAB + two blanks, the DESIGN.md shape); values are cut at MAX_VALUE bytes
  *	and comments at MAX_COMMENT bytes, marked "...", so even fully escaped ones
@@ -73,6 +74,7 @@
 #include <strings.h>
 
 #include "authres.h"
+#include "hdrtext.h"
 
 #define MAX_VALUE	400	/* bytes of one network value written */
 #define MAX_COMMENT	200	/* bytes of one reason written */
@@ -84,31 +86,6 @@
 #define READ_JUNK	0x04	/* control and 8-bit bytes count as blanks */
 #define READ_SQUASH	0x08	/* quotes dropped, escapes and comments anywhere */
 #define READ_RFC	(READ_NEST | READ_QPAIR)
-
-/* is_token_char - RFC 2045 token characters (no CTL, SPACE or tspecial) */
-static bool
-is_token_char(unsigned char c)
-{
-	if (c <= 0x20 || c >= 0x7f)
-		return false;
-	return strchr("()<>@,;:\\\"/[]?=", c) == NULL;
-}
-
-/* is_atext - RFC 5322 atext, ASCII only (no locale) */
-static bool
-is_atext(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
-}
-
-/* is_ldh - letter, digit or hyphen */
-static bool
-is_ldh(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-';
-}
 
 /* is_blank - a blank under the reading how (CR and LF included: folding) */
 static bool
@@ -182,7 +159,7 @@ read_squashed(const char *p, unsigned how, char *out, size_t outlen)
 			continue;
 		} else if (c == '\\' && p[1] != '\0') {
 			c = *++p;
-		} else if (!is_token_char((unsigned char)c)) {
+		} else if (!hdr_is_token_char((unsigned char)c)) {
 			break;
 		}
 		started = true;
@@ -216,7 +193,7 @@ read_servid(const char *value, unsigned how, char *out, size_t outlen)
 				out[n++] = *p;
 		}
 	} else {
-		for (; is_token_char((unsigned char)*p); p++)
+		for (; hdr_is_token_char((unsigned char)*p); p++)
 			if (n + 1 < outlen)
 				out[n++] = *p;
 	}
@@ -277,104 +254,11 @@ authres_claims_id(const char *value, const char *authserv_id)
 	return false;
 }
 
-/* is_dot_atom - RFC 5322 dot-atom (atext runs separated by single dots) */
-static bool
-is_dot_atom(const char *s, size_t len)
-{
-	bool need = true;
-
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '.') {
-			if (need)
-				return false;
-			need = true;
-		} else if (is_atext((unsigned char)s[i])) {
-			need = false;
-		} else {
-			return false;
-		}
-	}
-	return len > 0 && !need;
-}
-
-/* is_ldh_domain - labels of letters, digits and inner hyphens, one final dot allowed */
-static bool
-is_ldh_domain(const char *s, size_t len)
-{
-	size_t label = 0;
-
-	if (len > 0 && s[len - 1] == '.')
-		len--;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '.') {
-			if (label == 0 || s[i - 1] == '-')
-				return false;
-			label = 0;
-		} else if (is_ldh((unsigned char)s[i])) {
-			if (label++ == 0 && s[i] == '-')
-				return false;
-		} else {
-			return false;
-		}
-	}
-	return label > 0 && s[len - 1] != '-';
-}
-
-/* plain_value - writable without quotes: a token, or [local]@domain */
-static bool
-plain_value(const char *s, size_t len)
-{
-	const char *at = memchr(s, '@', len);
-	size_t i;
-
-	if (at == NULL) {
-		for (i = 0; i < len; i++)
-			if (!is_token_char((unsigned char)s[i]))
-				return false;
-		return len > 0;
-	}
-	return (at == s || is_dot_atom(s, (size_t)(at - s))) &&
-	    is_ldh_domain(at + 1, len - (size_t)(at - s) - 1);
-}
-
-/* add_escaped - len bytes of s: specials as quoted-pairs, control and 8-bit as '?' */
-static void
-add_escaped(struct buf *out, const char *s, size_t len, const char *specials)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c != '\0' && strchr(specials, c) != NULL) {
-			buf_addc(out, '\\');
-			buf_addc(out, c);
-		} else if (c < 0x20 || c >= 0x7f) {
-			buf_addc(out, '?');
-		} else {
-			buf_addc(out, c);
-		}
-	}
-}
-
 /* quote_value - as authres_quote_value; tokens_only: no local@domain form */
 static void
 quote_value(struct buf *out, const char *s, bool tokens_only)
 {
-	size_t len = strnlen(s, MAX_VALUE + 1);
-	bool cut = len > MAX_VALUE, plain;
-
-	if (cut)
-		len = MAX_VALUE;
-	plain = !cut && (tokens_only ? memchr(s, '@', len) == NULL : true) &&
-	    plain_value(s, len);
-	if (plain) {
-		buf_add(out, s, len);
-		return;
-	}
-	buf_addc(out, '"');
-	add_escaped(out, s, len, "\"\\");
-	if (cut)
-		buf_adds(out, "...");
-	buf_addc(out, '"');
+	hdr_value(out, s, MAX_VALUE, HDR_PLAIN_TOKEN | (tokens_only ? 0 : HDR_PLAIN_ADDRESS));
 }
 
 /* authres_quote_value - s as an RFC 8601 pvalue: token, address or quoted-string */
@@ -388,15 +272,10 @@ authres_quote_value(struct buf *out, const char *s)
 static void
 add_comment(struct buf *out, const char *text)
 {
-	size_t len;
-
 	if (text == NULL || *text == '\0')
 		return;
 	buf_adds(out, " (");
-	len = strnlen(text, MAX_COMMENT + 1);
-	add_escaped(out, text, len > MAX_COMMENT ? MAX_COMMENT : len, "()\\");
-	if (len > MAX_COMMENT)
-		buf_adds(out, "...");
+	hdr_comment_text(out, text, strnlen(text, MAX_COMMENT + 1), MAX_COMMENT, 0);
 	buf_addc(out, ')');
 }
 
@@ -419,7 +298,7 @@ add_prop(struct arline *l, const char *name, const char *value, bool quote_alway
 	if (quote_always) {
 		buf_addc(&piece, '"');
 		for (const char *p = value; *p != '\0' && p - value < MAX_VALUE; p++)
-			buf_addc(&piece, is_token_char((unsigned char)*p) ||
+			buf_addc(&piece, hdr_is_token_char((unsigned char)*p) ||
 			    strchr("/=+", *p) != NULL ? *p : '?');
 		buf_addc(&piece, '"');
 	} else {

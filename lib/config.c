@@ -435,12 +435,11 @@ cfg_defaults(void)
 	struct buf why;
 
 	buf_init(&why);
-	__atomic_store_n(&c->refcnt, 1, __ATOMIC_RELAXED);
+	atomic_init(&c->refcnt, 1);
 	for (size_t i = 0; i < NELEM(options); i++)
 		if (set_value(c, &options[i], options[i].def, &why) != 0) {
 			/* a default that does not parse is a bug in the table */
-			log_msg(LOG_CRIT, "config table: %s", buf_str(&why));
-			abort();
+			panic("config table: %s", buf_str(&why));
 		}
 	buf_free(&why);
 	c->path = xstrdup("(defaults)");
@@ -805,7 +804,7 @@ cfg_blame(const struct config *c, const char *name, struct buf *err, size_t from
 struct config *
 cfg_ref(struct config *c)
 {
-	__atomic_add_fetch(&c->refcnt, 1, __ATOMIC_RELAXED);
+	atomic_fetch_add(&c->refcnt, 1);
 	return c;
 }
 
@@ -813,7 +812,7 @@ cfg_ref(struct config *c)
 void
 cfg_unref(struct config *c)
 {
-	if (c != NULL && __atomic_sub_fetch(&c->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+	if (c != NULL && atomic_fetch_sub(&c->refcnt, 1) == 1)
 		cfg_free(c);
 }
 

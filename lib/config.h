@@ -29,6 +29,7 @@
 #define MAILAUTH_CONFIG_H
 
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "util.h"
@@ -48,7 +49,7 @@ enum dkim_l_policy { DKIM_L_REPORT = 0, DKIM_L_FAIL };
 enum store_kind { STORE_NONE = 0, STORE_SQLITE, STORE_POSTGRESQL };
 
 struct config {
-	int refcnt;			/* atomic */
+	atomic_int refcnt;		/* cfg_ref/cfg_unref */
 	char *path;
 	unsigned *optline;		/* line of each option in path (0: not set) */
 

@@ -19,6 +19,7 @@ void dkv_get_work(const struct dkv_msg *m, struct dkv_work *w);
  *	int dkv_feed_raw(struct dkv_msg *m, struct dns_session *s,
  *	    const char *from_domain, const unsigned char *p, size_t n);
  * DESCRIPTION
+ *	dkv_ stands for "DKIM verifier" (dkim_ is libopendkim's own prefix).
  *	One dkv_engine (one DKIM_LIB, query hooks on lib/dns, warm-up verification done
  *	at creation) per process, before threads. Per message: feed every header field in
  *	arrival order (name and value as the MTA gives them; value may contain bare LF

@@ -38,9 +38,9 @@
  *	present but invalid: if rua= holds at least one syntactically valid URI the
  *	record acts as p=none, otherwise DMARC does not apply (DMR_NONE) -- RFC 9989
  *	section 4.10.1.
- *	libopendmarc is still initialised once by dmarc_engine_new() (so report code
- *	may use it) but never does DNS for us and never sees a ruf= buffer
- *	(CVE-2024-25768).
+ *	libopendmarc is not used: it would only duplicate this (its own DNS, its own
+ *	PSL, its own record parser); t/dmarc_oracle_test runs its parser beside ours
+ *	and lists where and why they differ.
  *
  *	Policy. Record at FROM: p. Record elsewhere (org domain or PSD): sp, or p when
  *	sp is absent; with np= published and cfg->dmarc_np (default on), one more
@@ -88,8 +88,6 @@
 #include <strings.h>
 #include <sys/types.h>
 
-#include <opendmarc/dmarc.h>
-
 #include "addrlist.h"
 #include "dmarc.h"
 #include "log.h"
@@ -102,23 +100,14 @@ struct dmarc_engine {
 	enum dmarc_discovery discovery;	/* cfg->dmarc_org_domain at creation */
 };
 
-/* dmarc_engine_new - initialise libopendmarc once and keep the PSL */
+/* dmarc_engine_new - keep the PSL and the options DMARC reads */
 struct dmarc_engine *
 dmarc_engine_new(const struct config *cfg, const struct psl *psl, struct buf *err)
 {
-	OPENDMARC_LIB_T lib;
 	struct dmarc_engine *e;
-	int rc;
 
 	if (psl == NULL) {
 		buf_adds(err, "dmarc: no Public Suffix List loaded\n");
-		return NULL;
-	}
-	memset(&lib, 0, sizeof(lib));
-	/* no tld file: organizational domains come from our lib/psl */
-	lib.tld_type = OPENDMARC_TLD_TYPE_MOZILLA;
-	if ((rc = opendmarc_policy_library_init(&lib)) != DMARC_PARSE_OKAY) {
-		buf_printf(err, "dmarc: libopendmarc initialisation failed (%d)\n", rc);
 		return NULL;
 	}
 	e = xcalloc(1, sizeof(*e));

@@ -15,7 +15,7 @@
  *	    const char *from_domain, char mode);
  *	int dmarc_domain_normalize(const char *in, char *out, size_t outlen);
  *	 * DESCRIPTION
- *	dmarc_engine_new() initialises libopendmarc once per process (before threads).
+ *	dmarc_engine_new() keeps the PSL and the DMARC options (one per process).
  *	dmarc_from_domain() takes the values of every From field of the message and
  *	returns 0 with the one author domain (lowercase, A-label) in out, or -1 with a
  *	reason in *why ("no From field", "several From fields", "From has several

@@ -219,3 +219,15 @@ fatalx(int exitcode, const char *fmt, ...)
 	va_end(ap);
 	exit(exitcode);
 }
+
+/* panic - an internal inconsistency (a bug): log at LOG_CRIT, then abort() */
+void
+panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_CRIT, NULL, fmt, ap);
+	va_end(ap);
+	abort();
+}

@@ -8,6 +8,7 @@
  *	void log_qid(int pri, const char *qid, const char *fmt, ...);	"QID: text"
  *	void fatal(const char *fmt, ...);	log at LOG_ERR with ": strerror(errno)", exit(EX_OSERR)
  *	void fatalx(int exitcode, const char *fmt, ...);	log at LOG_ERR, exit(exitcode)
+ *	void panic(const char *fmt, ...);	a bug: log at LOG_CRIT, abort() (core dump)
  *	void log_set_capture(log_capture_fn *fn, void *arg);	tests: receive every line
  *	void log_kv(struct buf *b, const char *key, const char *value);	key=value
  * DESCRIPTION
@@ -46,6 +47,7 @@ void log_msg(int pri, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void log_qid(int pri, const char *qid, const char *fmt, ...) PRINTF_LIKE(3, 4);
 void fatal(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
 void fatalx(int exitcode, const char *fmt, ...) PRINTF_LIKE(2, 3) NORETURN;
+void panic(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
 void log_set_capture(log_capture_fn *fn, void *arg);
 void log_kv(struct buf *b, const char *key, const char *value);
 int log_facility_from_name(const char *name);

@@ -8,9 +8,9 @@
  *	    struct spf_outcome *out);
  *	void spf_outcome_clear(struct spf_outcome *o);
  *	const char *spf_result_name(enum spf_result r);
- *	void spf_received_header(const struct spf_outcome *o, const char *receiver,
- *	    struct buf *out);
  * DESCRIPTION
+ *	(spf_received_header(), the Received-SPF field, is in lib/received_spf.c.)
+ *
  *	One SPF_server_t per engine, on our own SPF_dns_server_t whose lookup goes to
  *	dns_query(dns_cur, ...). libspf2 passes no per-request pointer to a DNS layer,
  *	so spf_check() points two thread-locals at the caller's state around the
@@ -171,9 +171,7 @@ spf_lib_error(const char *file, int line, const char *msg)
 	struct buf b;
 
 	lib_text(&b, file, line, msg);
-	log_msg(LOG_CRIT, "%s (internal error, aborting)", buf_str(&b));
-	buf_free(&b);
-	abort();
+	panic("%s (internal error, aborting)", buf_str(&b));
 }
 
 /* spf_lib_warning - libspf2 warnings, info and debug lines, at LOG_DEBUG */
@@ -947,8 +945,7 @@ spf_check(struct spf_engine *e, struct dns_session *s, const char *ip,
 	if (out->helo_identity) {
 		out->domain = xstrdup(helo_ok ? helodom : helo);
 		str_lower(out->domain);
-		out->sender = xmalloc(strlen(out->domain) + sizeof "postmaster@");
-		sprintf(out->sender, "postmaster@%s", out->domain);
+		str_set_printf(&out->sender, "postmaster@%s", out->domain);
 		local = xstrdup("postmaster");
 		raw_dom = helo;
 	} else {
@@ -959,8 +956,7 @@ spf_check(struct spf_engine *e, struct dns_session *s, const char *ip,
 		out->domain = xstrdup(raw_dom);
 		str_lower(out->domain);
 		if (at != NULL) {
-			out->sender = xmalloc(strlen(local) + strlen(out->domain) + 2);
-			sprintf(out->sender, "%s@%s", local, out->domain);
+			str_set_printf(&out->sender, "%s@%s", local, out->domain);
 		} else
 			out->sender = xstrdup(from);	/* no domain: as given */
 	}
@@ -993,9 +989,7 @@ spf_check(struct spf_engine *e, struct dns_session *s, const char *ip,
 		}
 		free(out->domain);
 		out->domain = xstrdup(dom);
-		free(out->sender);
-		out->sender = xmalloc(strlen(local) + strlen(dom) + 2);
-		sprintf(out->sender, "%s@%s", local, dom);
+		str_set_printf(&out->sender, "%s@%s", local, dom);
 	}
 
 	/* libspf2: every argument validated, none NULL */
@@ -1025,141 +1019,4 @@ done:
 	free(local);
 	free(from);
 	free(ev);
-}
-
-/* put_quoted - an RFC 5322 quoted-string of attacker text, at most max bytes out */
-static void
-put_quoted(struct buf *out, const char *s, size_t max)
-{
-	size_t start = out->len;
-
-	buf_addc(out, '"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (out->len - start > max) {
-			buf_adds(out, "...");
-			break;
-		}
-		if (c == '"')
-			buf_adds(out, "\\\"");
-		else if (c == '\\' || c < 0x20 || c > 0x7e)
-			buf_printf(out, "\\\\x%02X", c);
-		else
-			buf_addc(out, (char)c);
-	}
-	buf_addc(out, '"');
-}
-
-/* is_dot_atom - whether a value can go unquoted (RFC 5322 dot-atom-text) */
-static bool
-is_dot_atom(const char *s)
-{
-	bool dot = true;
-
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (*s == '.') {
-			if (dot)
-				return false;
-			dot = true;
-			continue;
-		}
-		dot = false;
-		if (!isalnum((unsigned char)*s) && strchr("!#$%&'*+-/=?^_`{|}~", *s) == NULL)
-			return false;
-	}
-	return !dot;
-}
-
-/* put_value - a key=value value: dot-atom when possible, else quoted */
-static void
-put_value(struct buf *out, const char *s, size_t max)
-{
-	if (strlen(s) <= max && is_dot_atom(s))
-		buf_adds(out, s);
-	else
-		put_quoted(out, s, max);
-}
-
-/* put_comment - text inside a comment: parens and quotes as quoted-pairs, CTLs and
- * 8-bit as \xHH; a backslash is "\\" in our own (already sanitised) reasons and
- * \x5C in raw network text, so a decoded \xHH is never ambiguous there */
-static void
-put_comment(struct buf *out, const char *s, size_t max, bool sanitised)
-{
-	size_t start = out->len;
-
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (out->len - start > max) {
-			buf_adds(out, "...");
-			break;
-		}
-		if (c == '(' || c == ')' || c == '"' || (c == '\\' && sanitised))
-			buf_printf(out, "\\%c", c);
-		else if (c == '\\' || c < 0x20 || c > 0x7e)
-			buf_printf(out, "\\\\x%02X", c);
-		else
-			buf_addc(out, (char)c);
-	}
-}
-
-/* spf_received_header - the value of a Received-SPF field (RFC 7208 9.1), one line */
-void
-spf_received_header(const struct spf_outcome *o, const char *receiver,
-    struct buf *out)
-{
-	const char *ip = o->ip != NULL ? o->ip : "";
-	const char *sender = o->sender != NULL ? o->sender : "";
-
-	if (receiver == NULL)
-		receiver = "";
-	buf_adds(out, spf_result_name(o->result));
-	buf_adds(out, " (");
-	put_comment(out, receiver, 100, false);
-	buf_adds(out, ": ");
-	switch (o->result) {
-	case SPFR_PASS:
-		buf_adds(out, "domain of ");
-		put_comment(out, sender, 180, false);
-		buf_adds(out, " designates ");
-		put_comment(out, ip, 50, false);
-		buf_adds(out, " as permitted sender");
-		break;
-	case SPFR_FAIL:
-		buf_adds(out, "domain of ");
-		put_comment(out, sender, 180, false);
-		buf_adds(out, " does not designate ");
-		put_comment(out, ip, 50, false);
-		buf_adds(out, " as permitted sender");
-		break;
-	case SPFR_SOFTFAIL:
-		buf_adds(out, "domain of transitioning ");
-		put_comment(out, sender, 180, false);
-		buf_adds(out, " does not designate ");
-		put_comment(out, ip, 50, false);
-		buf_adds(out, " as permitted sender");
-		break;
-	case SPFR_NEUTRAL:
-		put_comment(out, ip, 50, false);
-		buf_adds(out, " is neither permitted nor denied by domain of ");
-		put_comment(out, sender, 180, false);
-		break;
-	default:
-		put_comment(out, o->reason != NULL ? o->reason : "", 150, true);
-		break;
-	}
-	buf_adds(out, ") client-ip=");
-	put_value(out, ip, 50);
-	buf_adds(out, "; envelope-from=");
-	put_quoted(out, sender, 180);
-	buf_adds(out, "; helo=");
-	put_value(out, o->helo != NULL ? o->helo : "", 100);
-	buf_adds(out, "; receiver=");
-	put_value(out, receiver, 100);
-	buf_adds(out, "; identity=");
-	buf_adds(out, o->helo_identity && !o->null_sender ? "helo" : "mailfrom");
 }

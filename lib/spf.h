@@ -70,6 +70,7 @@ void spf_check(struct spf_engine *e, struct dns_session *s, const char *ip,
     struct spf_outcome *out);
 void spf_outcome_clear(struct spf_outcome *o);
 const char *spf_result_name(enum spf_result r);
+/* received_spf.c: the Received-SPF field value of an outcome */
 void spf_received_header(const struct spf_outcome *o, const char *receiver,
     struct buf *out);
 

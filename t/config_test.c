@@ -584,7 +584,7 @@ test_threads(void)
 	for (int i = 0; i < started; i++)
 		pthread_join(t[i], NULL);
 	is_int(4, started, "four pinning threads ran");
-	is_int(1, __atomic_load_n(&c->refcnt, __ATOMIC_SEQ_CST),
+	is_int(1, atomic_load(&c->refcnt),
 	    "refcount back to 1 after concurrent ref/unref");
 	cfg_unref(c);		/* frees: ASan reports a leak otherwise */
 }

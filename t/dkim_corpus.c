@@ -36,6 +36,7 @@
 #include "dkim.h"
 #include "dns.h"
 #include "tap.h"
+#include "testlib.h"
 #include "util.h"
 
 #define PRE_RFC	"pre-RFC 6376 draft signature (no v=1 or v=0.5): permerror, libopendkim and RFC 6376 3.5 require v=1"
@@ -99,27 +100,6 @@ static const struct strict_fix {
 	{ NULL, NULL, NULL },
 };
 
-/* slurp - a whole file, NULL if unreadable */
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	struct buf b;
-	char tmp[65536];
-	size_t n;
-
-	if (fp == NULL)
-		return NULL;
-	buf_init(&b);
-	while ((n = fread(tmp, 1, sizeof tmp, fp)) > 0)
-		buf_add(&b, tmp, n);
-	fclose(fp);
-	*len = b.len;
-	if (b.data == NULL)
-		return xstrdup("");
-	return buf_steal(&b);
-}
-
 /* zone_txt - add "name TXT record" (255-byte strings, quotes escaped) */
 static int
 zone_txt(struct dns_resolver *z, const char *name, const char *rec, struct buf *err)
@@ -151,7 +131,7 @@ static struct dns_resolver *
 fake_dns_zone(const char *path)
 {
 	size_t n;
-	char *text = slurp(path, &n), *save = NULL;
+	char *text = tl_slurp(path, &n), *save = NULL;
 	struct dns_resolver *z = dns_zone_new();
 	struct buf err;
 
@@ -238,21 +218,6 @@ verify(struct dkv_engine *e, const struct config *c, struct dns_resolver *z,
 	return m;
 }
 
-/* base_cfg - the options lib/dkim reads */
-static void
-base_cfg(struct config *c)
-{
-	memset(c, 0, sizeof *c);
-	c->dkim_max_sigs = 5;
-	c->dkim_max_fields = 50;
-	c->dkim_max_headers = 1000;
-	c->dkim_max_signed = 100;
-	c->dkim_min_key_bits = 1024;
-	c->dkim_body_length = DKIM_L_REPORT;
-	c->dkim_clock_drift = 300;
-	c->dns_timeout = 5;
-}
-
 /* stalwart - (a): every message, every signature passes */
 static void
 stalwart(void)
@@ -263,7 +228,7 @@ stalwart(void)
 	struct buf err;
 	struct dkv_engine *e;
 
-	base_cfg(&c);
+	tl_dkim_cfg(&c);
 	c.dkim_clock_drift = (unsigned)(time(NULL) - 1514764800);	/* 2018-01-01 */
 	buf_init(&err);
 	e = dkv_engine_new(&c, &err);
@@ -279,7 +244,7 @@ stalwart(void)
 
 		buf_init(&path);
 		buf_printf(&path, "stalwart-mail-auth/dkim/%s", files[i]);
-		text = slurp(tap_path("TESTDATA", buf_str(&path)), &n);
+		text = tl_slurp(tap_path("TESTDATA", buf_str(&path)), &n);
 		if (text == NULL) {
 			ok(0, "stalwart %s: readable", files[i]);
 			buf_free(&path);
@@ -375,13 +340,13 @@ mail_dkim(void)
 	struct dns_resolver *z = fake_dns_zone(tap_path("TESTDATA",
 	    "mail-dkim-corpus/FAKE_DNS.dat"));
 	size_t n;
-	char *tsv = slurp(tap_path("TESTDATA", "mail-dkim-corpus/EXPECTED.tsv"), &n);
+	char *tsv = tl_slurp(tap_path("TESTDATA", "mail-dkim-corpus/EXPECTED.tsv"), &n);
 	char *save = NULL;
 	unsigned cases = 0;
 
 	if (tsv == NULL)
 		bail("cannot read EXPECTED.tsv");
-	base_cfg(&strict);
+	tl_dkim_cfg(&strict);
 	legacy = strict;
 	legacy.dkim_min_key_bits = 512;
 	buf_init(&err);
@@ -412,7 +377,7 @@ mail_dkim(void)
 		buf_init(&path);
 		buf_printf(&path, "mail-dkim-corpus/%s%s",
 		    strcmp(col[0], "test5.txt") == 0 ? "" : "corpus/", col[0]);
-		text = slurp(tap_path("TESTDATA", buf_str(&path)), &len);
+		text = tl_slurp(tap_path("TESTDATA", buf_str(&path)), &len);
 		buf_free(&path);
 		if (text == NULL) {
 			ok(0, "upstream %s: readable", col[0]);

@@ -40,42 +40,20 @@
 #include "dkim_screen.h"
 #include "dns.h"
 #include "tap.h"
+#include "testlib.h"
 #include "util.h"
 
 static struct dns_resolver *zone;
-
-/* test_cfg - the options lib/dkim reads, filled by hand */
-static void
-test_cfg(struct config *c)
-{
-	memset(c, 0, sizeof *c);
-	c->dkim_max_sigs = 5;
-	c->dkim_max_fields = 50;
-	c->dkim_max_headers = 1000;
-	c->dkim_max_signed = 100;
-	c->dkim_min_key_bits = 1024;
-	c->dkim_body_length = DKIM_L_REPORT;
-	c->dkim_clock_drift = 300;
-	c->dns_timeout = 5;
-}
 
 /* slurp - a fixture file */
 static unsigned char *
 slurp(const char *name, size_t *len)
 {
-	FILE *fp = fopen(tap_path("TDATA", name), "rb");
-	struct buf b;
-	char tmp[65536];
-	size_t n;
+	char *p = tl_slurp(tap_path("TDATA", name), len);
 
-	if (fp == NULL)
+	if (p == NULL)
 		bail("cannot open %s", tap_path("TDATA", name));
-	buf_init(&b);
-	while ((n = fread(tmp, 1, sizeof tmp, fp)) > 0)
-		buf_add(&b, tmp, n);
-	fclose(fp);
-	*len = b.len;
-	return (unsigned char *)buf_steal(&b);
+	return (unsigned char *)p;
 }
 
 /* verify_mem - a whole message through a new dkv_msg; caller frees */
@@ -1362,7 +1340,7 @@ main(void)
 	struct dkv_engine *e;
 
 	setenv("MAILAUTH_ZONE_TIMEOUT_INSTANT", "1", 1);
-	test_cfg(&c);
+	tl_dkim_cfg(&c);
 	buf_init(&err);
 	zone = dns_zone_open(tap_path("TDATA", "dkim/keys.zone"), &err);
 	if (zone == NULL)

@@ -13,12 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <opendmarc/dmarc.h>
-
 #include "dmarc.h"
 #include "dns.h"
 #include "psl.h"
 #include "tap.h"
+#include "testlib.h"
 
 /* --- dmarc_from_domain --- */
 
@@ -852,71 +851,6 @@ test_temperror_hints(struct dmarc_engine *e, struct dns_resolver *r)
 	dmarc_outcome_clear(&out);
 }
 
-/* test_library_agrees - libopendmarc parses the valid records as we do */
-static void
-test_library_agrees(struct dmarc_engine *e, struct dns_resolver *r)
-{
-	static const struct {
-		const char *domain, *record;
-	} recs[] = {
-		{ "example.com", "v=DMARC1; p=reject; sp=quarantine; rua=mailto:agg@example.com" },
-		{ "example.net", "v=DMARC1; p=reject; adkim=s; aspf=s" },
-		{ "pquar.test", "v=DMARC1; p=quarantine" },
-		{ "pct50.test", "v=DMARC1; p=reject; pct=50" },
-		{ "pct0.test", "v=DMARC1; p=reject; pct=0" },
-		{ "pnone.test", "v=DMARC1; p=none" },
-	};
-	size_t i;
-
-	for (i = 0; i < NELEM(recs); i++) {
-		DMARC_POLICY_T *pctx;
-		struct dmarc_input in;
-		struct dmarc_outcome out;
-		struct dns_session s;
-		const char *fv[1];
-		char from[300];
-		int lp = 0, lsp = 0, lpct = 0, ladkim = 0, laspf = 0;
-
-		snprintf(from, sizeof(from), "x@%s", recs[i].domain);
-		fv[0] = from;
-		memset(&in, 0, sizeof(in));
-		in.from_values = fv;
-		in.nfrom = 1;
-		dns_session_init(&s, r, 1000);
-		dmarc_check(e, &s, &in, &out);
-
-		pctx = opendmarc_policy_connect_init((u_char *)"192.0.2.1", 0);
-		if (pctx == NULL ||
-		    opendmarc_policy_store_dmarc(pctx, (u_char *)recs[i].record,
-		    (u_char *)recs[i].domain, NULL) != DMARC_PARSE_OKAY) {
-			ok(0, "libopendmarc parses %s", recs[i].record);
-		} else {
-			opendmarc_policy_fetch_p(pctx, &lp);
-			opendmarc_policy_fetch_sp(pctx, &lsp);
-			opendmarc_policy_fetch_pct(pctx, &lpct);
-			opendmarc_policy_fetch_adkim(pctx, &ladkim);
-			opendmarc_policy_fetch_aspf(pctx, &laspf);
-			is_int(lp == DMARC_RECORD_P_REJECT ? DMP_REJECT :
-			    lp == DMARC_RECORD_P_QUARANTINE ? DMP_QUARANTINE :
-			    lp == DMARC_RECORD_P_NONE ? DMP_NONE : DMP_UNSET, out.p,
-			    "%s: p agrees with libopendmarc", recs[i].domain);
-			is_int(lsp == DMARC_RECORD_P_REJECT ? DMP_REJECT :
-			    lsp == DMARC_RECORD_P_QUARANTINE ? DMP_QUARANTINE :
-			    lsp == DMARC_RECORD_P_NONE ? DMP_NONE : DMP_UNSET, out.sp,
-			    "%s: sp agrees with libopendmarc", recs[i].domain);
-			is_int(lpct, (long)out.pct, "%s: pct agrees with libopendmarc",
-			    recs[i].domain);
-			is_int(ladkim, out.adkim, "%s: adkim agrees with libopendmarc",
-			    recs[i].domain);
-			is_int(laspf, out.aspf, "%s: aspf agrees with libopendmarc",
-			    recs[i].domain);
-		}
-		if (pctx != NULL)
-			opendmarc_policy_connect_shutdown(pctx);
-		dmarc_outcome_clear(&out);
-	}
-}
-
 /* test_uri_list - dmarc_uri_next: the one rua= splitter (lib/report uses it too) */
 static void
 test_uri_list(void)
@@ -995,20 +929,14 @@ main(void)
 	test_from();
 	test_names();
 	test_uri_list();
-	if ((psl = psl_load(tap_path("TDATA", "dmarc/psl.dat"), &err)) == NULL)
-		bail("psl_load: %s", buf_str(&err));
+	tl_dmarc_fixture(&psl, &r, &e);
 	test_aligned(psl);
-	if ((r = dns_zone_open(tap_path("TDATA", "dmarc/dmarc.zone"), &err)) == NULL)
-		bail("dns_zone_open: %s", buf_str(&err));
 	memset(&cfg, 0, sizeof(cfg));
 	ok(dmarc_engine_new(&cfg, NULL, &err) == NULL, "engine without a PSL refused");
-	if ((e = dmarc_engine_new(&cfg, psl, &err)) == NULL)
-		bail("dmarc_engine_new: %s", buf_str(&err));
 	test_check(e, r);
 	test_outcome_fields(e, r);
 	test_temperror_hints(e, r);
 	test_walk_budget(e, r);
-	test_library_agrees(e, r);
 	dmarc_engine_free(e);
 	dns_resolver_free(r);
 	psl_free(psl);

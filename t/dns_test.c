@@ -24,6 +24,7 @@
 #include "dns.h"
 #include "dns_int.h"
 #include "tap.h"
+#include "testlib.h"
 #include "util.h"
 
 struct qcase {
@@ -423,17 +424,6 @@ test_normalize(void)
 	    "normalize: output buffer too small is an error");
 }
 
-/* repeat - a string of n copies of c */
-static char *
-repeat(char c, size_t n)
-{
-	char *s = xmalloc(n + 1);
-
-	memset(s, c, n);
-	s[n] = '\0';
-	return s;
-}
-
 /* test_add_line - long strings, raw 8-bit bytes, long names through dns_zone_add_line */
 static void
 test_add_line(void)
@@ -441,10 +431,11 @@ test_add_line(void)
 	struct dns_resolver *r = dns_zone_new();
 	struct dns_session s;
 	struct buf line, want, err;
-	char *x300 = repeat('x', 300), *y600 = repeat('y', 600);
-	char *l63 = repeat('a', 63), *l64 = repeat('a', 64), *l61 = repeat('d', 61);
-	char *l62 = repeat('d', 62), *x255 = repeat('x', 255), *x45 = repeat('x', 45);
-	char *y255 = repeat('y', 255), *y90 = repeat('y', 90);
+	char *x300 = tl_repeat("x", 300), *y600 = tl_repeat("y", 600);
+	char *l63 = tl_repeat("a", 63), *l64 = tl_repeat("a", 64);
+	char *l61 = tl_repeat("d", 61), *l62 = tl_repeat("d", 62);
+	char *x255 = tl_repeat("x", 255), *x45 = tl_repeat("x", 45);
+	char *y255 = tl_repeat("y", 255), *y90 = tl_repeat("y", 90);
 	char n253[300], n254[300], n63[300], n64[300];
 	struct qcase c;
 

@@ -36,6 +36,7 @@
 #include "log.h"
 #include "message.h"
 #include "tap.h"
+#include "testlib.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -73,21 +74,6 @@ struct report {
 	int ar_has;		/* the A-R value contains the case's ar_has text */
 	long rss_growth_kb;
 };
-
-/* summary log lines seen in this process */
-struct capture {
-	int lines;
-};
-
-/* capture_line - count the summary lines (LOG_INFO with " action=") */
-static void
-capture_line(int pri, const char *line, void *arg)
-{
-	struct capture *c = arg;
-
-	if (pri == LOG_INFO && strstr(line, " action=") != NULL)
-		c->lines++;
-}
 
 /* feed_raw - a saved message of n bytes through msg_feed_file */
 static void
@@ -369,14 +355,14 @@ dkim_word(const char *ar, char *out, size_t outlen)
 static void
 run_child(struct engine *eng, const struct hcase *hc, int fd)
 {
-	struct capture cap = { 0 };
+	struct tl_summary cap = { 0 };
 	struct report r;
 	struct msg_verdict v;
 	struct msg *m;
 	long before;
 
 	memset(&r, 0, sizeof r);
-	log_set_capture(capture_line, &cap);
+	log_set_capture(tl_capture_summary, &cap);
 	before = peak_rss_kb();
 	m = msg_new(eng);
 	memset(&v, 0, sizeof v);

@@ -18,22 +18,7 @@
 #include "log.h"
 #include "message.h"
 #include "tap.h"
-
-struct capture {
-	int lines;
-	char last[4096];
-};
-
-static void
-capture_line(int pri, const char *line, void *arg)
-{
-	struct capture *c = arg;
-
-	if (pri == LOG_INFO && strstr(line, " action=") != NULL) {
-		c->lines++;
-		snprintf(c->last, sizeof c->last, "%s", line);
-	}
-}
+#include "testlib.h"
 
 static const struct tcase {
 	const char *file, *ip, *helo, *mailfrom, *auth;
@@ -114,7 +99,7 @@ static const struct tcase {
 };
 
 static void
-run_case(struct engine *eng, const struct tcase *tc, struct capture *cap)
+run_case(struct engine *eng, const struct tcase *tc, struct tl_summary *cap)
 {
 	char path[4096];
 	struct msg_verdict v;
@@ -268,7 +253,7 @@ kv_count(const struct kv *kv, int n, const char *key, const char **val)
 
 /* test_hostile_log - the summary line parses back: every key once, values exact */
 static void
-test_hostile_log(struct engine *eng, struct capture *cap)
+test_hostile_log(struct engine *eng, struct tl_summary *cap)
 {
 	static const struct {
 		const char *helo, *mailfrom, *qid;
@@ -456,14 +441,14 @@ test_body_length(void)
 int
 main(void)
 {
-	struct capture cap;
+	struct tl_summary cap;
 	struct buf err;
 	struct config *cfg, *mon;
 	struct engine *eng, *eng_mon;
 
 	log_open("message_test", LOG_MAIL, true);
 	log_set_level(LOG_ERR);
-	log_set_capture(capture_line, &cap);
+	log_set_capture(tl_capture_summary, &cap);
 	buf_init(&err);
 	cfg = cfg_defaults();
 	mon = cfg_defaults();

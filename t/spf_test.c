@@ -23,6 +23,7 @@
 #include "log.h"
 #include "spf.h"
 #include "tap.h"
+#include "testlib.h"
 #include "util.h"
 
 #define NONE	SPFR_NONE
@@ -376,19 +377,6 @@ test_limits(struct spf_engine *e, struct dns_resolver *z)
 	}
 }
 
-/* repeat - a string of n copies of s */
-static char *
-repeat(const char *s, size_t n)
-{
-	size_t len = strlen(s), i;
-	char *p = xmalloc(len * n + 1);
-
-	for (i = 0; i < n; i++)
-		memcpy(p + i * len, s, len);
-	p[len * n] = '\0';
-	return p;
-}
-
 /* zone_txt - add "NAME TXT "text"" (text has no quotes or backslashes) */
 static void
 zone_txt(struct dns_resolver *z, const char *name, const char *text)
@@ -409,8 +397,8 @@ static void
 test_cve(struct spf_engine *e)
 {
 	struct dns_resolver *z = dns_zone_new();
-	char *macros = repeat("%{d}", 127), *lit5000 = repeat("x", 5000),
-	    *lit500 = repeat("x", 500), *rec, *exp, *ok511, *bad512;
+	char *macros = tl_repeat("%{d}", 127), *lit5000 = tl_repeat("x", 5000),
+	    *lit500 = tl_repeat("x", 500), *rec, *exp, *ok511, *bad512;
 	struct dns_session s;
 	struct spf_outcome o;
 	size_t n;
@@ -702,7 +690,7 @@ test_received(struct spf_engine *e, struct dns_resolver *z)
 		    "line (%s): %s", i, why, buf_str(&h));
 		spf_outcome_clear(&o);
 	}
-	longhelo = repeat("\r\n(\"\xff", 2000);
+	longhelo = tl_repeat("\r\n(\"\xff", 2000);
 	buf_reset(&h);
 	spf_check(e, &s, "198.51.100.9", longhelo, longhelo, false, &o);
 	spf_received_header(&o, longhelo, &h);

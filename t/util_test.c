@@ -1,10 +1,15 @@
 /*
- * util_test.c - lib/util: growable buffers and string helpers
+ * util_test.c - lib/util: growable buffers and string helpers; lib/log's panic()
  */
 #include "autoconf.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
 
 #include "tap.h"
 #include "util.h"
@@ -50,6 +55,47 @@ static const struct {
 	{ "  \t x y \r\n", "x y" }, { "", "" }, { " \t\r\n ", "" }, { "a", "a" },
 	{ "a b", "a b" }, { "\va\f", "\va\f" },
 };
+
+/* panic_line - log capture in the child: the LOG_CRIT line to the parent */
+static void
+panic_line(int pri, const char *line, void *arg)
+{
+	int fd = *(int *)arg;
+	char pc = pri == LOG_CRIT ? 'C' : '?';
+
+	if (write(fd, &pc, 1) != 1 || write(fd, line, strlen(line)) < 0)
+		_exit(91);
+}
+
+/* test_panic - panic() logs at LOG_CRIT and aborts (a bug, not a fatal error) */
+static void
+test_panic(void)
+{
+	int fds[2], status = 0;
+	char got[256];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(fds) != 0)
+		bail("pipe");
+	if ((pid = fork()) < 0)
+		bail("fork");
+	if (pid == 0) {
+		close(fds[0]);
+		signal(SIGABRT, SIG_DFL);
+		log_open("util_test", LOG_MAIL, true);
+		log_set_capture(panic_line, &fds[1]);
+		panic("table row %d is broken", 7);
+	}
+	close(fds[1]);
+	n = read(fds[0], got, sizeof got - 1);
+	got[n > 0 ? n : 0] = '\0';
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "panic aborts");
+	ok(got[0] == 'C' && strstr(got, "table row 7 is broken") != NULL,
+	    "panic logs its text at LOG_CRIT (got \"%s\")", got);
+}
 
 int
 main(void)
@@ -117,5 +163,6 @@ main(void)
 	is_string("abc", s, "xstrndup cuts");
 	free(s);
 	buf_free(&b);
+	test_panic();
 	return done_testing();
 }

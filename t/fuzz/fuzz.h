@@ -10,6 +10,8 @@
  *	under $TDATA (t/data by default, relative to the working directory).
  *	fuzz_quiet() opens the log on stderr at level LOG_ERR with a capture that
  *	swallows every line, so the fuzzer's output stays readable.
+ *	FUZZ_QUIET_INIT defines an LLVMFuzzerInitialize that only calls fuzz_quiet(),
+ *	for the targets that need no other set-up.
  *	The targets are built by t/fuzz/run.sh with clang -fsanitize=fuzzer.
  */
 #ifndef MAILAUTH_FUZZ_H
@@ -65,6 +67,17 @@ fuzz_quiet(void)
 	log_set_level(LOG_ERR);
 	log_set_capture(fuzz_drop_line, NULL);
 	setenv("MAILAUTH_ZONE_TIMEOUT_INSTANT", "1", 1);
+}
+
+/* FUZZ_QUIET_INIT - LLVMFuzzerInitialize: quiet logging, nothing else */
+#define FUZZ_QUIET_INIT							\
+int									\
+LLVMFuzzerInitialize(int *argc, char ***argv)				\
+{									\
+	(void)argc;							\
+	(void)argv;							\
+	fuzz_quiet();							\
+	return 0;							\
 }
 
 #endif

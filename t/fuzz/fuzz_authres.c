@@ -119,15 +119,7 @@ check_property(const uint8_t *data, size_t size)
 	buf_free(&b);
 }
 
-/* LLVMFuzzerInitialize - quiet logging */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_QUIET_INIT
 
 /* LLVMFuzzerTestOneInput - one field value, then the property check */
 int

@@ -12,15 +12,7 @@
 #include "dmarc_record.h"
 #include "fuzz.h"
 
-/* LLVMFuzzerInitialize - quiet logging */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_QUIET_INIT
 
 /* inside - [p, p + n) lies within [lo, hi) */
 static int

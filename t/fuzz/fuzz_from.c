@@ -9,15 +9,7 @@
 #include "dmarc.h"
 #include "fuzz.h"
 
-/* LLVMFuzzerInitialize - quiet logging */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_QUIET_INIT
 
 /* LLVMFuzzerTestOneInput - one set of From values */
 int

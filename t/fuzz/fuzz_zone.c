@@ -12,15 +12,7 @@
 #include "dns.h"
 #include "fuzz.h"
 
-/* LLVMFuzzerInitialize - quiet logging, instant zone timeouts */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_QUIET_INIT
 
 /* query_first_word - look up the line's first word with every type we model */
 static void
