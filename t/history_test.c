@@ -7,7 +7,8 @@
  * quarantine.example). The writer is tested
  * with a database that works, one whose directory does not exist (store down:
  * rows wait, then the queue overflows and drops, counted) and one whose
- * directory appears later (the writer retries and writes what waited).
+ * directory appears later (the writer retries and writes what waited). A table
+ * of the first release's schema gets the columns added since.
  */
 #include "autoconf.h"
 
@@ -424,6 +425,61 @@ test_store(void)
 	buf_free(&err);
 }
 
+/* the first release's dmarc_rows (lib/history.c before discovery_method, np and
+ * testing were kept), and one row as it wrote them */
+static const char old_schema[] =
+	"CREATE TABLE dmarc_rows (received BIGINT NOT NULL,"
+	" policy_domain TEXT NOT NULL, rua TEXT, adkim TEXT NOT NULL, aspf TEXT NOT NULL,"
+	" p TEXT NOT NULL, sp TEXT, pct INTEGER NOT NULL, fo TEXT,"
+	" source_ip TEXT NOT NULL, header_from TEXT NOT NULL, envelope_from TEXT,"
+	" spf_domain TEXT, spf_scope TEXT, spf_result TEXT NOT NULL, dkim TEXT NOT NULL,"
+	" disposition TEXT NOT NULL, dkim_eval TEXT NOT NULL, spf_eval TEXT NOT NULL,"
+	" reason_type TEXT, reason_comment TEXT, reported BIGINT)";
+static const char old_row[] =
+	"INSERT INTO dmarc_rows VALUES (1764547200, 'example.com', NULL, 'r', 'r',"
+	" 'none', NULL, 100, NULL, '192.0.2.1', 'example.com', NULL, NULL, 'mfrom',"
+	" 'pass', '', 'none', 'fail', 'pass', NULL, NULL, NULL)";
+
+/* test_migrate - an old table gets the new columns; old rows read NULL there */
+static void
+test_migrate(void)
+{
+	char path[128];
+	struct store *st;
+	struct store_rows *r = NULL;
+	struct hist_row *row = sample_row(1);
+	struct buf err;
+
+	buf_init(&err);
+	snprintf(path, sizeof path, "%s/old.sqlite", tmpdir);
+	if ((st = store_open(STORE_SQLITE, path, &err)) == NULL ||
+	    store_exec(st, old_schema, NULL, 0, NULL, &err) != 0 ||
+	    store_exec(st, old_row, NULL, 0, NULL, &err) != 0)
+		bail("old schema: %s", buf_str(&err));
+	/* a database half migrated (one column there already) */
+	if (store_exec(st, "ALTER TABLE dmarc_rows ADD COLUMN np TEXT", NULL, 0, NULL,
+	    &err) != 0)
+		bail("alter: %s", buf_str(&err));
+	ok(history_schema(st, &err) == 0, "old schema: history_schema adds the columns (%s)",
+	    buf_str(&err));
+	ok(history_schema(st, &err) == 0, "old schema: a second run changes nothing");
+	strcpy(row->np, "quarantine");
+	strcpy(row->discovery_method, "psl");
+	strcpy(row->testing, "y");
+	ok(history_insert(st, (const struct hist_row *const *)&row, 1, &err) == 0,
+	    "old schema: a new row is inserted (%s)", buf_str(&err));
+	ok(store_exec(st, "SELECT COALESCE(discovery_method, '-') || ':' ||"
+	    " COALESCE(np, '-') || ':' || COALESCE(testing, '-') FROM dmarc_rows"
+	    " ORDER BY received", NULL, 0, &r, &err) == 0, "old schema: rows read back");
+	is_int(2, (long)store_nrows(r), "old schema: the old row and the new one");
+	is_string("-:-:-", store_value(r, 0, 0), "old row: the new columns are NULL");
+	is_string("psl:quarantine:y", store_value(r, 1, 0), "new row: the new columns as given");
+	store_rows_free(r);
+	store_close(st);
+	hist_row_free(row);
+	buf_free(&err);
+}
+
 /* test_writer - rows submitted from threads land; the queue never blocks */
 static void
 test_writer(void)
@@ -501,6 +557,7 @@ main(void)
 	zone = write_zone();
 	test_rows(zone);
 	test_store();
+	test_migrate();
 	test_writer();
 	{
 		char cmd[128];
