@@ -25,10 +25,11 @@
  *	schema cannot hold becomes a fixed value:
  *	  disposition, p -> "none"; sp NULL or invalid -> p; np, discovery_method,
  *	  testing invalid -> left out; dkim_eval, spf_eval -> "fail"; adkim/aspf
- *	  other than r/s -> left out; fo NULL -> "0" (the default); spf_scope
- *	  "helo" -> left out (RFC 9990: "mfrom" is the only valid value; rows of
- *	  RFC 7489's HELO identity keep their domain and result), other -> "mfrom";
- *	  spf_result NULL or "" -> "none", "unknown" -> "temperror", "error" ->
+ *	  other than r/s -> left out; fo NULL -> "0" (the default); spf_scope is
+ *	  always "mfrom" (RFC 9990: "the only valid value"): a row whose scope says
+ *	  "helo" is a null reverse-path, whose MAIL FROM identity is postmaster at
+ *	  the HELO name (RFC 7208 section 2.4, as RFC 9989 "Terminology" recalls),
+ *	  so its domain is that MAIL FROM identity's; spf_result NULL or "" -> "none", "unknown" -> "temperror", "error" ->
  *	  "permerror" (RFC 7489's notes), other -> "permerror"; a DKIM result
  *	  likewise ("" -> "none", other -> "permerror"); reason_type "sampled_out"
  *	  (RFC 7489, recorded for t=y/pct=0) -> "policy_test_mode", other unknown
@@ -372,8 +373,7 @@ xml_record(struct buf *out, const struct report_record *r)
 	report_dkim_free(dd, ds, dr, nd);
 	xml_tag(out, 3, "spf", false);
 	xml_elem(out, 4, "domain", r->spf_domain);
-	if (r->spf_scope == NULL || strcasecmp(r->spf_scope, "helo") != 0)
-		xml_elem(out, 4, "scope", "mfrom");
+	xml_elem(out, 4, "scope", "mfrom");
 	xml_elem(out, 4, "result", auth_result(r->spf_result, spf_results));
 	xml_tag(out, 3, "spf", true);
 	xml_tag(out, 2, "auth_results", true);

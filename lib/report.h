@@ -79,7 +79,7 @@ struct report_record {
 	const char *header_from;	/* domain */
 	const char *dkim;		/* the stored DKIM list (report_dkim_encode) */
 	const char *spf_domain;
-	const char *spf_scope;		/* mfrom; helo (RFC 7489 rows) is left out */
+	const char *spf_scope;		/* ignored: always written "mfrom" (report.c) */
 	const char *spf_result;		/* none|neutral|pass|fail|softfail|policy|
 					   temperror|permerror */
 };

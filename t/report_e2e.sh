@@ -284,8 +284,8 @@ run_old() {
 	is "$(xpath_raw "$f" 'namespace-uri(/*)')" "$NS" "$name: old day: RFC 9990 namespace"
 	is "$(xpath "$f" 'count(/feedback/policy_published/discovery_method | /feedback/policy_published/testing | /feedback/policy_published/np)')" 0 \
 	    "$name: old day: discovery_method, testing, np left out (unknown)"
-	is "$(xpath "$f" 'string(/feedback/record/row/policy_evaluated/reason/type)'):$(xpath_raw "$f" 'count(//*[local-name()="scope"])')" \
-	    "policy_test_mode:0" "$name: old day: sampled_out written as policy_test_mode, HELO scope left out"
+	is "$(xpath "$f" 'string(/feedback/record/row/policy_evaluated/reason/type)'):$(xpath "$f" 'string(/feedback/record/auth_results/spf/scope)')" \
+	    "policy_test_mode:mfrom" "$name: old day: sampled_out written as policy_test_mode, a HELO scope as mfrom"
 }
 
 # --- SQLite ----------------------------------------------------------------

@@ -246,7 +246,7 @@ tw_sp_null(struct report_meta *m, struct report_record *r)
 	m->aspf = 'x';
 }
 
-/* tw_big_count - a large count on a failing record, SPF by HELO */
+/* tw_big_count - a large count on a failing record, SPF of a null path (HELO) */
 static void
 tw_big_count(struct report_meta *m, struct report_record *r)
 {
@@ -366,8 +366,8 @@ static const struct xml_case xml_cases[] = {
 	{ "large count, failing record", tw_big_count,
 	  { "<count>4000000000</count>", "<disposition>reject</disposition>",
 	    "<dkim>fail</dkim>", "<spf>fail</spf>", "<result>softfail</result>",
-	    "<domain>example.com</domain>\n        <result>softfail</result>" },
-	  { "<scope>" } },
+	    "<scope>mfrom</scope>" },
+	  { "<scope>helo" } },
 	{ "no DKIM signature, no envelope_from", tw_no_dkim,
 	  { "<envelope_from></envelope_from>", "<spf>\n" }, { "<dkim>\n" } },
 	{ "two DKIM signatures in order", tw_two_dkim,
