@@ -38,7 +38,7 @@ static const char *const schema[] = {
 	" dkim TEXT NOT NULL,"
 	" disposition TEXT NOT NULL, dkim_eval TEXT NOT NULL, spf_eval TEXT NOT NULL,"
 	" reason_type TEXT, reason_comment TEXT,"
-	" reported BIGINT)",
+	" reported BIGINT, discovery_method TEXT, np TEXT, testing TEXT)",
 	"CREATE INDEX IF NOT EXISTS dmarc_rows_pending"
 	" ON dmarc_rows (reported, policy_domain, received)",
 	"CREATE INDEX IF NOT EXISTS dmarc_rows_received ON dmarc_rows (received)",
@@ -48,11 +48,15 @@ static const char *const schema[] = {
 	" PRIMARY KEY (policy_domain, period_begin, uri))",
 };
 
+/* columns added after the first release, each NULL in the rows written before */
+static const char *const added_columns[] = { "discovery_method", "np", "testing" };
+
 static const char insert_sql[] =
 	"INSERT INTO dmarc_rows (received, policy_domain, rua, adkim, aspf, p, sp, pct,"
 	" fo, source_ip, header_from, envelope_from, spf_domain, spf_scope, spf_result,"
-	" dkim, disposition, dkim_eval, spf_eval, reason_type, reason_comment)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	" dkim, disposition, dkim_eval, spf_eval, reason_type, reason_comment,"
+	" discovery_method, np, testing)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 struct history {
 	pthread_mutex_t lock;
@@ -70,14 +74,56 @@ struct history {
 	unsigned long long drops_unlogged;
 };
 
-/* history_schema - create the tables and indexes when missing */
+/* has_column - whether dmarc_rows has column name (a query naming it runs) */
+static bool
+has_column(struct store *st, const char *name)
+{
+	char sql[96];
+	struct buf ignore;
+	int rc;
+
+	snprintf(sql, sizeof sql, "SELECT %s FROM dmarc_rows WHERE 1 = 0", name);
+	buf_init(&ignore);
+	rc = store_exec(st, sql, NULL, 0, NULL, &ignore);
+	buf_free(&ignore);
+	return rc == 0;
+}
+
+/* add_columns - ALTER TABLE ADD COLUMN for each column an older table lacks (another
+ * process adding it at the same time makes our ALTER fail: the column is there) */
+static int
+add_columns(struct store *st, struct buf *err)
+{
+	char sql[96];
+	struct buf why;
+	int rc = 0;
+
+	buf_init(&why);
+	for (size_t i = 0; i < NELEM(added_columns) && rc == 0; i++) {
+		if (has_column(st, added_columns[i]))
+			continue;
+		snprintf(sql, sizeof sql, "ALTER TABLE dmarc_rows ADD COLUMN %s TEXT",
+		    added_columns[i]);
+		buf_reset(&why);
+		if (store_exec(st, sql, NULL, 0, NULL, &why) != 0 &&
+		    !has_column(st, added_columns[i])) {
+			buf_printf(err, "adding column %s: %s", added_columns[i],
+			    buf_str(&why));
+			rc = -1;
+		}
+	}
+	buf_free(&why);
+	return rc;
+}
+
+/* history_schema - create the tables and indexes when missing, add new columns */
 int
 history_schema(struct store *st, struct buf *err)
 {
 	for (size_t i = 0; i < NELEM(schema); i++)
 		if (store_exec(st, schema[i], NULL, 0, NULL, err) != 0)
 			return -1;
-	return 0;
+	return add_columns(st, err);
 }
 
 /* empty_null - "" stored as SQL NULL for optional text */
@@ -92,7 +138,7 @@ static int
 insert_one(struct store *st, const struct hist_row *r, struct buf *err)
 {
 	char when[24], pct[8];
-	const char *v[21];
+	const char *v[24];
 
 	snprintf(when, sizeof when, "%lld", r->received);
 	snprintf(pct, sizeof pct, "%u", r->pct);
@@ -117,6 +163,9 @@ insert_one(struct store *st, const struct hist_row *r, struct buf *err)
 	v[18] = r->spf_eval;
 	v[19] = empty_null(r->reason_type);
 	v[20] = empty_null(r->reason_comment);
+	v[21] = empty_null(r->discovery_method);
+	v[22] = empty_null(r->np);
+	v[23] = empty_null(r->testing);
 	return store_exec(st, insert_sql, v, NELEM(v), NULL, err);
 }
 

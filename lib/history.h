@@ -13,12 +13,16 @@
  *	void history_get_stats(struct history *h, struct history_stats *out);
  *	void history_stop(struct history *h);
  * DESCRIPTION
- *	A hist_row is what RFC 7489 aggregate reports need of one message: the
- *	published policy (domain, rua=, adkim, aspf, p, sp, pct, fo), the source IP,
+ *	A hist_row is what RFC 9990 aggregate reports need of one message: the
+ *	published policy (domain, rua=, adkim, aspf, p, sp, np, the historic pct, fo,
+ *	t= as testing) and how it was found (discovery method), the source IP,
  *	identifiers, the SPF and every DKIM result (encoded by report_dkim_encode) and
  *	the policy evaluated (disposition applied, aligned DKIM/SPF, override reason).
  *	history_schema() creates the tables if missing (the same SQL for SQLite and
- *	PostgreSQL); history_insert() appends rows in one transaction.
+ *	PostgreSQL) and adds the columns newer versions need to a table an older
+ *	version created (discovery_method, np, testing: SQL NULL in the old rows,
+ *	which the reports treat as unknown); history_insert() appends rows in one
+ *	transaction.
  *
  *	history_start() starts the writer thread: history_submit() only takes the
  *	mutex, appends to a bounded in-memory queue and signals; it never waits for
@@ -47,8 +51,11 @@ struct hist_row {
 	char *rua;			/* the record's rua= value, or NULL */
 	char adkim[2], aspf[2];		/* "r" or "s" */
 	char p[12], sp[12];		/* none|quarantine|reject; sp "" = absent */
-	unsigned pct;
+	char np[12];			/* none|quarantine|reject; "" = absent */
+	unsigned pct;			/* historic (RFC 9989 kept only pct=0) */
 	char *fo;			/* or NULL */
+	char discovery_method[10];	/* treewalk|psl; "" = unknown */
+	char testing[2];		/* "y" (t=y or pct=0) or "n"; "" = unknown */
 	char *source_ip;
 	char *header_from;
 	char *envelope_from;		/* MAIL FROM domain (HELO for <>), or NULL */
@@ -58,7 +65,7 @@ struct hist_row {
 	char *dkim;			/* report_dkim_encode list, "" for none */
 	char disposition[12];		/* none|quarantine|reject: what was done */
 	char dkim_eval[5], spf_eval[5];	/* pass|fail: DMARC alignment */
-	char *reason_type;		/* RFC 7489 PolicyOverrideType, or NULL */
+	char *reason_type;		/* RFC 9990 PolicyOverrideType, or NULL */
 	char *reason_comment;		/* or NULL */
 };
 

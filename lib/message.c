@@ -639,7 +639,12 @@ history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
 	strlcpy(r->p, dmarc_policy_name(dm->p), sizeof r->p);
 	if (dm->sp != DMP_UNSET)
 		strlcpy(r->sp, dmarc_policy_name(dm->sp), sizeof r->sp);
+	if (dm->np != DMP_UNSET)
+		strlcpy(r->np, dmarc_policy_name(dm->np), sizeof r->np);
 	r->pct = dm->pct;
+	strlcpy(r->discovery_method, dm->discovery == DMD_PSL ? "psl" : "treewalk",
+	    sizeof r->discovery_method);
+	strlcpy(r->testing, dm->testing ? "y" : "n", sizeof r->testing);
 	r->source_ip = xstrdup(m->ip != NULL ? m->ip : "0.0.0.0");
 	r->header_from = xstrdup(dm->from_domain);
 	if (spf != NULL)
@@ -695,8 +700,8 @@ history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
 		}
 	} else if (dm->result == DMR_FAIL && dm->testing &&
 	    dm->disposition != dm->applied) {
-		/* t=y is RFC 9989's replacement for pct=0, reported as sampled out */
-		r->reason_type = xstrdup("sampled_out");
+		/* t=y is RFC 9989's replacement for pct=0 (RFC 9990 policy_test_mode) */
+		r->reason_type = xstrdup("policy_test_mode");
 		r->reason_comment = xstrdup(dm->pct == 0 ? "pct=0" : "t=y");
 	}
 	return r;

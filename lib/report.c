@@ -5,34 +5,45 @@
  *	#include "report.h"
  *	(see report.h)
  * DESCRIPTION
- *	XML (RFC 7489 Appendix C). The document is <feedback> in no namespace, the
- *	form receivers send and report readers look for (parsedmarc, for one, looks
- *	up an element named exactly "feedback"). The schema as printed does not
- *	compile (its targetNamespace is not bound for its own type names); of the two
- *	one-line repairs, binding it would force a prefixed root (<dmarc:feedback>),
- *	which such readers miss, so t/data/report/rfc7489.xsd drops the
- *	targetNamespace instead and validates this form with every element, order,
- *	type and enumeration of the RFC.
+ *	XML (RFC 9990, Appendix A). The document is <feedback
+ *	xmlns="urn:ietf:params:xml:ns:dmarc-2.0">, the DMARC namespace as the default
+ *	namespace (the form of RFC 9990's examples), so every element is in it
+ *	without a prefix; <version>1.0</version> first ("MUST have the value 1.0").
+ *	RFC 9990 does not let a sender write RFC 7489's form instead (it obsoletes
+ *	RFC 7489 and names no compatibility form), so there is no option for it.
+ *	report_metadata carries generator when given; the schema allows one error
+ *	element, so several errors are joined by "; ". policy_published writes
+ *	domain, discovery_method (when known), p, sp, np (when published), fo,
+ *	adkim, aspf, testing (when known): RFC 9990 dropped pct (RFC 9989 made it
+ *	historic; t=y and pct=0 are testing "y"). Rows recorded before these were
+ *	stored have them unknown, and the optional elements are then left out.
  *	Every string is written as UTF-8 text: '&', '<', '>', '"' and '\'' become
  *	entities, CR becomes &#13;, and every byte that is not part of a well-formed
  *	UTF-8 sequence of an XML 1.0 Char (C0 controls other than TAB/LF/CR, stray or
  *	overlong bytes, surrogates, U+FFFE/U+FFFF) becomes U+FFFD. Values the schema
  *	restricts are checked, case-insensitively, and written in lowercase; what the
  *	schema cannot hold becomes a fixed value:
- *	  disposition, p -> "none"; sp NULL or invalid -> p; dkim_eval, spf_eval ->
- *	  "fail"; adkim/aspf other than r/s -> element left out; fo NULL -> "0" (the
- *	  RFC default); spf_scope -> "mfrom"; spf_result NULL or "" -> "none",
- *	  "unknown" -> "temperror", "error" -> "permerror" (the RFC's notes), other
- *	  -> "permerror"; a DKIM result likewise ("" -> "none", other -> "permerror");
- *	  reason_type unknown -> "other", with the given text as comment when there
- *	  is no comment; reason_comment without reason_type -> type "other".
+ *	  disposition, p -> "none"; sp NULL or invalid -> p; np, discovery_method,
+ *	  testing invalid -> left out; dkim_eval, spf_eval -> "fail"; adkim/aspf
+ *	  other than r/s -> left out; fo NULL -> "0" (the default); spf_scope is
+ *	  always "mfrom" (RFC 9990: "the only valid value"): a row whose scope says
+ *	  "helo" is a null reverse-path, whose MAIL FROM identity is postmaster at
+ *	  the HELO name (RFC 7208 section 2.4, as RFC 9989 "Terminology" recalls),
+ *	  so its domain is that MAIL FROM identity's; spf_result NULL or "" -> "none", "unknown" -> "temperror", "error" ->
+ *	  "permerror" (RFC 7489's notes), other -> "permerror"; a DKIM result
+ *	  likewise ("" -> "none", other -> "permerror"); reason_type "sampled_out"
+ *	  (RFC 7489, recorded for t=y/pct=0) -> "policy_test_mode", other unknown
+ *	  ones -> "other" with the given text as comment when there is no comment;
+ *	  reason_comment without reason_type -> type "other".
  *	  source_ip is parsed (inet_pton) and written as dotted IPv4, an IPv4-mapped
- *	  IPv6 address as IPv4, other IPv6 with all eight groups (the schema's
- *	  pattern accepts no "::"); an unparseable one becomes 0.0.0.0.
- *	The schema requires envelope_from, header_from, the SPF result and fo, so
- *	NULL there gives an empty element (or the value above); NULL optional fields
- *	(extra_contact_info, error, reason, comment, envelope_to, DKIM selector)
- *	leave their element out. A DKIM list entry gives one auth_results/dkim.
+ *	  IPv6 address as IPv4, other IPv6 with all eight groups (an RFC 3986
+ *	  IPv6address, and also what RFC 7489's pattern accepted); an unparseable
+ *	  one becomes 0.0.0.0.
+ *	header_from and the DKIM selector are required, so NULL there gives an
+ *	empty element; envelope_from is written, empty when NULL (RFC 9990: it "MAY
+ *	be existing but empty" for a null reverse-path); NULL optional fields
+ *	(extra_contact_info, error, generator, reason, comment, envelope_to) leave
+ *	their element out. A DKIM list entry gives one auth_results/dkim.
  *
  *	DKIM list. report_dkim_encode() appends "d/s/r", preceded by one space when
  *	out is not empty; NULL fields are empty. Bytes outside [A-Za-z0-9._-] are
@@ -40,23 +51,28 @@
  *	spaces are one separator), skips a token without exactly two '/', and
  *	decodes %XX; a malformed escape, or %00, stays as literal text.
  *
- *	rua= (section 6.4). Split on ','; blanks around each URI are ignored and an
- *	empty element is skipped. The size suffix is the text after the last '!':
- *	1*DIGIT with an optional k/m/g/t (either case; 2^10, 2^20, 2^30, 2^40). A
- *	bad suffix, a limit of 0 or one over 2^64-1 makes the URI unusable. mailto:
+ *	rua= (RFC 9989 section 4.7). Split on ','; blanks around each URI are ignored
+ *	and an empty element is skipped. The text after the last '!' is RFC 9989's
+ *	obs-dmarc-report-size (1*DIGIT with an optional k/m/g/t, either case):
+ *	"reporters should ignore the obs-dmarc-report-size", so the URI is used
+ *	without it and no limit applies, whatever the number. A suffix that is not
+ *	of that form leaves an unencoded '!' in the URI, which RFC 9989 says MUST be
+ *	encoded: the URI is malformed and unusable (RFC 9990 "Report Delivery": "If
+ *	any of the URIs are malformed, they SHOULD be ignored"). mailto:
  *	URIs give address = local "@" domain, percent-decoded, without the query
  *	part; usable only for a dot-atom local part of at most 64 bytes and a valid
  *	domain (normalised by dmarc_domain_normalize: lowercase, A-labels). Other
  *	schemes are kept with usable false and a reason.
  *
- *	Destinations (section 7.1). report_dest_external() compares organizational
+ *	Destinations (RFC 9990 "Verifying External Destinations").
+ *	report_dest_external() compares organizational
  *	domains (psl_org_domain; a name without one, or a NULL psl, compares as
  *	itself); a NULL or invalid name counts as external. report_dest_authorized()
  *	asks TXT <policy>._report._dmarc.<dest> (both normalised first; an invalid
  *	name is 0 without a query) and accepts any record passing
  *	dmarc_record_is_v1().
  *
- *	File name and message (section 7.2.1.1). In report_filename() the two
+ *	File name and message (RFC 9990 "Email"). In report_filename() the two
  *	domains are lowercased with every byte outside [a-z0-9._-] written '_', and
  *	the unique id keeps its letters and digits only (left out when none remain).
  *	report_mime() writes From, To, Date (UTC), Message-ID, Subject (folded at
@@ -69,7 +85,8 @@
  *	report_gzip() returns -1 when zlib fails; nothing here logs or exits except
  *	through xmalloc().
  * SEE ALSO
- *	RFC 7489 sections 6.4, 7.1, 7.2 and Appendix C; RFC 1952; RFC 2045/2046.
+ *	RFC 9990 (sections "Report Delivery", "Email", "Verifying External
+ *	Destinations", Appendix A); RFC 9989 section 4.7; RFC 1952; RFC 2045/2046.
  */
 #include "autoconf.h"
 
@@ -191,13 +208,14 @@ pick(const char *v, const char *const *list)
 
 static const char *const dispositions[] = { "none", "quarantine", "reject", NULL };
 static const char *const dmarc_results[] = { "pass", "fail", NULL };
-static const char *const override_types[] = { "forwarded", "sampled_out",
-	"trusted_forwarder", "mailing_list", "local_policy", "other", NULL };
+static const char *const override_types[] = { "local_policy", "mailing_list", "other",
+	"policy_test_mode", "trusted_forwarder", NULL };
+static const char *const discovery_methods[] = { "psl", "treewalk", NULL };
+static const char *const testing_values[] = { "n", "y", NULL };
 static const char *const dkim_results[] = { "none", "pass", "fail", "policy", "neutral",
 	"temperror", "permerror", NULL };
 static const char *const spf_results[] = { "none", "neutral", "pass", "fail", "softfail",
-	"temperror", "permerror", NULL };
-static const char *const spf_scopes[] = { "helo", "mfrom", NULL };
+	"policy", "temperror", "permerror", NULL };
 
 /* auth_result - a DKIM or SPF result as the schema spells it (see DESCRIPTION) */
 static const char *
@@ -214,7 +232,7 @@ auth_result(const char *v, const char *const *list)
 	return "permerror";
 }
 
-/* ip_literal - source_ip as the schema's IPAddress pattern accepts it */
+/* ip_literal - source_ip as an RFC 3986 IPv4address or IPv6address */
 static void
 ip_literal(const char *in, char *out, size_t outlen)
 {
@@ -243,8 +261,9 @@ ip_literal(const char *in, char *out, size_t outlen)
 static void
 xml_metadata(struct buf *out, const struct report_meta *m)
 {
-	const char *p, *sp;
+	const char *p, *sp, *v;
 	size_t i;
+	bool any = false;
 
 	xml_tag(out, 1, "report_metadata", false);
 	xml_elem(out, 2, "org_name", m->org_name);
@@ -256,9 +275,17 @@ xml_metadata(struct buf *out, const struct report_meta *m)
 	buf_printf(out, "      <begin>%lld</begin>\n", m->begin);
 	buf_printf(out, "      <end>%lld</end>\n", m->end);
 	xml_tag(out, 2, "date_range", true);
-	for (i = 0; m->errors != NULL && i < m->nerrors; i++)
-		if (m->errors[i] != NULL)
-			xml_elem(out, 2, "error", m->errors[i]);
+	for (i = 0; m->errors != NULL && i < m->nerrors; i++) {
+		if (m->errors[i] == NULL)
+			continue;
+		buf_adds(out, any ? "; " : "    <error>");
+		xml_text(out, m->errors[i]);
+		any = true;
+	}
+	if (any)
+		buf_adds(out, "</error>\n");
+	if (m->generator != NULL)
+		xml_elem(out, 2, "generator", m->generator);
 	xml_tag(out, 1, "report_metadata", true);
 
 	if ((p = pick(m->p, dispositions)) == NULL)
@@ -267,14 +294,19 @@ xml_metadata(struct buf *out, const struct report_meta *m)
 		sp = p;
 	xml_tag(out, 1, "policy_published", false);
 	xml_elem(out, 2, "domain", m->domain);
+	if ((v = pick(m->discovery_method, discovery_methods)) != NULL)
+		xml_elem(out, 2, "discovery_method", v);
+	xml_elem(out, 2, "p", p);
+	xml_elem(out, 2, "sp", sp);
+	if ((v = pick(m->np, dispositions)) != NULL)
+		xml_elem(out, 2, "np", v);
+	xml_elem(out, 2, "fo", m->fo != NULL ? m->fo : "0");
 	if (m->adkim == 'r' || m->adkim == 's' || m->adkim == 'R' || m->adkim == 'S')
 		xml_elem(out, 2, "adkim", tolower((unsigned char)m->adkim) == 'r' ? "r" : "s");
 	if (m->aspf == 'r' || m->aspf == 's' || m->aspf == 'R' || m->aspf == 'S')
 		xml_elem(out, 2, "aspf", tolower((unsigned char)m->aspf) == 'r' ? "r" : "s");
-	xml_elem(out, 2, "p", p);
-	xml_elem(out, 2, "sp", sp);
-	buf_printf(out, "    <pct>%u</pct>\n", m->pct);
-	xml_elem(out, 2, "fo", m->fo != NULL ? m->fo : "0");
+	if ((v = pick(m->testing, testing_values)) != NULL)
+		xml_elem(out, 2, "testing", v);
 	xml_tag(out, 1, "policy_published", true);
 }
 
@@ -286,7 +318,9 @@ xml_reason(struct buf *out, const struct report_record *r)
 
 	if (r->reason_type == NULL && r->reason_comment == NULL)
 		return;
-	if ((type = pick(r->reason_type, override_types)) == NULL) {
+	if (r->reason_type != NULL && strcasecmp(r->reason_type, "sampled_out") == 0)
+		type = "policy_test_mode";
+	else if ((type = pick(r->reason_type, override_types)) == NULL) {
 		type = "other";
 		if (comment == NULL)
 			comment = r->reason_type;
@@ -321,10 +355,10 @@ xml_record(struct buf *out, const struct report_record *r)
 	xml_tag(out, 2, "row", true);
 
 	xml_tag(out, 2, "identifiers", false);
+	xml_elem(out, 3, "header_from", r->header_from);
+	xml_elem(out, 3, "envelope_from", r->envelope_from);
 	if (r->envelope_to != NULL)
 		xml_elem(out, 3, "envelope_to", r->envelope_to);
-	xml_elem(out, 3, "envelope_from", r->envelope_from);
-	xml_elem(out, 3, "header_from", r->header_from);
 	xml_tag(out, 2, "identifiers", true);
 
 	xml_tag(out, 2, "auth_results", false);
@@ -332,15 +366,14 @@ xml_record(struct buf *out, const struct report_record *r)
 	for (i = 0; i < nd; i++) {
 		xml_tag(out, 3, "dkim", false);
 		xml_elem(out, 4, "domain", dd[i]);
-		if (ds[i][0] != '\0')
-			xml_elem(out, 4, "selector", ds[i]);
+		xml_elem(out, 4, "selector", ds[i]);
 		xml_elem(out, 4, "result", auth_result(dr[i], dkim_results));
 		xml_tag(out, 3, "dkim", true);
 	}
 	report_dkim_free(dd, ds, dr, nd);
 	xml_tag(out, 3, "spf", false);
 	xml_elem(out, 4, "domain", r->spf_domain);
-	xml_elem(out, 4, "scope", (v = pick(r->spf_scope, spf_scopes)) != NULL ? v : "mfrom");
+	xml_elem(out, 4, "scope", "mfrom");
 	xml_elem(out, 4, "result", auth_result(r->spf_result, spf_results));
 	xml_tag(out, 3, "spf", true);
 	xml_tag(out, 2, "auth_results", true);
@@ -355,7 +388,7 @@ report_xml(struct buf *out, const struct report_meta *m, const struct report_rec
 	size_t i;
 
 	buf_adds(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	buf_adds(out, "<feedback>\n");
+	buf_adds(out, "<feedback xmlns=\"" REPORT_XMLNS "\">\n");
 	buf_adds(out, "  <version>1.0</version>\n");
 	xml_metadata(out, m);
 	for (i = 0; i < n; i++)
@@ -543,34 +576,20 @@ report_gzip(const void *data, size_t len, struct buf *out)
 
 /* --- rua= --- */
 
-/* parse_size - "!size" text into bytes; 0 on success, -1 if invalid or too big */
-static int
-parse_size(const char *p, size_t n, unsigned long long *out)
+/* obs_size - whether [p, p+n) is RFC 9989's obs-dmarc-report-size after its '!' */
+static bool
+obs_size(const char *p, size_t n)
 {
-	unsigned long long v = 0, mul = 1;
 	size_t i;
 
-	if (n > 0) {
-		switch (tolower((unsigned char)p[n - 1])) {
-		case 'k': mul = 1ULL << 10; n--; break;
-		case 'm': mul = 1ULL << 20; n--; break;
-		case 'g': mul = 1ULL << 30; n--; break;
-		case 't': mul = 1ULL << 40; n--; break;
-		}
-	}
+	if (n > 0 && strchr("kKmMgGtT", p[n - 1]) != NULL)
+		n--;
 	if (n == 0)
-		return -1;
-	for (i = 0; i < n; i++) {
+		return false;
+	for (i = 0; i < n; i++)
 		if (!isdigit((unsigned char)p[i]))
-			return -1;
-		if (v > (ULLONG_MAX - (unsigned)(p[i] - '0')) / 10)
-			return -1;
-		v = v * 10 + (unsigned)(p[i] - '0');
-	}
-	if (v > ULLONG_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
+			return false;
+	return true;
 }
 
 /* dot_atom - RFC 5322 dot-atom-text */
@@ -640,12 +659,9 @@ parse_uri(const struct dmarc_uri *d, struct report_uri *u)
 
 	memset(u, 0, sizeof(*u));
 	u->uri = xstrndup(d->uri, d->len);
-	if (d->size != NULL) {
-		if (parse_size(d->size, d->size_len, &u->max_size) < 0)
-			why = "invalid size limit";
-		else if (u->max_size == 0)
-			why = "size limit of 0";
-	}
+	/* the obsolete size is ignored; anything else after '!' is a malformed URI */
+	if (d->size != NULL && !obs_size(d->size, d->size_len))
+		why = "unencoded \"!\" in the URI";
 	if (why != NULL)
 		;
 	else if (d->scheme_len == 0)
@@ -950,7 +966,7 @@ report_mime(struct buf *out, const char *from, const char *to, const char *recei
 	buf_printf(out, "--%s\n", boundary);
 	buf_adds(out, "Content-Type: text/plain; charset=us-ascii\n");
 	buf_adds(out, "Content-Transfer-Encoding: 7bit\n\n");
-	buf_adds(out, "This is a DMARC aggregate report (RFC 7489), attached as gzip'd XML.\n\n");
+	buf_adds(out, "This is a DMARC aggregate report (RFC 9990), attached as gzip'd XML.\n\n");
 	buf_adds(out, "Report domain: ");
 	safe_text(out, m->domain, VALUE_MAX);
 	buf_adds(out, "\nSubmitter: ");

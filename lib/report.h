@@ -1,5 +1,5 @@
 /*
- * report.h - building blocks of DMARC aggregate reports (RFC 7489 section 7.2, Appendix C)
+ * report.h - building blocks of DMARC aggregate reports (RFC 9990, Appendix A)
  * SYNOPSIS
  *	void report_xml(struct buf *out, const struct report_meta *m,
  *	    const struct report_record *r, size_t n);
@@ -28,8 +28,9 @@
  *	NULL or out-of-range value becomes, the namespace form of the XML) are in the
  *	DESCRIPTION of report.c.
  *
- *	report_xml() writes one <feedback> document that validates against the RFC 7489
- *	Appendix C schema (t/data/report/rfc7489.xsd) whatever the strings hold, as
+ *	report_xml() writes one <feedback> document in the RFC 9990 namespace
+ *	(urn:ietf:params:xml:ns:dmarc-2.0) that validates against the RFC 9990
+ *	Appendix A schema (t/data/report/rfc9990.xsd) whatever the strings hold, as
  *	long as n > 0 (the schema wants at least one record).
  *	report_dkim_encode()/report_dkim_decode() are the one-string form of a
  *	message's DKIM results kept in storage: "domain/selector/result" per signature,
@@ -39,13 +40,14 @@
  *	report_dkim_free()); with 0 signatures the arrays are NULL.
  *	report_gzip() appends an RFC 1952 member (mtime 0): 0, or -1 on a zlib error
  *	(out is then as it was).
- *	report_parse_rua() splits an rua= value into its DMARC URIs (section 6.4);
- *	only mailto: URIs with a plain address are usable.
- *	report_dest_external() and report_dest_authorized() are the section 7.1
- *	external destination test and its _report._dmarc verification query
+ *	report_parse_rua() splits an rua= value into its DMARC URIs (RFC 9989 section
+ *	4.7); only mailto: URIs with a plain address are usable. An obsolete "!size"
+ *	suffix is dropped and its limit ignored (RFC 9989 removed report size limits).
+ *	report_dest_external() and report_dest_authorized() are the RFC 9990 section
+ *	"Verifying External Destinations" test and its _report._dmarc query
  *	(1 authorized, 0 not, -1 temporary DNS failure).
- *	report_filename() is the section 7.2.1.1 file name, report_mime() the whole
- *	message (LF line ends, for sendmail -t).
+ *	report_filename() is the file name of RFC 9990 section "Email",
+ *	report_mime() the whole message (LF line ends, for sendmail -t).
  */
 #ifndef MAILAUTH_REPORT_H
 #define MAILAUTH_REPORT_H
@@ -58,6 +60,9 @@
 #include "util.h"
 
 
+/* the RFC 9990 XML namespace of <feedback> and all its elements */
+#define REPORT_XMLNS	"urn:ietf:params:xml:ns:dmarc-2.0"
+
 /* one grouped record of the report (all strings borrowed; NULL = absent) */
 struct report_record {
 	const char *source_ip;		/* IPv4 or IPv6 literal */
@@ -65,16 +70,17 @@ struct report_record {
 	const char *disposition;	/* none|quarantine|reject (policy_evaluated) */
 	const char *dkim_eval;		/* pass|fail: DMARC-aligned DKIM */
 	const char *spf_eval;		/* pass|fail: DMARC-aligned SPF */
-	const char *reason_type;	/* forwarded|sampled_out|trusted_forwarder|
-					   mailing_list|local_policy|other, or NULL */
+	const char *reason_type;	/* local_policy|mailing_list|other|
+					   policy_test_mode|trusted_forwarder, or NULL
+					   (RFC 7489's sampled_out: policy_test_mode) */
 	const char *reason_comment;	/* or NULL */
 	const char *envelope_to;	/* or NULL */
 	const char *envelope_from;	/* domain, or NULL */
 	const char *header_from;	/* domain */
 	const char *dkim;		/* the stored DKIM list (report_dkim_encode) */
 	const char *spf_domain;
-	const char *spf_scope;		/* helo|mfrom */
-	const char *spf_result;		/* none|neutral|pass|fail|softfail|
+	const char *spf_scope;		/* ignored: always written "mfrom" (report.c) */
+	const char *spf_result;		/* none|neutral|pass|fail|softfail|policy|
 					   temperror|permerror */
 };
 
@@ -84,19 +90,21 @@ struct report_meta {
 	long long begin, end;			/* unix seconds, inclusive range */
 	const char *domain;			/* policy_published/domain */
 	char adkim, aspf;			/* 'r' or 's' */
-	const char *p, *sp;			/* none|quarantine|reject; sp NULL = p */
-	unsigned pct;
+	const char *p, *sp, *np;		/* none|quarantine|reject; sp NULL = p,
+						   np NULL = left out */
 	const char *fo;				/* or NULL */
+	const char *discovery_method;		/* treewalk|psl, NULL = unknown */
+	const char *testing;			/* "y"|"n", NULL = unknown */
+	const char *generator;			/* or NULL */
 	const char **errors;			/* report_metadata/error, may be 0 */
 	size_t nerrors;
 };
 
 /* one URI of an rua= tag (all strings owned; address/domain/why may be NULL) */
 struct report_uri {
-	char *uri;			/* the URI without its "!size" suffix */
+	char *uri;			/* the URI without an obsolete "!size" suffix */
 	char *address;			/* mailto: local@domain, percent-decoded */
 	char *domain;			/* the address's domain, normalised */
-	unsigned long long max_size;	/* bytes; 0 = no limit */
 	bool usable;
 	char *why;			/* why not usable, NULL when usable */
 };

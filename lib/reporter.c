@@ -35,7 +35,7 @@ static const char periods_sql[] =
 	" ORDER BY policy_domain, day";
 
 static const char policy_sql[] =
-	"SELECT rua, adkim, aspf, p, sp, pct, fo FROM dmarc_rows"
+	"SELECT rua, adkim, aspf, p, sp, np, fo, discovery_method, testing FROM dmarc_rows"
 	" WHERE policy_domain = ? AND received >= ? AND received <= ?"
 	" AND reported IS NULL ORDER BY received DESC LIMIT 1";
 
@@ -269,13 +269,6 @@ deliver(const struct reporter_opts *o, const struct period *pd, const char *rua,
 		report_mime(&msg, o->cfg->report_email[0] != '\0' ? o->cfg->report_email :
 		    "postmaster", u[i].address, o->receiver, meta, fname, gz->data, gz->len,
 		    o->now);
-		if (u[i].max_size > 0 && msg.len > u[i].max_size) {
-			log_msg(LOG_NOTICE, "report %s %s: rua %s skipped: the report "
-			    "message has %zu bytes, the limit is %llu", pd->domain, day,
-			    u[i].uri, msg.len, u[i].max_size);
-			stats->skipped++;
-			continue;
-		}
 		if (o->dry_run_dir != NULL) {
 			char name[4200];
 
@@ -401,9 +394,11 @@ one_period(const struct reporter_opts *o, struct period *pd, unsigned long long 
 	meta.aspf = store_value(pol, 0, 2) != NULL ? store_value(pol, 0, 2)[0] : 'r';
 	meta.p = store_value(pol, 0, 3) != NULL ? store_value(pol, 0, 3) : "none";
 	meta.sp = store_value(pol, 0, 4);
-	meta.pct = (unsigned)strtoul(store_value(pol, 0, 5) != NULL ?
-	    store_value(pol, 0, 5) : "100", NULL, 10);
+	meta.np = store_value(pol, 0, 5);
 	meta.fo = store_value(pol, 0, 6);
+	meta.discovery_method = store_value(pol, 0, 7);	/* NULL in old rows */
+	meta.testing = store_value(pol, 0, 8);
+	meta.generator = PACKAGE_NAME " " PACKAGE_VERSION;
 	report_xml(&xml, &meta, rec, n);
 	if (report_gzip(xml.data, xml.len, &gz) != 0) {
 		buf_adds(&err, "gzip failed");

@@ -3,16 +3,21 @@
  * SYNOPSIS
  *	int reporter_run(const struct reporter_opts *o, struct reporter_stats *st);
  * DESCRIPTION
- *	Reports cover whole UTC days (RFC 7489 section 7.2: at least daily). For every
+ *	Reports cover whole UTC days (RFC 9990 "date_range": "Typically, the
+ *	reporting period will encompass a single UTC day, beginning at 0000UTC"),
+ *	in the RFC 9990 format (lib/report.h). For every
  *	policy domain and day before the day of o->now that has unreported rows,
  *	reporter_run() groups the rows (source IP, policy evaluated, identifiers,
  *	authentication results) into record elements with counts, largest first, at
- *	most cfg->report_max_records; takes the published policy from the latest row
- *	of the day; builds the XML (lib/report.h), gzips it and makes one message per
+ *	most cfg->report_max_records; takes the published policy (with its np=, t=
+ *	and discovery method, unknown in rows of older versions) from the latest row
+ *	of the day (RFC 9990: "the reporting entity SHOULD note only the final
+ *	configuration observed during the period"); builds the XML (lib/report.h), gzips it and makes one message per
  *	usable rua= URI. A URI is skipped for good when it is not mailto:, when its
  *	domain is outside the policy domain's organizational domain and
- *	<policy-domain>._report._dmarc.<dest> publishes no v=DMARC1 record (section
- *	7.1), or when the message is larger than its "!size". A DNS temporary failure
+ *	<policy-domain>._report._dmarc.<dest> publishes no v=DMARC1 record (RFC 9990
+ *	"Verifying External Destinations"). An obsolete "!size" suffix does not limit
+ *	anything (RFC 9989 removed report size limits). A DNS temporary failure
  *	of that check leaves the day for the next run. Each message goes to
  *	cfg->report_sendmail (-oi -t -f ReportEmail) and is remembered in
  *	dmarc_reports_sent, so a URI never gets the same day twice; when every URI of

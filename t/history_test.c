@@ -3,10 +3,12 @@
  *	SQL store (lib/store.c) and the writer thread (lib/history.c) on SQLite
  *
  * The engine runs on t/data/message's fixtures with a copy of its zone whose
- * DMARC records carry rua= (and pct=0 for reject.example). The writer is tested
+ * DMARC records carry rua= (and pct=0 for reject.example, np= for
+ * quarantine.example). The writer is tested
  * with a database that works, one whose directory does not exist (store down:
  * rows wait, then the queue overflows and drops, counted) and one whose
- * directory appears later (the writer retries and writes what waited).
+ * directory appears later (the writer retries and writes what waited). A table
+ * of the first release's schema gets the columns added since.
  */
 #include "autoconf.h"
 
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dmarc.h"
 #include "history.h"
 #include "log.h"
 #include "message.h"
@@ -86,8 +89,8 @@ write_zone(void)
 			fputs("_dmarc.reject.example TXT \"v=DMARC1; p=reject; pct=0; "
 			    "aspf=s; rua=mailto:agg@reports.example!10m\"\n", out);
 		else if (strncmp(line, "_dmarc.quarantine.example ", 26) == 0)
-			fputs("_dmarc.quarantine.example TXT \"v=DMARC1; p=quarantine\"\n",
-			    out);
+			fputs("_dmarc.quarantine.example TXT \"v=DMARC1; p=quarantine; "
+			    "np=reject\"\n", out);
 		else
 			fputs(line, out);
 	}
@@ -148,36 +151,45 @@ nz(const char *s)
 /* expected row fields, "(null)" for NULL */
 static const struct rcase {
 	const char *file, *ip, *helo, *mailfrom;
-	int eng;			/* 0 plain, 1 monitor only, 2 tag-only host */
+	int eng;			/* 0 plain, 1 monitor only, 2 tag-only host,
+					   3 DMARCOrgDomain psl */
 	enum action action;
 	bool row;
 	const char *policy_domain, *rua, *p, *sp, *pct, *fo, *adkim, *aspf;
 	const char *header_from, *envelope_from, *spf_domain, *spf_scope, *spf_result;
 	const char *dkim, *disposition, *dkim_eval, *spf_eval, *reason_type,
 	    *reason_comment;
+	const char *np, *discovery_method, *testing;	/* RFC 9990 policy_published */
 } rcases[] = {
 	{ "message/pass.eml", "192.0.2.1", "mx.example.com", "<bounce@example.com>", 0,
 	  ACTION_ACCEPT, true, "example.com", "mailto:dmarc@example.com", "reject",
 	  "quarantine", "100", "1", "r", "r", "example.com", "example.com",
 	  "example.com", "mfrom", "pass", "example.com/s1/pass", "none", "pass", "pass",
-	  "(null)", "(null)" },
-	/* pct=0: reject sampled out, quarantined instead */
+	  "(null)", "(null)", "", "treewalk", "n" },
+	/* the same found with the PSL (RFC 7489 discovery) */
+	{ "message/pass.eml", "192.0.2.1", "mx.example.com", "<bounce@example.com>", 3,
+	  ACTION_ACCEPT, true, "example.com", "mailto:dmarc@example.com", "reject",
+	  "quarantine", "100", "1", "r", "r", "example.com", "example.com",
+	  "example.com", "mfrom", "pass", "example.com/s1/pass", "none", "pass", "pass",
+	  "(null)", "(null)", "", "psl", "n" },
+	/* pct=0 (testing, RFC 9989): reject not applied, quarantined instead */
 	{ "message/reject-unsigned.eml", "198.51.100.7", "mail.reject.example",
 	  "<x@reject.example>", 0, ACTION_QUARANTINE, true, "reject.example",
 	  "mailto:agg@reports.example!10m", "reject", "", "0", "(null)", "r", "s",
 	  "reject.example", "reject.example", "reject.example", "mfrom", "fail", "",
-	  "quarantine", "fail", "fail", "sampled_out", "pct=0" },
+	  "quarantine", "fail", "fail", "policy_test_mode", "pct=0", "", "treewalk", "y" },
 	{ "message/reject-signed.eml", "198.51.100.7", "mail.reject.example",
 	  "<x@reject.example>", 0, ACTION_ACCEPT, true, "reject.example",
 	  "mailto:agg@reports.example!10m", "reject", "", "0", "(null)", "r", "s",
 	  "reject.example", "reject.example", "reject.example", "mfrom", "fail",
-	  "reject.example/s1/pass", "none", "pass", "fail", "(null)", "(null)" },
+	  "reject.example/s1/pass", "none", "pass", "fail", "(null)", "(null)", "",
+	  "treewalk", "y" },
 	/* no rua=: still recorded (the reporter marks it, nobody is sent anything) */
 	{ "message/quarantine.eml", "198.51.100.7", "h.quarantine.example",
 	  "<x@quarantine.example>", 0, ACTION_QUARANTINE, true, "quarantine.example",
 	  "(null)", "quarantine", "", "100", "(null)", "r", "r", "quarantine.example",
 	  "quarantine.example", "quarantine.example", "mfrom", "fail", "", "quarantine",
-	  "fail", "fail", "(null)", "(null)" },
+	  "fail", "fail", "(null)", "(null)", "reject", "treewalk", "n" },
 	/* temperror: tempfail, the retry is what gets recorded */
 	{ .file = "message/tempfail.eml", .ip = "198.51.100.7", .helo = "h.broken.example",
 	  .mailfrom = "<x@broken.example>", .action = ACTION_TEMPFAIL, .row = false },
@@ -191,34 +203,38 @@ static const struct rcase {
 	{ "message/pass.eml", "192.0.2.10", "mx.example.com", "<>", 0, ACTION_ACCEPT, true,
 	  "example.com", "mailto:dmarc@example.com", "reject", "quarantine", "100", "1",
 	  "r", "r", "example.com", "mx.example.com", "mx.example.com", "helo", "pass",
-	  "example.com/s1/pass", "none", "pass", "pass", "(null)", "(null)" },
+	  "example.com/s1/pass", "none", "pass", "pass", "(null)", "(null)", "",
+	  "treewalk", "n" },
 	{ "message/quarantine.eml", "198.51.100.7", "h.quarantine.example",
 	  "<x@quarantine.example>", 1, ACTION_ACCEPT, true, "quarantine.example",
 	  "(null)", "quarantine", "", "100", "(null)", "r", "r", "quarantine.example",
 	  "quarantine.example", "quarantine.example", "mfrom", "fail", "", "none",
-	  "fail", "fail", "local_policy", "monitor only" },
+	  "fail", "fail", "local_policy", "monitor only", "reject", "treewalk", "n" },
 	{ "message/quarantine.eml", "198.51.100.7", "h.quarantine.example",
 	  "<x@quarantine.example>", 2, ACTION_ACCEPT, true, "quarantine.example",
 	  "(null)", "quarantine", "", "100", "(null)", "r", "r", "quarantine.example",
 	  "quarantine.example", "quarantine.example", "mfrom", "fail", "", "none",
-	  "fail", "fail", "trusted_forwarder", "tag only (*" },
+	  "fail", "fail", "trusted_forwarder", "tag only (*", "reject", "treewalk", "n" },
 };
 
 /* test_rows - msg_eom fills v.history as the report needs it */
 static void
 test_rows(const char *zone)
 {
-	struct config *cfg[3], *none;
-	struct engine *eng[3], *eng_none;
+	struct config *cfg[4], *none;
+	struct engine *eng[4], *eng_none;
 	struct buf err;
 	enum action a;
 	struct hist_row *r;
 	long long before = (long long)time(NULL);
 
 	buf_init(&err);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		cfg[i] = test_config(zone);
 	cfg[1]->monitor_only = true;
+	cfg[3]->dmarc_org_domain = DMD_PSL;
+	free(cfg[3]->psl_file);
+	cfg[3]->psl_file = xstrdup(tap_path("TDATA", "dmarc/psl.dat"));
 	for (char **w = cfg[2]->tag_only_hosts; *w != NULL; w++)
 		free(*w);
 	free(cfg[2]->tag_only_hosts);
@@ -226,7 +242,7 @@ test_rows(const char *zone)
 	cfg[2]->tag_only_hosts[0] = xstrdup("198.51.100.7");
 	none = test_config(zone);
 	none->history_store = STORE_NONE;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if ((eng[i] = engine_new(cfg[i], &err)) == NULL)
 			bail("engine_new: %s", buf_str(&err));
 	if ((eng_none = engine_new(none, &err)) == NULL)
@@ -266,6 +282,9 @@ test_rows(const char *zone)
 		is_string(c->dkim_eval, r->dkim_eval, "#%zu dkim_eval", i);
 		is_string(c->spf_eval, r->spf_eval, "#%zu spf_eval", i);
 		is_string(c->reason_type, nz(r->reason_type), "#%zu reason_type", i);
+		is_string(c->np, r->np, "#%zu np", i);
+		is_string(c->discovery_method, r->discovery_method, "#%zu discovery_method", i);
+		is_string(c->testing, r->testing, "#%zu testing", i);
 		if (c->reason_comment[strlen(c->reason_comment) - 1] == '*')
 			ok(strncmp(nz(r->reason_comment), c->reason_comment,
 			    strlen(c->reason_comment) - 1) == 0, "#%zu reason_comment "
@@ -281,7 +300,7 @@ test_rows(const char *zone)
 	    "<bounce@example.com>", &a);
 	ok(r == NULL, "HistoryStore none: no row is built");
 	hist_row_free(r);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		engine_unref(eng[i]);
 		cfg_unref(cfg[i]);
 	}
@@ -406,6 +425,61 @@ test_store(void)
 	buf_free(&err);
 }
 
+/* the first release's dmarc_rows (lib/history.c before discovery_method, np and
+ * testing were kept), and one row as it wrote them */
+static const char old_schema[] =
+	"CREATE TABLE dmarc_rows (received BIGINT NOT NULL,"
+	" policy_domain TEXT NOT NULL, rua TEXT, adkim TEXT NOT NULL, aspf TEXT NOT NULL,"
+	" p TEXT NOT NULL, sp TEXT, pct INTEGER NOT NULL, fo TEXT,"
+	" source_ip TEXT NOT NULL, header_from TEXT NOT NULL, envelope_from TEXT,"
+	" spf_domain TEXT, spf_scope TEXT, spf_result TEXT NOT NULL, dkim TEXT NOT NULL,"
+	" disposition TEXT NOT NULL, dkim_eval TEXT NOT NULL, spf_eval TEXT NOT NULL,"
+	" reason_type TEXT, reason_comment TEXT, reported BIGINT)";
+static const char old_row[] =
+	"INSERT INTO dmarc_rows VALUES (1764547200, 'example.com', NULL, 'r', 'r',"
+	" 'none', NULL, 100, NULL, '192.0.2.1', 'example.com', NULL, NULL, 'mfrom',"
+	" 'pass', '', 'none', 'fail', 'pass', NULL, NULL, NULL)";
+
+/* test_migrate - an old table gets the new columns; old rows read NULL there */
+static void
+test_migrate(void)
+{
+	char path[128];
+	struct store *st;
+	struct store_rows *r = NULL;
+	struct hist_row *row = sample_row(1);
+	struct buf err;
+
+	buf_init(&err);
+	snprintf(path, sizeof path, "%s/old.sqlite", tmpdir);
+	if ((st = store_open(STORE_SQLITE, path, &err)) == NULL ||
+	    store_exec(st, old_schema, NULL, 0, NULL, &err) != 0 ||
+	    store_exec(st, old_row, NULL, 0, NULL, &err) != 0)
+		bail("old schema: %s", buf_str(&err));
+	/* a database half migrated (one column there already) */
+	if (store_exec(st, "ALTER TABLE dmarc_rows ADD COLUMN np TEXT", NULL, 0, NULL,
+	    &err) != 0)
+		bail("alter: %s", buf_str(&err));
+	ok(history_schema(st, &err) == 0, "old schema: history_schema adds the columns (%s)",
+	    buf_str(&err));
+	ok(history_schema(st, &err) == 0, "old schema: a second run changes nothing");
+	strcpy(row->np, "quarantine");
+	strcpy(row->discovery_method, "psl");
+	strcpy(row->testing, "y");
+	ok(history_insert(st, (const struct hist_row *const *)&row, 1, &err) == 0,
+	    "old schema: a new row is inserted (%s)", buf_str(&err));
+	ok(store_exec(st, "SELECT COALESCE(discovery_method, '-') || ':' ||"
+	    " COALESCE(np, '-') || ':' || COALESCE(testing, '-') FROM dmarc_rows"
+	    " ORDER BY received", NULL, 0, &r, &err) == 0, "old schema: rows read back");
+	is_int(2, (long)store_nrows(r), "old schema: the old row and the new one");
+	is_string("-:-:-", store_value(r, 0, 0), "old row: the new columns are NULL");
+	is_string("psl:quarantine:y", store_value(r, 1, 0), "new row: the new columns as given");
+	store_rows_free(r);
+	store_close(st);
+	hist_row_free(row);
+	buf_free(&err);
+}
+
 /* test_writer - rows submitted from threads land; the queue never blocks */
 static void
 test_writer(void)
@@ -483,6 +557,7 @@ main(void)
 	zone = write_zone();
 	test_rows(zone);
 	test_store();
+	test_migrate();
 	test_writer();
 	{
 		char cmd[128];

@@ -1,20 +1,24 @@
 #!/bin/sh
 # report_e2e.sh - DMARC aggregate reports end to end: messages through the daemon
 # (bench/mltload as the MTA, zone DNS) land as rows in the history store, and
-# mailauth-report turns them into RFC 7489 reports that validate against the
-# schema (t/data/report/rfc7489.xsd, xmllint) with the right counts per domain.
+# mailauth-report turns them into RFC 9990 reports that validate against the
+# schema (t/data/report/rfc9990.xsd, xmllint) with the right counts per domain,
+# in the urn:ietf:params:xml:ns:dmarc-2.0 namespace with RFC 9990's elements.
 # Both stores: SQLite always; PostgreSQL when this runs as root with Debian's
 # postgresql installed (a private cluster on a unix socket in the test
 # directory). Also: --dry-run writes files and changes nothing; sending goes
 # through ReportSendmail (a script here that keeps each message), a URI never
-# gets the same day twice (also after a sendmail failure for another URI), the
-# size limit (!N) and the external destination check skip URIs, rows are marked
-# reported, old rows expire. With PostgreSQL stopped under load the daemon keeps
+# gets the same day twice (also after a sendmail failure for another URI), an
+# obsolete size limit (!N) is ignored (RFC 9989), the external destination check
+# skips URIs, rows are marked reported, old rows expire. A store created by the
+# first release's schema (before discovery_method, np and testing) is migrated
+# by the daemon, and its old rows still give valid reports. With PostgreSQL stopped under load the daemon keeps
 # answering every message, logs the loss, and writes again once it is back.
 . "${top_srcdir:-$(dirname "$0")/..}/t/lib.sh"
 
 REPORT=${MAILAUTH_REPORT:-$top_builddir/tools/mailauth-report}
-XSD=$TDATA/report/rfc7489.xsd
+XSD=$TDATA/report/rfc9990.xsd
+NS=urn:ietf:params:xml:ns:dmarc-2.0
 
 if [ ! -x "$MAILAUTH" ] || [ ! -x "$REPORT" ]; then
 	echo "1..0 # SKIP mailauth or mailauth-report not built"
@@ -32,7 +36,8 @@ need_mltload
 # the zone: t/data/milter/test.zone with rua= on its DMARC records
 #   example.com        -> dmarc@example.com (same organizational domain)
 #   reject.example     -> agg@reports.example (external, authorized) and
-#                         tiny@reject.example!100 (a 100-byte limit: skipped)
+#                         tiny@reject.example!100 (an obsolete 100-byte limit,
+#                         ignored: RFC 9989)
 #   quarantine.example -> x@unauthorized.example (external, not authorized)
 zone=$tmp/test.zone
 sed -e 's|^_dmarc.example.com TXT .*|_dmarc.example.com TXT "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"|' \
@@ -95,6 +100,9 @@ xpath() {
 	xmllint --xpath "$_xe" "$1" 2>/dev/null
 }
 
+# xpath_raw FILE EXPR - an XPath 1.0 value, the expression as given
+xpath_raw() { xmllint --xpath "$2" "$1" 2>/dev/null; }
+
 # report_counts DIR - "domain:total" per .xml.gz report in DIR, sorted; every
 # report must validate against the schema (else "INVALID:file")
 report_counts() {
@@ -156,10 +164,18 @@ run_store() {
 	    "Test Receiver" "$name: org_name from ReportOrgName"
 	ls "$tmp/out" | grep -q '^mx.test.example!reject.example![0-9]*![0-9]*.xml.gz$'
 	tap_ok $? "$name: file name receiver!domain!begin!end.xml.gz"
-	is "$(ls "$tmp/out" | grep -c '\.eml$')" 2 \
-	    "$name: dry run: 2 messages (example.com, reports.example); tiny!100 and the unauthorized destination skipped"
-	grep -q "tiny@reject.example.* skipped: the report message has [0-9]* bytes, the limit is 100" "$tmp/r1.log"
-	tap_ok $? "$name: the size limit is logged" || diag_file "$tmp/r1.log"
+	is "$(ls "$tmp/out" | grep -c '\.eml$')" 3 \
+	    "$name: dry run: 3 messages (example.com, reports.example, tiny); the unauthorized destination skipped"
+	grep -q "would send to tiny@reject.example ([0-9]* bytes)" "$tmp/r1.log"
+	tap_ok $? "$name: the obsolete !100 size is ignored: tiny@reject.example gets the report" ||
+	    diag_file "$tmp/r1.log"
+	is "$(xpath_raw "$f" 'namespace-uri(/*)')" "$NS" "$name: <feedback> in the RFC 9990 namespace"
+	is "$(xpath "$f" 'string(/feedback/version)')" "1.0" "$name: version 1.0"
+	is "$(xpath "$f" 'string(/feedback/policy_published/discovery_method)'):$(xpath "$f" 'string(/feedback/policy_published/testing)')" \
+	    "treewalk:n" "$name: discovery_method treewalk, testing n"
+	xpath "$f" 'string(/feedback/report_metadata/generator)' | grep -q '^mailauth [0-9]'
+	tap_ok $? "$name: generator names mailauth and its version"
+	is "$(xpath_raw "$f" 'count(//*[local-name()="pct"])')" 0 "$name: no pct (RFC 9990 has none)"
 	grep -q "x@unauthorized.example skipped: unauthorized.example does not accept reports for quarantine.example" "$tmp/r1.log"
 	tap_ok $? "$name: the external destination check is logged"
 	is "$(SQL "SELECT COUNT(*) FROM dmarc_rows WHERE reported IS NULL")" 40 \
@@ -169,9 +185,10 @@ run_store() {
 	echo "agg@reports.example" >"$tmp/fail_to"
 	"$REPORT" -c "$tmp/$name.conf" --now "$tomorrow" -v >"$tmp/r2.log" 2>&1
 	is "$?" 1 "$name: a sendmail failure: exit 1 (try again)" || diag_file "$tmp/r2.log"
-	is "$(ls "$tmp/sent" | grep -c '^msg')" 1 "$name: the other report was sent"
-	grep -q "^To: dmarc@example.com$" "$tmp/sent/msg.0"
-	tap_ok $? "$name: ... to dmarc@example.com"
+	is "$(ls "$tmp/sent" | grep -c '^msg')" 2 "$name: the other two reports were sent"
+	grep -q "^To: dmarc@example.com$" "$tmp/sent/msg.0" &&
+	    grep -q "^To: tiny@reject.example$" "$tmp/sent/msg.1"
+	tap_ok $? "$name: ... to dmarc@example.com and tiny@reject.example"
 	is "$(cat "$tmp/sent/args.0")" "-oi -t -f dmarc-reports@mx.test.example" \
 	    "$name: sendmail arguments"
 	is "$(SQL "SELECT policy_domain || ':' || COUNT(*) FROM dmarc_rows WHERE reported IS NULL GROUP BY policy_domain" | tr '\n' ' ')" \
@@ -179,12 +196,12 @@ run_store() {
 	rm -f "$tmp/fail_to"
 	"$REPORT" -c "$tmp/$name.conf" --now "$tomorrow" -v >"$tmp/r3.log" 2>&1
 	is "$?" 0 "$name: the retry exits 0" || diag_file "$tmp/r3.log"
-	is "$(ls "$tmp/sent" | grep -c '^msg')" 2 "$name: the retry sent one message more"
-	grep -q "^To: agg@reports.example$" "$tmp/sent/msg.1"
-	tap_ok $? "$name: ... to agg@reports.example (dmarc@example.com not again)"
+	is "$(ls "$tmp/sent" | grep -c '^msg')" 3 "$name: the retry sent one message more"
+	grep -q "^To: agg@reports.example$" "$tmp/sent/msg.2"
+	tap_ok $? "$name: ... to agg@reports.example (the others not again)"
 	# the sent report is a gzip attachment with the same counts
 	mkdir "$tmp/att"
-	"$SYS_PYTHON3" - "$tmp/sent/msg.1" "$tmp/att" <<'EOF'
+	"$SYS_PYTHON3" - "$tmp/sent/msg.2" "$tmp/att" <<'EOF'
 import email, sys
 m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
 for part in m.walk():
@@ -198,7 +215,7 @@ EOF
 	is "$(SQL "SELECT COUNT(*) FROM dmarc_rows WHERE reported IS NULL")" 0 \
 	    "$name: every row marked reported"
 	"$REPORT" -c "$tmp/$name.conf" --now "$tomorrow" >"$tmp/r4.log" 2>&1
-	is "$?:$(ls "$tmp/sent" | grep -c '^msg')" "0:2" "$name: a third run sends nothing"
+	is "$?:$(ls "$tmp/sent" | grep -c '^msg')" "0:3" "$name: a third run sends nothing"
 
 	# expiry: 40 days later the rows are gone
 	"$REPORT" -c "$tmp/$name.conf" --now "$(($(date +%s) + 40 * 86400))" -v \
@@ -207,10 +224,76 @@ EOF
 	    "$name: rows older than ReportRetentionDays (31) deleted"
 }
 
+# the tables as the first release created them (lib/history.c before
+# discovery_method, np and testing were kept)
+OLD_SCHEMA="CREATE TABLE dmarc_rows (received BIGINT NOT NULL,
+ policy_domain TEXT NOT NULL, rua TEXT, adkim TEXT NOT NULL, aspf TEXT NOT NULL,
+ p TEXT NOT NULL, sp TEXT, pct INTEGER NOT NULL, fo TEXT,
+ source_ip TEXT NOT NULL, header_from TEXT NOT NULL, envelope_from TEXT,
+ spf_domain TEXT, spf_scope TEXT, spf_result TEXT NOT NULL, dkim TEXT NOT NULL,
+ disposition TEXT NOT NULL, dkim_eval TEXT NOT NULL, spf_eval TEXT NOT NULL,
+ reason_type TEXT, reason_comment TEXT, reported BIGINT)"
+OLD_SENT="CREATE TABLE dmarc_reports_sent (policy_domain TEXT NOT NULL,
+ period_begin BIGINT NOT NULL, uri TEXT NOT NULL, sent BIGINT NOT NULL,
+ report_id TEXT NOT NULL, PRIMARY KEY (policy_domain, period_begin, uri))"
+
+# run_old NAME STORE-LINES... - a store with the first release's tables and three
+# rows it wrote two days ago (a HELO SPF identity, RFC 7489's sampled_out): the
+# daemon adds the new columns and writes its rows; the old day's report leaves
+# out what the old rows do not know and validates, today's has it all
+run_old() {
+	name=$1
+	shift
+	conf "$tmp/$name.conf" "$@"
+	rm -rf "$tmp/sent" "$tmp/out"
+	mkdir "$tmp/sent" "$tmp/out"
+	SQL "DROP TABLE IF EXISTS dmarc_rows" >/dev/null
+	SQL "DROP TABLE IF EXISTS dmarc_reports_sent" >/dev/null
+	SQL "$OLD_SCHEMA" >/dev/null && SQL "$OLD_SENT" >/dev/null
+	old=$(($(date +%s) - 2 * 86400))
+	for ip in 192.0.2.77 192.0.2.77 192.0.2.78; do
+		SQL "INSERT INTO dmarc_rows VALUES ($old, 'example.com',
+		    'mailto:dmarc@example.com', 'r', 'r', 'reject', NULL, 0, NULL, '$ip',
+		    'example.com', 'mx.example.com', 'mx.example.com', 'helo', 'pass',
+		    'example.com/s1/pass', 'quarantine', 'pass', 'fail', 'sampled_out',
+		    'pct=0', NULL)" >/dev/null
+	done
+	is "$(SQL "SELECT COUNT(*) FROM dmarc_rows")" 3 "$name: old-schema store with 3 rows"
+	spec="inet:$(free_port)@127.0.0.1"
+	start_daemon "$tmp/$name.log" -c "$tmp/$name.conf" -p "$spec" -u "" -P ""
+	pid=$daemon_pid
+	wait_listening "$tmp/$name.log" "$pid"
+	tap_ok $? "$name: mailauth listens with the old store" ||
+	    { diag_file "$tmp/$name.log"; return; }
+	load "$spec" 50
+	tap_ok $? "$name: 50 messages answered as expected" || diag_file "$tmp/load.out"
+	stop_daemon "$pid"
+	grep -q "history: 40 rows submitted, 40 written, 0 dropped (queue full), 0 lost" \
+	    "$tmp/$name.log"
+	tap_ok $? "$name: the writer added the columns and wrote 40 rows" ||
+	    grep history "$tmp/$name.log" | sed 's/^/# /'
+	is "$(SQL "SELECT COALESCE(discovery_method, '-') || ':' || COALESCE(testing, '-') || ':' || COUNT(*) FROM dmarc_rows GROUP BY discovery_method, testing ORDER BY 1" | tr '\n' ' ')" \
+	    "-:-:3 treewalk:n:40 " "$name: old rows have no discovery method or testing, new rows do"
+	"$REPORT" -c "$tmp/$name.conf" --dry-run "$tmp/out" --now "$(($(date +%s) + 86400))" \
+	    >"$tmp/$name.r.log" 2>&1
+	is "$?" 0 "$name: mailauth-report exits 0" || diag_file "$tmp/$name.r.log"
+	is "$(report_counts "$tmp/out" | tr '\n' ' ')" \
+	    "example.com:20 example.com:3 quarantine.example:10 reject.example:10 " \
+	    "$name: every report validates, the old day's too"
+	f=$tmp/out/mx.test.example!example.com!$((old - old % 86400))!$((old - old % 86400 + 86399)).xml.gz.xml
+	is "$(xpath_raw "$f" 'namespace-uri(/*)')" "$NS" "$name: old day: RFC 9990 namespace"
+	is "$(xpath "$f" 'count(/feedback/policy_published/discovery_method | /feedback/policy_published/testing | /feedback/policy_published/np)')" 0 \
+	    "$name: old day: discovery_method, testing, np left out (unknown)"
+	is "$(xpath "$f" 'string(/feedback/record/row/policy_evaluated/reason/type)'):$(xpath "$f" 'string(/feedback/record/auth_results/spf/scope)')" \
+	    "policy_test_mode:mfrom" "$name: old day: sampled_out written as policy_test_mode, a HELO scope as mfrom"
+}
+
 # --- SQLite ----------------------------------------------------------------
 db=$tmp/history.sqlite
 SQL() { sqlite3 "$db" "$1"; }
 run_store sqlite "HistoryStore sqlite" "HistoryFile $db"
+db=$tmp/old.sqlite
+run_old sqlite-old "HistoryStore sqlite" "HistoryFile $db"
 
 # --- PostgreSQL ------------------------------------------------------------
 # libpq (and the Kerberos/LDAP/TLS libraries it brings) is loaded only for a
@@ -247,6 +330,7 @@ tap_ok $? "PostgreSQL: database mailauth created"
 conninfo="host=$pg/sock port=$pgport dbname=mailauth user=postgres"
 SQL() { "$pgbin/psql" -X -q -A -t -d "$conninfo" -c "$1"; }
 run_store postgresql "HistoryStore postgresql" "HistoryConnInfo \"$conninfo\""
+run_old postgresql-old "HistoryStore postgresql" "HistoryConnInfo \"$conninfo\""
 
 # the store goes down under load: mail keeps flowing, the loss is logged, and
 # the writer writes again when the server is back

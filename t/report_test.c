@@ -1,12 +1,14 @@
 /*
  * report_test.c - lib/report: aggregate report XML, DKIM list, gzip, rua=, destinations, MIME
  * DESCRIPTION
- *	Table-driven. The XML is checked against the RFC 7489 Appendix C schema
- *	(t/data/report/rfc7489.xsd) with xmllint; without xmllint those checks print
+ *	Table-driven. The XML is checked against the RFC 9990 Appendix A schema
+ *	(t/data/report/rfc9990.xsd) with xmllint; without xmllint those checks print
  *	SKIP. gzip output is inflated with zlib here. Destination verification uses
  *	the zone DNS backend built from lines in this file; organizational domains
- *	come from t/data/dmarc/psl.dat. Expected values come from RFC 7489 (sections
- *	6.4, 7.1, 7.2.1.1, Appendix C), written by hand.
+ *	come from t/data/dmarc/psl.dat. Expected values come from RFC 9990 (sections
+ *	"Description of the content XML file", "Report Delivery", "Email",
+ *	"Verifying External Destinations", Appendix A) and RFC 9989 section 4.7
+ *	(the obsolete "!size"), written by hand.
  */
 #include "autoconf.h"
 
@@ -49,7 +51,7 @@ validate(const char *xml, size_t len)
 		bail("write %s failed", path);
 	close(fd);
 	snprintf(cmd, sizeof(cmd), "xmllint --noout --schema '%s' '%s' >'%s.out' 2>&1",
-	    tap_path("TDATA", "report/rfc7489.xsd"), path, path);
+	    tap_path("TDATA", "report/rfc9990.xsd"), path, path);
 	rc = system(cmd);
 	if (rc != 0) {
 		snprintf(cmd, sizeof(cmd), "%s.out", path);
@@ -72,9 +74,9 @@ check_valid(const struct buf *xml, const char *name)
 	int v = validate(buf_str(xml), xml->len);
 
 	if (v < 0)
-		skip("xmllint not installed", "%s: validates against RFC 7489 schema", name);
+		skip("xmllint not installed", "%s: validates against RFC 9990 schema", name);
 	else
-		ok(v == 1, "%s: validates against RFC 7489 schema", name);
+		ok(v == 1, "%s: validates against RFC 9990 schema", name);
 }
 
 static const char *errors2[] = { "first <error>", "second & last" };
@@ -96,7 +98,8 @@ base_meta(void)
 	m.aspf = 's';
 	m.p = "reject";
 	m.sp = "quarantine";
-	m.pct = 100;
+	m.discovery_method = "treewalk";
+	m.testing = "n";
 	return m;
 }
 
@@ -178,9 +181,58 @@ tw_optional(struct report_meta *m, struct report_record *r)
 	m->errors = errors2;
 	m->nerrors = 2;
 	m->fo = "1:d";
+	m->generator = "mailauth 9.9";
 	r->envelope_to = "rcpt.example";
-	r->reason_type = "forwarded";
+	r->reason_type = "mailing_list";
 	r->reason_comment = "known list";
+}
+
+/* tw_rfc9990 - np=, t=y, PSL discovery */
+static void
+tw_rfc9990(struct report_meta *m, struct report_record *r)
+{
+	(void)r;
+	m->np = "Reject";
+	m->testing = "y";
+	m->discovery_method = "psl";
+}
+
+/* tw_old_row - a row recorded before discovery method, np and testing were kept */
+static void
+tw_old_row(struct report_meta *m, struct report_record *r)
+{
+	(void)r;
+	m->np = NULL;
+	m->testing = NULL;
+	m->discovery_method = NULL;
+}
+
+/* tw_bad_9990 - values of the new elements the schema cannot hold */
+static void
+tw_bad_9990(struct report_meta *m, struct report_record *r)
+{
+	(void)r;
+	m->np = "drop";
+	m->testing = "maybe";
+	m->discovery_method = "dns";
+}
+
+/* tw_sampled_out - RFC 7489's sampled_out (our t=y rows before), SPF policy */
+static void
+tw_sampled_out(struct report_meta *m, struct report_record *r)
+{
+	(void)m;
+	r->reason_type = "sampled_out";
+	r->reason_comment = "t=y";
+	r->spf_result = "policy";
+}
+
+/* tw_forwarded - RFC 7489's forwarded, which RFC 9990 dropped */
+static void
+tw_forwarded(struct report_meta *m, struct report_record *r)
+{
+	(void)m;
+	r->reason_type = "forwarded";
 }
 
 /* tw_sp_null - sp absent, p in capitals, no alignment tags */
@@ -194,7 +246,7 @@ tw_sp_null(struct report_meta *m, struct report_record *r)
 	m->aspf = 'x';
 }
 
-/* tw_big_count - a large count on a failing record, SPF by HELO */
+/* tw_big_count - a large count on a failing record, SPF of a null path (HELO) */
 static void
 tw_big_count(struct report_meta *m, struct report_record *r)
 {
@@ -262,14 +314,35 @@ tw_nulls(struct report_meta *m, struct report_record *r)
 
 static const struct xml_case xml_cases[] = {
 	{ "plain record", tw_none,
-	  { "?>\n<feedback>\n",
-	    "<version>1.0</version>", "<count>3</count>", "<source_ip>192.0.2.1</source_ip>",
-	    "<selector>sel1</selector>", "<begin>1704067200</begin>" },
-	  { "<envelope_to>", "<extra_contact_info>", "<error>", "<reason>", "xmlns" } },
+	  { "?>\n<feedback xmlns=\"urn:ietf:params:xml:ns:dmarc-2.0\">\n  <version>1.0</version>",
+	    "<count>3</count>", "<source_ip>192.0.2.1</source_ip>",
+	    "<selector>sel1</selector>", "<begin>1704067200</begin>",
+	    "<scope>mfrom</scope>" },
+	  { "<envelope_to>", "<extra_contact_info>", "<error>", "<reason>", "<generator>",
+	    "<pct>" } },
 	{ "policy as published", tw_none,
 	  { "<domain>example.com</domain>", "<adkim>r</adkim>", "<aspf>s</aspf>",
-	    "<p>reject</p>", "<sp>quarantine</sp>", "<pct>100</pct>" },
-	  { NULL } },
+	    "<p>reject</p>", "<sp>quarantine</sp>",
+	    "<discovery_method>treewalk</discovery_method>" },
+	  { "<np>", NULL } },
+	{ "testing n", tw_none, { "<testing>n</testing>" }, { "<testing>y" } },
+	{ "np, t=y and PSL discovery", tw_rfc9990,
+	  { "<np>reject</np>", "<testing>y</testing>",
+	    "<discovery_method>psl</discovery_method>" },
+	  { "<testing>n", "treewalk" } },
+	{ "old row: no discovery method, np or testing", tw_old_row,
+	  { "<p>reject</p>", "<sp>quarantine</sp>" },
+	  { "<discovery_method>", "<testing>", "<np>" } },
+	{ "new elements outside the schema left out", tw_bad_9990,
+	  { "<p>reject</p>" },
+	  { "<discovery_method>", "<testing>", "<np>", "drop", "maybe", "dns" } },
+	{ "RFC 7489 sampled_out is policy_test_mode", tw_sampled_out,
+	  { "<type>policy_test_mode</type>", "<comment>t=y</comment>",
+	    "<result>policy</result>" },
+	  { "sampled_out" } },
+	{ "RFC 7489 forwarded is other", tw_forwarded,
+	  { "<type>other</type>", "<comment>forwarded</comment>" },
+	  { "<type>forwarded" } },
 	{ "fo NULL is the RFC default 0", tw_none, { "<fo>0</fo>", "<end>1704153599</end>" },
 	  { NULL } },
 	{ "IPv6 written with eight groups", tw_ipv6,
@@ -282,9 +355,10 @@ static const struct xml_case xml_cases[] = {
 	  { "not-an-ip" } },
 	{ "optional elements present", tw_optional,
 	  { "<extra_contact_info>https://receiver.example/dmarc</extra_contact_info>",
-	    "<error>first &lt;error&gt;</error>", "<error>second &amp; last</error>",
+	    "<error>first &lt;error&gt;; second &amp; last</error>",
 	    "<envelope_to>rcpt.example</envelope_to>",
-	    "<type>forwarded</type>", "<comment>known list</comment>" },
+	    "<type>mailing_list</type>", "<comment>known list</comment>",
+	    "<generator>mailauth 9.9</generator>" },
 	  { NULL } },
 	{ "fo as published", tw_optional, { "<fo>1:d</fo>" }, { "<fo>0</fo>" } },
 	{ "sp NULL is p, alignment left out", tw_sp_null,
@@ -292,14 +366,15 @@ static const struct xml_case xml_cases[] = {
 	{ "large count, failing record", tw_big_count,
 	  { "<count>4000000000</count>", "<disposition>reject</disposition>",
 	    "<dkim>fail</dkim>", "<spf>fail</spf>", "<result>softfail</result>",
-	    "<scope>helo</scope>" },
-	  { NULL } },
+	    "<scope>mfrom</scope>" },
+	  { "<scope>helo" } },
 	{ "no DKIM signature, no envelope_from", tw_no_dkim,
 	  { "<envelope_from></envelope_from>", "<spf>\n" }, { "<dkim>\n" } },
 	{ "two DKIM signatures in order", tw_two_dkim,
 	  { "<domain>example.com</domain>\n        <selector>s1</selector>",
-	    "<domain>esp.example</domain>\n        <result>temperror</result>" },
-	  { "<selector></selector>" } },
+	    "<domain>esp.example</domain>\n        <selector></selector>\n"
+	    "        <result>temperror</result>" },
+	  { NULL } },
 	{ "values outside the schema replaced", tw_fallbacks,
 	  { "<p>none</p>", "<disposition>none</disposition>",
 	    "<dkim>fail</dkim>", "<spf>fail</spf>", "<scope>mfrom</scope>",
@@ -652,7 +727,6 @@ struct rua_want {
 	const char *uri;
 	bool usable;
 	const char *address, *domain;	/* NULL: expected NULL */
-	unsigned long long max;
 	const char *why;		/* prefix of the reason, when not usable */
 };
 
@@ -664,81 +738,81 @@ struct rua_case {
 
 static const struct rua_case rua_cases[] = {
 	{ "plain mailto", "mailto:a@x.example", 1,
-	  { { "mailto:a@x.example", true, "a@x.example", "x.example", 0, NULL } } },
-	{ "10m", "mailto:a@x.example!10m", 1,
-	  { { "mailto:a@x.example", true, "a@x.example", "x.example", 10485760ULL, NULL } } },
-	{ "50k", "mailto:a@x.example!50k", 1,
-	  { { "mailto:a@x.example", true, "a@x.example", "x.example", 51200ULL, NULL } } },
-	{ "2g", "mailto:a@x.example!2g", 1,
-	  { { "mailto:a@x.example", true, "a@x.example", "x.example", 2147483648ULL, NULL } } },
-	{ "1t", "mailto:a@x.example!1t", 1,
-	  { { "mailto:a@x.example", true, "a@x.example", "x.example", 1099511627776ULL, NULL } } },
-	{ "uppercase unit", "mailto:a@x.example!3M", 1,
-	  { { "mailto:a@x.example", true, "a@x.example", "x.example", 3145728ULL, NULL } } },
-	{ "plain digits are bytes", "mailto:a@x.example!4096", 1,
-	  { { "mailto:a@x.example", true, "a@x.example", "x.example", 4096ULL, NULL } } },
+	  { { "mailto:a@x.example", true, "a@x.example", "x.example", NULL } } },
+	{ "obsolete size 10m ignored", "mailto:a@x.example!10m", 1,
+	  { { "mailto:a@x.example", true, "a@x.example", "x.example", NULL } } },
+	{ "obsolete size 50k ignored", "mailto:a@x.example!50k", 1,
+	  { { "mailto:a@x.example", true, "a@x.example", "x.example", NULL } } },
+	{ "obsolete size 2g ignored", "mailto:a@x.example!2g", 1,
+	  { { "mailto:a@x.example", true, "a@x.example", "x.example", NULL } } },
+	{ "obsolete size 1t ignored", "mailto:a@x.example!1t", 1,
+	  { { "mailto:a@x.example", true, "a@x.example", "x.example", NULL } } },
+	{ "obsolete size uppercase unit ignored", "mailto:a@x.example!3M", 1,
+	  { { "mailto:a@x.example", true, "a@x.example", "x.example", NULL } } },
+	{ "obsolete size plain digits are bytes ignored", "mailto:a@x.example!4096", 1,
+	  { { "mailto:a@x.example", true, "a@x.example", "x.example", NULL } } },
 	{ "several URIs with spaces", " mailto:a@x.example , mailto:b@y.example!1k,\tmailto:c@z.example ", 3,
-	  { { "mailto:a@x.example", true, "a@x.example", "x.example", 0, NULL },
-	    { "mailto:b@y.example", true, "b@y.example", "y.example", 1024ULL, NULL },
-	    { "mailto:c@z.example", true, "c@z.example", "z.example", 0, NULL } } },
-	{ "invalid size suffix", "mailto:a@x.example!10x", 1,
-	  { { "mailto:a@x.example", false, NULL, NULL, 0, "invalid size limit" } } },
+	  { { "mailto:a@x.example", true, "a@x.example", "x.example", NULL },
+	    { "mailto:b@y.example", true, "b@y.example", "y.example", NULL },
+	    { "mailto:c@z.example", true, "c@z.example", "z.example", NULL } } },
+	{ "not a size: unencoded !", "mailto:a@x.example!10x", 1,
+	  { { "mailto:a@x.example", false, NULL, NULL, "unencoded \"!\"" } } },
 	{ "unit without digits", "mailto:a@x.example!k", 1,
-	  { { "mailto:a@x.example", false, NULL, NULL, 0, "invalid size limit" } } },
+	  { { "mailto:a@x.example", false, NULL, NULL, "unencoded \"!\"" } } },
 	{ "empty size", "mailto:a@x.example!", 1,
-	  { { "mailto:a@x.example", false, NULL, NULL, 0, "invalid size limit" } } },
-	{ "size 0", "mailto:a@x.example!0", 1,
-	  { { "mailto:a@x.example", false, NULL, NULL, 0, "size limit of 0" } } },
-	{ "size overflow", "mailto:a@x.example!99999999999999999999", 1,
-	  { { "mailto:a@x.example", false, NULL, NULL, 0, "invalid size limit" } } },
-	{ "size overflow by unit", "mailto:a@x.example!16777216t", 1,
-	  { { "mailto:a@x.example", false, NULL, NULL, 0, "invalid size limit" } } },
+	  { { "mailto:a@x.example", false, NULL, NULL, "unencoded \"!\"" } } },
+	{ "obsolete size 0 ignored", "mailto:a@x.example!0", 1,
+	  { { "mailto:a@x.example", true, "a@x.example", "x.example", NULL } } },
+	{ "obsolete size beyond 2^64 ignored", "mailto:a@x.example!99999999999999999999", 1,
+	  { { "mailto:a@x.example", true, "a@x.example", "x.example", NULL } } },
+	{ "obsolete size beyond 2^64 by unit ignored", "mailto:a@x.example!16777216t", 1,
+	  { { "mailto:a@x.example", true, "a@x.example", "x.example", NULL } } },
 	{ "https not usable", "https://reports.example/dmarc", 1,
-	  { { "https://reports.example/dmarc", false, NULL, NULL, 0,
+	  { { "https://reports.example/dmarc", false, NULL, NULL,
 	      "unsupported URI scheme \"https\"" } } },
 	{ "https beside mailto", "https://r.example/x!5m, mailto:a@x.example", 2,
-	  { { "https://r.example/x", false, NULL, NULL, 5242880ULL, "unsupported URI scheme" },
-	    { "mailto:a@x.example", true, "a@x.example", "x.example", 0, NULL } } },
+	  { { "https://r.example/x", false, NULL, NULL, "unsupported URI scheme" },
+	    { "mailto:a@x.example", true, "a@x.example", "x.example", NULL } } },
 	{ "percent-encoded address", "mailto:dmarc%2Brua@X.Example", 1,
-	  { { "mailto:dmarc%2Brua@X.Example", true, "dmarc+rua@x.example", "x.example", 0,
+	  { { "mailto:dmarc%2Brua@X.Example", true, "dmarc+rua@x.example", "x.example",
 	      NULL } } },
 	{ "encoded bang in local part", "mailto:a%21b@x.example!1k", 1,
-	  { { "mailto:a%21b@x.example", true, "a!b@x.example", "x.example", 1024ULL, NULL } } },
+	  { { "mailto:a%21b@x.example", true, "a!b@x.example", "x.example", NULL } } },
 	{ "encoded comma: two addresses", "mailto:a@x.example%2Cb@y.example", 1,
-	  { { "mailto:a@x.example%2Cb@y.example", false, NULL, NULL, 0,
+	  { { "mailto:a@x.example%2Cb@y.example", false, NULL, NULL,
 	      "several addresses" } } },
 	{ "query dropped", "mailto:a@x.example?subject=hi", 1,
-	  { { "mailto:a@x.example?subject=hi", true, "a@x.example", "x.example", 0, NULL } } },
+	  { { "mailto:a@x.example?subject=hi", true, "a@x.example", "x.example", NULL } } },
 	{ "uppercase scheme", "MAILTO:a@x.example", 1,
-	  { { "MAILTO:a@x.example", true, "a@x.example", "x.example", 0, NULL } } },
+	  { { "MAILTO:a@x.example", true, "a@x.example", "x.example", NULL } } },
 	{ "IDN domain to A-label", "mailto:a@b%C3%BCcher.example", 1,
 	  { { "mailto:a@b%C3%BCcher.example", true, "a@xn--bcher-kva.example",
-	      "xn--bcher-kva.example", 0, NULL } } },
-	{ "garbage", "garbage", 1, { { "garbage", false, NULL, NULL, 0, "not a URI" } } },
+	      "xn--bcher-kva.example", NULL } } },
+	{ "garbage", "garbage", 1, { { "garbage", false, NULL, NULL, "not a URI" } } },
 	{ "scheme only", "mailto:", 1,
-	  { { "mailto:", false, NULL, NULL, 0, "mailto: URI without an address" } } },
+	  { { "mailto:", false, NULL, NULL, "mailto: URI without an address" } } },
 	{ "no domain", "mailto:abuse", 1,
-	  { { "mailto:abuse", false, NULL, NULL, 0, "mailto: address without a domain" } } },
+	  { { "mailto:abuse", false, NULL, NULL, "mailto: address without a domain" } } },
 	{ "no local part", "mailto:@x.example", 1,
-	  { { "mailto:@x.example", false, NULL, NULL, 0, "mailto: address without a local" } } },
+	  { { "mailto:@x.example", false, NULL, NULL, "mailto: address without a local" } } },
 	{ "bad percent-encoding", "mailto:a%zz@x.example", 1,
-	  { { "mailto:a%zz@x.example", false, NULL, NULL, 0, "invalid percent-encoding" } } },
+	  { { "mailto:a%zz@x.example", false, NULL, NULL, "invalid percent-encoding" } } },
 	{ "encoded CRLF", "mailto:a%0D%0ABcc:%20v@x.example", 1,
-	  { { "mailto:a%0D%0ABcc:%20v@x.example", false, NULL, NULL, 0,
+	  { { "mailto:a%0D%0ABcc:%20v@x.example", false, NULL, NULL,
 	      "unsupported mailto: local part" } } },
 	{ "quoted local part", "mailto:%22a%20b%22@x.example", 1,
-	  { { "mailto:%22a%20b%22@x.example", false, NULL, NULL, 0,
+	  { { "mailto:%22a%20b%22@x.example", false, NULL, NULL,
 	      "unsupported mailto: local part" } } },
 	{ "address literal", "mailto:a@[192.0.2.1]", 1,
-	  { { "mailto:a@[192.0.2.1]", false, NULL, NULL, 0, "invalid mailto: domain" } } },
+	  { { "mailto:a@[192.0.2.1]", false, NULL, NULL, "invalid mailto: domain" } } },
 	{ "bad domain", "mailto:a@x..example", 1,
-	  { { "mailto:a@x..example", false, NULL, NULL, 0, "invalid mailto: domain" } } },
+	  { { "mailto:a@x..example", false, NULL, NULL, "invalid mailto: domain" } } },
 	{ "digit-first scheme", "1mailto:a@x.example", 1,
-	  { { "1mailto:a@x.example", false, NULL, NULL, 0, "not a URI" } } },
+	  { { "1mailto:a@x.example", false, NULL, NULL, "not a URI" } } },
 	{ "empty elements skipped", ",, mailto:a@x.example ,", 1,
-	  { { "mailto:a@x.example", true, "a@x.example", "x.example", 0, NULL } } },
-	{ "empty value", "", 0, { { NULL, false, NULL, NULL, 0, NULL } } },
-	{ "NULL value", NULL, 0, { { NULL, false, NULL, NULL, 0, NULL } } },
+	  { { "mailto:a@x.example", true, "a@x.example", "x.example", NULL } } },
+	{ "empty value", "", 0, { { NULL, false, NULL, NULL, NULL } } },
+	{ "NULL value", NULL, 0, { { NULL, false, NULL, NULL, NULL } } },
 };
 
 /* test_rua - the rua= table */
@@ -762,8 +836,6 @@ test_rua(void)
 			is_int(w->usable, u[k].usable, "rua %s #%zu: usable", c->name, k);
 			is_string(w->address, u[k].address, "rua %s #%zu: address", c->name, k);
 			is_string(w->domain, u[k].domain, "rua %s #%zu: domain", c->name, k);
-			ok(w->max == u[k].max_size, "rua %s #%zu: max_size %llu (got %llu)",
-			    c->name, k, w->max, u[k].max_size);
 			if (w->usable)
 				ok(u[k].why == NULL, "rua %s #%zu: no reason", c->name, k);
 			else
@@ -1028,7 +1100,9 @@ test_mime(void)
 	    contains(buf_str(&hdrs), "@receiver.example>\n"), "mime: Message-ID");
 	unfolded_header(buf_str(&hdrs), "Subject", &v);
 	is_string(" Report Domain: example.com Submitter: receiver.example "
-	    "Report-ID: <r-20240101-1>", buf_str(&v), "mime: Subject as RFC 7489 7.2.1.1");
+	    "Report-ID: <r-20240101-1>", buf_str(&v), "mime: Subject as RFC 9990 \"Email\"");
+	ok(contains(buf_str(&msg), "DMARC aggregate report (RFC 9990)"),
+	    "mime: the summary names RFC 9990");
 	ok(contains(buf_str(&hdrs), "\nMIME-Version: 1.0\n"), "mime: MIME-Version");
 	ok(contains(buf_str(&hdrs), "\nContent-Type: multipart/mixed;"), "mime: multipart/mixed");
 	ok(contains(buf_str(&msg), "\nContent-Type: text/plain"), "mime: text/plain part");

@@ -4,7 +4,7 @@
  *	mailauth-report [-c FILE] [--dry-run DIR] [--zone FILE] [--now SECONDS] [-v]
  * DESCRIPTION
  *	Opens the store of HistoryStore (SQLite file or PostgreSQL), creates its tables
- *	if missing, and runs lib/reporter: one RFC 7489 aggregate report per policy
+ *	if missing, and runs lib/reporter: one RFC 9990 aggregate report per policy
  *	domain and completed UTC day, sent through ReportSendmail to every rua=
  *	address that may receive it, rows marked reported, old rows deleted. Meant to
  *	run once a day from one host (contrib/systemd/mailauth-report.timer).
