@@ -692,7 +692,11 @@ history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
 			r->reason_comment = xstrdup(!m->cfg->dmarc_honor_policy ?
 			    "DMARC policy not honoured" : pd->reason[0] != '\0' ?
 			    pd->reason : "local policy");
-		if (pd->arc_override) {	/* RFC 8617 7.2.2 */
+		if (pd->arc_override) {
+			/* a trusted sealer is RFC 9990's trusted_forwarder; the comment is
+			   RFC 8617 7.2.2's arc=pass as[N].d=... */
+			free(r->reason_type);
+			r->reason_type = xstrdup("trusted_forwarder");
 			buf_init(&b);
 			arc_trust_comment(m->arc, &b);
 			free(r->reason_comment);

@@ -12,8 +12,8 @@
  *	Override reasons (the DMARC disposition of a failing message not applied):
  *	monitor_only (MonitorOnly), not_honoured (HonorDMARCPolicy no),
  *	trusted_arc_sealer (TrustedARCSealers), policymap (a PolicyMap rule), tag_only
- *	(TagOnlyDomains/TagOnlyHosts), local_policy (anything else), sampled_out (t=y or
- *	the historic pct=0: the policy applied one level lower).
+ *	(TagOnlyDomains/TagOnlyHosts), local_policy (anything else), policy_test_mode (t=y
+ *	or the historic pct=0: the policy applied one level lower, RFC 9990's name).
  *	A tempfailed message is not an override: its retry is what gets decided.
  */
 #include "autoconf.h"
@@ -37,9 +37,9 @@
 #define MS(x)		((uint64_t)((x) * 1000000.0))
 
 enum override { OVR_MONITOR_ONLY, OVR_NOT_HONOURED, OVR_TAG_ONLY, OVR_LOCAL_POLICY,
-	OVR_SAMPLED_OUT, OVR_ARC, OVR_POLICYMAP, OVR_N };
+	OVR_TEST_MODE, OVR_ARC, OVR_POLICYMAP, OVR_N };
 static const char *const override_names[OVR_N] = { "monitor_only", "not_honoured",
-	"tag_only", "local_policy", "sampled_out", "trusted_arc_sealer", "policymap" };
+	"tag_only", "local_policy", "policy_test_mode", "trusted_arc_sealer", "policymap" };
 static const char *const action_names[] = { "accept", "quarantine", "reject",
 	"tempfail" };
 
@@ -139,7 +139,7 @@ override_reason(const struct config *cfg, const struct policy_decision *pd,
 	}
 	/* t=y (or the historic pct=0): the policy applied one level lower */
 	return dm->sampled_out || (dm->testing && dm->disposition != dm->applied) ?
-	    OVR_SAMPLED_OUT : -1;
+	    OVR_TEST_MODE : -1;
 }
 
 /* metrics_message - count one message's verdict and results */

@@ -839,11 +839,11 @@ test_override(void)
 			    cases[i].what);
 			ok(v.history != NULL && strcmp(v.history->disposition, "none") == 0 &&
 			    v.history->reason_type != NULL &&
-			    strcmp(v.history->reason_type, "local_policy") == 0 &&
+			    strcmp(v.history->reason_type, "trusted_forwarder") == 0 &&
 			    v.history->reason_comment != NULL &&
 			    strcmp(v.history->reason_comment,
 			    "arc=pass as[1].d=example.com as[1].s=s1") == 0,
-			    "%s: history row local_policy \"%s\"", cases[i].file,
+			    "%s: history row trusted_forwarder \"%s\"", cases[i].file,
 			    v.history != NULL && v.history->reason_comment != NULL ?
 			    v.history->reason_comment : "");
 		} else {

@@ -261,8 +261,8 @@ test_counting(void)
 	is_int(7, DELTA("mailauth_dmarc_results_total{result=\"fail\"}"), "7 dmarc=fail");
 	is_int(1, DELTA("mailauth_dmarc_overrides_total{reason=\"tag_only\"}"),
 	    "override tag_only");
-	is_int(2, DELTA("mailauth_dmarc_overrides_total{reason=\"sampled_out\"}"),
-	    "override sampled_out: pct= and t=y");
+	is_int(2, DELTA("mailauth_dmarc_overrides_total{reason=\"policy_test_mode\"}"),
+	    "override policy_test_mode: pct= and t=y");
 	is_int(1, DELTA("mailauth_dmarc_overrides_total{reason=\"trusted_arc_sealer\"}"),
 	    "override trusted_arc_sealer");
 	is_int(1, DELTA("mailauth_dmarc_overrides_total{reason=\"policymap\"}"),
