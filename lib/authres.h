@@ -14,7 +14,8 @@
  *	has none (-1). authres_build() writes the value of our one field (no field name,
  *	no leading blank) from the message's results record (lib/results.h;
  *	arc_override: the policy decision let a DMARC failure go for a trusted ARC
- *	sealer; after an internal error no arc= is written): "ID;\n\tspf=... smtp.mailfrom=...;\n\tspf=... smtp.helo=...;
+ *	sealer; after an internal error no arc= is written):
+ *	"ID;\n\tspf=... smtp.mailfrom=...;\n\tspf=... smtp.helo=...;
  *	\n\tdkim=... ;\n\tdmarc=... header.from=...;\n\tarc=..." (LF + TAB
  *	folding, each line under 998 bytes), or "ID; none" when nothing was
  *	evaluated. Every value that came from the network is written as an RFC 8601
