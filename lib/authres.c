@@ -4,7 +4,7 @@
  *	bool authres_claims_id(const char *value, const char *authserv_id);
  *	int authres_servid(const char *value, char *out, size_t outlen);
  *	void authres_build(struct buf *out, const char *authserv_id,
- *	    const struct authres_input *in);
+ *	    const struct auth_results *in, bool arc_override);
  *	void authres_quote_value(struct buf *out, const char *s);
  * DESCRIPTION
  *	Recognising. The authserv-id is the first value after optional CFWS: a token
@@ -52,10 +52,11 @@
  *	the disposition; other DMARC results show the reason. ARC (RFC 8617 6, after
  *	DMARC) shows "(N sets, sealed by D)" for pass with smtp.remote-ip and
  *	header.oldest-pass (when determined; ", trusted: DMARC policy not applied"
- *	when TrustedARCSealers let a DMARC failure go), the reason for fail
- *	(", temporary DNS failure" when a key lookup failed temporarily: RFC 8617
+ *	when TrustedARCSealers let a DMARC failure go: arc_override), the reason for
+ *	fail (", temporary DNS failure" when a key lookup failed temporarily: RFC 8617
  *	5.2.1 makes it fail all the same) with smtp.remote-ip, and nothing more for
- *	none. header.b is always a quoted-string (base64 has '/', '+' and '=').
+ *	none; no arc= at all after an internal error. header.b is always a
+ *	quoted-string (base64 has '/', '+' and '=').
  *	Network text (addresses, HELO, domains, selectors) is written by
  *	authres_quote_value(): as is when it is a token or a local-part@domain with a
  *	dot-atom local-part and an LDH domain, else as a quoted-string with '"' and
@@ -415,7 +416,8 @@ add_arc(struct buf *out, struct arline *l, bool *first, const struct arc_result 
 
 /* authres_build - the value of our one Authentication-Results field */
 void
-authres_build(struct buf *out, const char *authserv_id, const struct authres_input *in)
+authres_build(struct buf *out, const char *authserv_id, const struct auth_results *in,
+    bool arc_override)
 {
 	struct arline l;
 	bool first = true;
@@ -448,8 +450,8 @@ authres_build(struct buf *out, const char *authserv_id, const struct authres_inp
 	}
 	if (in->dmarc != NULL)
 		add_dmarc(out, &l, &first, in->dmarc);
-	if (in->arc != NULL)
-		add_arc(out, &l, &first, in->arc, in->remote_ip, in->arc_override);
+	if (in->arc != NULL && !in->internal_error)
+		add_arc(out, &l, &first, in->arc, in->remote_ip, arc_override);
 	if (first)
 		buf_adds(out, " none");
 	buf_free(&l.text);

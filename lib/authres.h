@@ -4,7 +4,7 @@
  *	bool authres_claims_id(const char *value, const char *authserv_id);
  *	int authres_servid(const char *value, char *out, size_t outlen);
  *	void authres_build(struct buf *out, const char *authserv_id,
- *	    const struct authres_input *in);
+ *	    const struct auth_results *in, bool arc_override);
  *	void authres_quote_value(struct buf *out, const char *s);
  * DESCRIPTION
  *	authres_claims_id() says whether an incoming Authentication-Results field value
@@ -12,7 +12,10 @@
  *	quoted-string form accepted, and also when the rest of the field is malformed or
  *	has no ';' at all. authres_servid() extracts the authserv-id (0) or says the value
  *	has none (-1). authres_build() writes the value of our one field (no field name,
- *	no leading blank): "ID;\n\tspf=... smtp.mailfrom=...;\n\tspf=... smtp.helo=...;
+ *	no leading blank) from the message's results record (lib/results.h;
+ *	arc_override: the policy decision let a DMARC failure go for a trusted ARC
+ *	sealer; after an internal error no arc= is written):
+ *	"ID;\n\tspf=... smtp.mailfrom=...;\n\tspf=... smtp.helo=...;
  *	\n\tdkim=... ;\n\tdmarc=... header.from=...;\n\tarc=..." (LF + TAB
  *	folding, each line under 998 bytes), or "ID; none" when nothing was
  *	evaluated. Every value that came from the network is written as an RFC 8601
@@ -28,6 +31,7 @@
 #include "arc.h"
 #include "dkim.h"
 #include "dmarc.h"
+#include "results.h"
 #include "spf.h"
 #include "util.h"
 
@@ -48,7 +52,7 @@ struct authres_input {
 bool authres_claims_id(const char *value, const char *authserv_id);
 int authres_servid(const char *value, char *out, size_t outlen);
 void authres_build(struct buf *out, const char *authserv_id,
-    const struct authres_input *in);
+    const struct auth_results *in, bool arc_override);
 void authres_quote_value(struct buf *out, const char *s);
 
 #endif

@@ -5,7 +5,10 @@
  * and body stream in, DMARC and policy at end of message, then the header edits and
  * the one summary log line. The milter adapter and mailauth-verify both drive it, so
  * a verdict seen in the log can be reproduced offline. Each verdict (end of message,
- * or a reject at MAIL FROM) is counted once in lib/metrics.
+ * or a reject at MAIL FROM) is counted once in lib/metrics. msg_eom fills the one
+ * results record of lib/results.h once, when everything is evaluated, and hands
+ * that same record to policy, the Authentication-Results field, the log line and
+ * the metrics.
  */
 #include "autoconf.h"
 
@@ -35,6 +38,7 @@
 #include "policymap.h"
 #include "psl.h"
 #include "report.h"
+#include "results.h"
 #include "spf.h"
 #include "upstream.h"
 #include "util.h"
@@ -95,7 +99,6 @@ struct msg {
 	bool spf_upstream;		/* spf_mail came from up */
 	bool internal_error;
 	const char *error_what;
-	const struct pm_rule *pm_rule;	/* the PolicyMap rule of this message */
 };
 
 /* engine_free - release every part of an engine */
@@ -278,7 +281,6 @@ msg_clear_message(struct msg *m)
 	m->nheaders = 0;
 	m->internal_error = false;
 	m->error_what = NULL;
-	m->pm_rule = NULL;
 	dns_session_init(&m->dns, m->e->dns, m->cfg->dns_timeout * 1000);
 }
 
@@ -399,6 +401,8 @@ msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
 	if (m->cfg->spf_reject_at_mailfrom && m->spf_mail.result == SPFR_FAIL &&
 	    !m->cfg->monitor_only && !m->tag_only_host && !client_rule_spares(m)) {
 		char dom[POLICY_DOMAIN_MAX + 1], builtin[256];
+		struct auth_results ar = { .spf_mailfrom = &m->spf_mail,
+		    .remote_ip = m->ip };
 		struct buf kv;
 
 		memset(v, 0, sizeof *v);
@@ -414,8 +418,7 @@ msg_envfrom(struct msg *m, const char *mailfrom, const char *auth_authen,
 		log_qid(LOG_INFO, m->qid, "%s spf=fail action=reject stage=mail",
 		    buf_str(&kv));
 		buf_free(&kv);
-		metrics_message(m->cfg, ACTION_REJECT, NULL, &m->spf_mail, NULL, 0,
-		    false, NULL, 0);
+		metrics_message(m->cfg, ACTION_REJECT, NULL, &ar, 0);
 		return true;
 	}
 	return false;
@@ -518,9 +521,12 @@ msg_body(struct msg *m, const unsigned char *p, size_t n)
 
 /* summary_line - the one key=value line per message */
 static char *
-summary_line(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
-    const struct dmarc_outcome *dm, const struct policy_decision *pd)
+summary_line(const struct msg *m, const struct auth_results *ar,
+    const struct policy_decision *pd)
 {
+	const struct dkv_result *const *dk = ar->dkim;
+	const struct dmarc_outcome *dm = ar->dmarc;
+	size_t ndk = ar->ndkim;
 	struct buf b, dkl;
 
 	buf_init(&b);
@@ -544,9 +550,10 @@ summary_line(const struct msg *m, const struct dkv_result *const *dk, size_t ndk
 	}
 	log_kv(&b, "from", dm != NULL && dm->from_domain != NULL ?
 	    dm->from_domain : m->from_domain);
-	log_kv(&b, "spf", m->spf_done ? spf_result_name(m->spf_mail.result) : "none");
-	if (m->spf_helo_done)
-		log_kv(&b, "spf_helo", spf_result_name(m->spf_helo.result));
+	log_kv(&b, "spf", ar->spf_mailfrom != NULL ?
+	    spf_result_name(ar->spf_mailfrom->result) : "none");
+	if (ar->spf_helo != NULL)
+		log_kv(&b, "spf_helo", spf_result_name(ar->spf_helo->result));
 	for (size_t i = 0; i < ndk; i++)
 		buf_printf(&dkl, "%s%s:%s:%s", i ? "," : "",
 		    dkim_result_name(dk[i]->result),
@@ -560,20 +567,19 @@ summary_line(const struct msg *m, const struct dkv_result *const *dk, size_t ndk
 		log_kv(&b, "policy", dmarc_policy_name(dm->applied));
 		log_kv(&b, "dis", dmarc_policy_name(dm->disposition));
 	}
-	log_kv(&b, "arc", arc_cv_name(m->arc != NULL ? arc_result(m->arc)->cv :
-	    ARC_NONE));
+	log_kv(&b, "arc", arc_cv_name(ar->arc != NULL ? ar->arc->cv : ARC_NONE));
 	if (pd->arc_override) {
 		log_kv(&b, "override", "arc");
-		log_kv(&b, "sealer", arc_result(m->arc)->sealer);
+		log_kv(&b, "sealer", ar->arc->sealer);
 	}
 	log_kv(&b, "action", cfg_action_name(pd->action));
 	if (pd->would_action != pd->action)
 		log_kv(&b, "would", cfg_action_name(pd->would_action));
-	if (m->pm_rule != NULL) {
+	if (ar->pm_rule != NULL) {
 		char rule[300];
 
-		snprintf(rule, sizeof rule, "%s:%s", m->pm_rule->key,
-		    pm_action_name(m->pm_rule->action));
+		snprintf(rule, sizeof rule, "%s:%s", ar->pm_rule->key,
+		    pm_action_name(ar->pm_rule->action));
 		log_kv(&b, "policymap", rule);
 	}
 	if (pd->reason[0] != '\0')
@@ -732,30 +738,52 @@ arc_sealer(const struct msg *m, const struct dmarc_outcome *dm, bool *retry)
 	return arc_result(m->arc)->sealer;
 }
 
+/* results_fill - the message's one results record (lib/results.h), once all is
+ * evaluated: borrowed pointers into m, dk and dm, valid while msg_eom runs */
+static void
+results_fill(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
+    const struct dmarc_outcome *dm, struct auth_results *ar)
+{
+	memset(ar, 0, sizeof *ar);
+	ar->spf_mailfrom = m->spf_done ? &m->spf_mail : NULL;
+	ar->spf_upstream = m->spf_upstream;
+	ar->spf_helo = m->spf_helo_done ? &m->spf_helo : NULL;
+	ar->dkim = dk;
+	ar->ndkim = ndk;
+	ar->dkim_evaluated = !m->internal_error;
+	ar->dmarc = dm;
+	ar->arc = m->arc != NULL ? arc_result(m->arc) : NULL;
+	ar->remote_ip = m->ip;
+	ar->internal_error = m->internal_error;
+	ar->tag_only_host = m->tag_only_host;
+	ar->arc_sealer = arc_sealer(m, dm, &ar->arc_retry);
+	ar->pm_rule = policymap_match(m->e->policymap, dm != NULL && !dm->bad_from ?
+	    dm->from_domain : NULL, m->ip);
+}
+
 /* msg_eom - end of message: DKIM results, DMARC, policy, headers, log */
 void
 msg_eom(struct msg *m, struct msg_verdict *v)
 {
 	const struct dkv_result **dk = NULL;
 	struct dmarc_outcome dm;
-	struct policy_input pin;
+	struct auth_results ar;
 	struct policy_decision pd;
-	struct authres_input ai;
 	size_t ndk = 0;
 	bool dm_done = false;
 	struct buf b;
 	uint64_t started = metrics_now();
 
 	memset(v, 0, sizeof *v);
+	memset(&ar, 0, sizeof ar);
 	memset(&pd, 0, sizeof pd);
 	memset(&dm, 0, sizeof dm);
 	fill_deletions(m, v);
 	if (m->skip) {
 		v->action = ACTION_ACCEPT;
-		v->log_line = summary_line(m, NULL, 0, NULL, &pd);
+		v->log_line = summary_line(m, &ar, &pd);
 		log_qid(LOG_INFO, m->qid, "%s", v->log_line);
-		metrics_message(m->cfg, ACTION_ACCEPT, NULL, NULL, NULL, 0, false,
-		    NULL, started);
+		metrics_message(m->cfg, ACTION_ACCEPT, NULL, &ar, started);
 		return;
 	}
 	step_deadline(m);
@@ -791,19 +819,8 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 		dmarc_check(m->e->dmarc, &m->dns, &din, &dm);
 		dm_done = true;
 	}
-	memset(&pin, 0, sizeof pin);
-	pin.arc_sealer = arc_sealer(m, dm_done ? &dm : NULL, &pin.arc_retry);
-	pin.internal_error = m->internal_error;
-	pin.spf_mailfrom = m->spf_done ? &m->spf_mail : NULL;
-	pin.spf_helo = m->spf_helo_done ? &m->spf_helo : NULL;
-	pin.dkim = dk;
-	pin.ndkim = ndk;
-	pin.dmarc = dm_done ? &dm : NULL;
-	pin.tag_only_host = m->tag_only_host;
-	m->pm_rule = policymap_match(m->e->policymap, dm_done && !dm.bad_from ?
-	    dm.from_domain : NULL, m->ip);
-	pin.pm_rule = m->pm_rule;
-	policy_decide(m->cfg, &pin, &pd);
+	results_fill(m, dk, ndk, dm_done ? &dm : NULL, &ar);
+	policy_decide(m->cfg, &ar, &pd);
 
 	v->action = pd.action;
 	strlcpy(v->smtp_code, pd.smtp_code, sizeof v->smtp_code);
@@ -816,31 +833,19 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 		v->extra_value = xstrdup(pd.reason[0] ? pd.reason : "DMARC policy");
 	}
 
-	memset(&ai, 0, sizeof ai);
-	ai.spf_mailfrom = m->spf_done ? &m->spf_mail : NULL;
-	ai.spf_helo = m->spf_helo_done ? &m->spf_helo : NULL;
-	ai.dkim = dk;
-	ai.ndkim = ndk;
-	ai.dkim_evaluated = !m->internal_error;
-	ai.dmarc = dm_done ? &dm : NULL;
-	ai.arc = m->arc != NULL && !m->internal_error ? arc_result(m->arc) : NULL;
-	ai.remote_ip = m->ip;
-	ai.arc_override = pd.arc_override;
-	ai.spf_upstream = m->spf_upstream;
 	buf_init(&b);
-	authres_build(&b, m->e->authserv_id, &ai);
+	authres_build(&b, m->e->authserv_id, &ar, pd.arc_override);
 	v->authres = buf_steal(&b);
-	if (m->cfg->received_spf && m->spf_done && !m->spf_upstream) {
-		spf_received_header(&m->spf_mail, m->e->authserv_id, &b);
+	if (m->cfg->received_spf && ar.spf_mailfrom != NULL && !ar.spf_upstream) {
+		spf_received_header(ar.spf_mailfrom, m->e->authserv_id, &b);
 		v->received_spf = buf_steal(&b);
 	}
-	v->log_line = summary_line(m, dk, ndk, dm_done ? &dm : NULL, &pd);
+	v->log_line = summary_line(m, &ar, &pd);
 	log_qid(LOG_INFO, m->qid, "%s", v->log_line);
-	v->history = history_row(m, dk, ndk, dm_done ? &dm : NULL, &pd);
-	metrics_message(m->cfg, pd.action, &pd, m->spf_done ? &m->spf_mail : NULL,
-	    dk, ndk, !m->internal_error, dm_done ? &dm : NULL, started);
-	if (m->arc != NULL && !m->internal_error)
-		metrics_arc(arc_result(m->arc)->cv);
+	v->history = history_row(m, ar.dkim, ar.ndkim, ar.dmarc, &pd);
+	metrics_message(m->cfg, pd.action, &pd, &ar, started);
+	if (ar.arc != NULL && !ar.internal_error)
+		metrics_arc(ar.arc->cv);
 	if (m->internal_error)
 		log_qid(LOG_ERR, m->qid, "internal error: %s", m->error_what);
 	if (dm_done)

@@ -31,6 +31,7 @@
 #include "metrics.h"
 #include "arc.h"
 #include "policy.h"
+#include "results.h"
 #include "spf.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -145,21 +146,22 @@ override_reason(const struct config *cfg, const struct policy_decision *pd,
 /* metrics_message - count one message's verdict and results */
 void
 metrics_message(const struct config *cfg, int action,
-    const struct policy_decision *pd, const struct spf_outcome *spf,
-    const struct dkv_result *const *dk, size_t ndk, bool dkim_evaluated,
-    const struct dmarc_outcome *dm, uint64_t started)
+    const struct policy_decision *pd, const struct auth_results *ar,
+    uint64_t started)
 {
+	const struct spf_outcome *spf = ar->spf_mailfrom;
+	const struct dmarc_outcome *dm = ar->dmarc;
 	int ovr;
 
 	if ((unsigned)action < N_ACTION)
 		inc(&m_messages[action]);
 	if (spf != NULL && (unsigned)spf->result < N_SPF)
 		inc(&m_spf[spf->result]);
-	if (dkim_evaluated && ndk == 0)
+	if (ar->dkim_evaluated && ar->ndkim == 0)
 		inc(&m_dkim[DKIMR_NONE]);
-	for (size_t i = 0; i < ndk; i++)
-		if (dk[i] != NULL && (unsigned)dk[i]->result < N_DKIM)
-			inc(&m_dkim[dk[i]->result]);
+	for (size_t i = 0; i < ar->ndkim; i++)
+		if (ar->dkim[i] != NULL && (unsigned)ar->dkim[i]->result < N_DKIM)
+			inc(&m_dkim[ar->dkim[i]->result]);
 	if (dm != NULL && (unsigned)dm->result < N_DMARC)
 		inc(&m_dmarc[dm->result]);
 	if ((ovr = override_reason(cfg, pd, dm)) >= 0)

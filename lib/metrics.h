@@ -3,12 +3,10 @@
  * SYNOPSIS
  *	uint64_t metrics_now(void);
  *	void metrics_message(const struct config *cfg, int action,
- *	    const struct policy_decision *pd, const struct spf_outcome *spf,
- *	    const struct dkv_result *const *dk, size_t ndk, bool dkim_evaluated,
- *	    const struct dmarc_outcome *dm, uint64_t started);
+ *	    const struct policy_decision *pd, const struct auth_results *ar,
+ *	    uint64_t started);
  *	void metrics_arc(int cv);
- *	void metrics_arc(int cv);
-void metrics_dns_query(uint64_t started, bool timed_out);
+ *	void metrics_dns_query(uint64_t started, bool timed_out);
  *	void metrics_config_loaded(void);
  *	void metrics_reload_failed(void);
  *	void metrics_render(struct buf *out, const struct history_stats *hs);
@@ -20,9 +18,11 @@ void metrics_dns_query(uint64_t started, bool timed_out);
  * DESCRIPTION
  *	The mail path counts with relaxed C11 atomics only (no lock, no allocation,
  *	no system call but clock_gettime): metrics_message() once per message at its
- *	verdict (action: an enum action; the SPF MAIL FROM result, one DKIM result
- *	per signature or "none" when evaluated without any, the DMARC result, the
- *	DMARC override reason, the evaluation latency from started unless it is 0),
+ *	verdict (action: an enum action; from the results record ar, lib/results.h:
+ *	the SPF MAIL FROM result, one DKIM result per signature or "none" when
+ *	evaluated without any, the DMARC result; the DMARC override reason from pd,
+ *	NULL for a verdict without a policy decision; the evaluation latency from
+ *	started unless it is 0),
  *	metrics_arc() once per message whose ARC chain was validated (an enum arc_cv),
  *	metrics_dns_query() once per query that reached a backend (latency from started;
  *	timed_out: a temporary failure at or past the query's deadline).
@@ -53,9 +53,7 @@ void metrics_dns_query(uint64_t started, bool timed_out);
 
 struct config;
 struct policy_decision;
-struct spf_outcome;
-struct dkv_result;
-struct dmarc_outcome;
+struct auth_results;
 struct history_stats;
 
 #define METRICS_MAX_BUCKETS	16
@@ -70,9 +68,8 @@ struct metrics_hist {
 
 uint64_t metrics_now(void);
 void metrics_message(const struct config *cfg, int action,
-    const struct policy_decision *pd, const struct spf_outcome *spf,
-    const struct dkv_result *const *dk, size_t ndk, bool dkim_evaluated,
-    const struct dmarc_outcome *dm, uint64_t started);
+    const struct policy_decision *pd, const struct auth_results *ar,
+    uint64_t started);
 void metrics_arc(int cv);
 void metrics_dns_query(uint64_t started, bool timed_out);
 void metrics_config_loaded(void);

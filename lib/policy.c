@@ -3,8 +3,7 @@
  *	policy - results and local settings to accept/quarantine/reject/tempfail
  * SYNOPSIS
  *	#include "policy.h"
-#include "util.h"
- *	void policy_decide(const struct config *cfg, const struct policy_input *in,
+ *	void policy_decide(const struct config *cfg, const struct auth_results *in,
  *	    struct policy_decision *out);
  * DESCRIPTION
  *	A pure function of its arguments; the first rule that matches decides.
@@ -380,7 +379,7 @@ decide_spf(const struct config *cfg, const struct spf_outcome *spf,
 
 /* decide - rules 1-6 */
 static void
-decide(const struct config *cfg, const struct policy_input *in, bool honor,
+decide(const struct config *cfg, const struct auth_results *in, bool honor,
     struct policy_decision *out)
 {
 	const struct dmarc_outcome *d = in->dmarc;
@@ -475,10 +474,10 @@ to_accept(struct policy_decision *out, const char *fmt, ...)
 
 /* decide_all - rules 1-6, the PolicyMap rule r (or none), tag-only */
 static void
-decide_all(const struct config *cfg, const struct policy_input *in,
+decide_all(const struct config *cfg, const struct auth_results *in,
     const struct pm_rule *r, struct policy_decision *out)
 {
-	struct policy_input local = *in;
+	struct auth_results local = *in;
 	struct dmarc_outcome d;
 	const char *from = NULL, *why = NULL;
 	bool honor = cfg->dmarc_honor_policy;
@@ -518,7 +517,7 @@ decide_all(const struct config *cfg, const struct policy_input *in,
 
 /* policy_decide - the verdict for one message */
 void
-policy_decide(const struct config *cfg, const struct policy_input *in,
+policy_decide(const struct config *cfg, const struct auth_results *in,
     struct policy_decision *out)
 {
 	char orig[sizeof(out->reason)];

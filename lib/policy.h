@@ -1,13 +1,15 @@
 /*
  * policy.h - from results and local settings to accept/quarantine/reject/tempfail
  * SYNOPSIS
- *	void policy_decide(const struct config *cfg, const struct policy_input *in,
+ *	void policy_decide(const struct config *cfg, const struct auth_results *in,
  *	    struct policy_decision *out);
  *	void policy_reply(const struct config *cfg, bool temporary, const char *check,
  *	    const char *domain, const char *builtin, char *text, size_t len);
  *	int policy_reply_check(const char *t, struct buf *why);
  * DESCRIPTION
- *	A pure function. Order: internal error -> cfg->internal_error_action; DMARC
+ *	A pure function of the message's results record (lib/results.h; it reads
+ *	internal_error, spf_mailfrom, dmarc, tag_only_host, pm_rule, arc_sealer and
+ *	arc_retry). Order: internal error -> cfg->internal_error_action; DMARC
  *	(honoured unless !cfg->dmarc_honor_policy): disposition reject ->
  *	550 5.7.26 "Rejected by DMARC policy for DOMAIN", quarantine -> quarantine (or only a header,
  *	cfg->quarantine_mode); bad From -> cfg->bad_from_action; DMARC temperror (and SPF
@@ -33,22 +35,8 @@
 #include "dkim.h"
 #include "dmarc.h"
 #include "policymap.h"
+#include "results.h"
 #include "spf.h"
-
-struct policy_input {
-	bool internal_error;
-	const struct spf_outcome *spf_mailfrom;	/* NULL: not evaluated */
-	const struct spf_outcome *spf_helo;
-	const struct dkv_result *const *dkim;
-	size_t ndkim;
-	const struct dmarc_outcome *dmarc;	/* NULL: not evaluated */
-	bool tag_only_host;			/* client in TagOnlyHosts */
-	const struct pm_rule *pm_rule;		/* the PolicyMap rule, or NULL */
-	const char *arc_sealer;			/* TrustedARCSealers: the trusted sealer
-						   vouching (lib/arc_trust.h), or NULL */
-	bool arc_retry;				/* its chain failed on a temporary DNS
-						   error only (arc_trust_retry) */
-};
 
 /* longest domain written into a reply text (policy_safe_domain) */
 #define POLICY_DOMAIN_MAX	160
@@ -69,7 +57,7 @@ struct policy_decision {
 /* longest RejectReplyText / TempfailReplyText */
 #define REPLY_TEMPLATE_MAX	200
 
-void policy_decide(const struct config *cfg, const struct policy_input *in,
+void policy_decide(const struct config *cfg, const struct auth_results *in,
     struct policy_decision *out);
 /* the reply text: the RejectReplyText or TempfailReplyText template with %m
  * builtin, %c check, %d domain (reduced to letters, digits, '-', '.') */

@@ -306,10 +306,10 @@ lines_ok(const char *s)
 
 /* build - authres_build into a fresh string (static buffer ring of 1) */
 static const char *
-build(struct buf *b, const char *id, const struct authres_input *in)
+build(struct buf *b, const char *id, const struct auth_results *in)
 {
 	buf_reset(b);
-	authres_build(b, id, in);
+	authres_build(b, id, in, false);
 	return buf_str(b);
 }
 
@@ -333,7 +333,7 @@ test_build_design(struct buf *b)
 	struct dmarc_outcome dm = { .result = DMR_PASS, .from_domain = "example.com",
 	    .p = DMP_REJECT, .sp = DMP_REJECT, .applied = DMP_REJECT,
 	    .disposition = DMP_NONE };
-	struct authres_input in = { .spf_mailfrom = &mf, .spf_helo = &helo, .dkim = two,
+	struct auth_results in = { .spf_mailfrom = &mf, .spf_helo = &helo, .dkim = two,
 	    .ndkim = 2, .dkim_evaluated = true, .dmarc = &dm };
 
 	is_string("mx.example.net;\n"
@@ -388,7 +388,7 @@ test_build_null_sender(struct buf *b)
 	    .null_sender = true, .helo = "Out1.Example.COM" };
 	struct spf_outcome hl = { .result = SPFR_PASS, .helo_identity = true,
 	    .sender = "postmaster@out1.example.com", .helo = "out1.example.com" };
-	struct authres_input in = { .spf_mailfrom = &ns, .spf_helo = &hl };
+	struct auth_results in = { .spf_mailfrom = &ns, .spf_helo = &hl };
 
 	is_string("mx.example.net;\n"
 	    "\tspf=pass smtp.mailfrom=postmaster@out1.example.com;\n"
@@ -420,7 +420,7 @@ test_build_spf(struct buf *b)
 	};
 	struct spf_outcome o = { .sender = "a@example.org", .domain = "example.org",
 	    .reason = "a reason" };
-	struct authres_input in = { .spf_mailfrom = &o };
+	struct auth_results in = { .spf_mailfrom = &o };
 
 	for (size_t i = 0; i < NELEM(t); i++) {
 		o.result = t[i].r;
@@ -460,7 +460,7 @@ test_build_dkim(struct buf *b)
 	struct dkv_result r = { .domain = "d.example", .identity = "", .selector = "s",
 	    .b = "b1" };
 	const struct dkv_result *one[] = { &r };
-	struct authres_input in = { .dkim = one, .ndkim = 1, .dkim_evaluated = true };
+	struct auth_results in = { .dkim = one, .ndkim = 1, .dkim_evaluated = true };
 
 	for (size_t i = 0; i < NELEM(t); i++) {
 		r.result = t[i].r;
@@ -511,7 +511,7 @@ test_build_dmarc(struct buf *b)
 		{ { .result = DMR_PERMERROR, .bad_from = true, .reason = "several From fields" },
 		  "mx.example.net;\n\tdmarc=permerror (several From fields)" },
 	};
-	struct authres_input in = { 0 };
+	struct auth_results in = { 0 };
 
 	for (size_t i = 0; i < NELEM(t); i++) {
 		in.dmarc = &t[i].o;
@@ -530,7 +530,7 @@ test_build_hostile(struct buf *b)
 	struct dkv_result d = { .result = DKIMR_TEMPERROR, .domain = "example.org",
 	    .selector = "sel ector", .b = "ab\r\ncd", .reason = "key (DNS) \xff failure\\" };
 	const struct dkv_result *one[] = { &d };
-	struct authres_input in = { .spf_mailfrom = &mf, .spf_helo = &hh, .dkim = one,
+	struct auth_results in = { .spf_mailfrom = &mf, .spf_helo = &hh, .dkim = one,
 	    .ndkim = 1, .dkim_evaluated = true };
 
 	is_string("mx.example.net;\n"
@@ -577,7 +577,7 @@ test_build_long(struct buf *b)
 	struct dkv_result d = { .result = DKIMR_PERMERROR };
 	struct dmarc_outcome dm = { .result = DMR_TEMPERROR };
 	const struct dkv_result *one[] = { &d };
-	struct authres_input in = { .spf_mailfrom = &mf, .spf_helo = &hh, .dkim = one,
+	struct auth_results in = { .spf_mailfrom = &mf, .spf_helo = &hh, .dkim = one,
 	    .ndkim = 1, .dkim_evaluated = true, .dmarc = &dm };
 	char id[64];
 
@@ -664,18 +664,18 @@ test_build_arc(struct buf *b)
 	    .disposition = DMP_REJECT };
 	struct arc_result ar = { .cv = ARC_PASS, .nsets = 2, .oldest_pass = 0,
 	    .sealer = "lists.example.org" };
-	struct authres_input in = { .dmarc = &dm, .arc = &ar, .remote_ip = "192.0.2.7" };
+	struct auth_results in = { .dmarc = &dm, .arc = &ar, .remote_ip = "192.0.2.7" };
 
 	is_string("mx.example.net;\n"
 	    "\tdmarc=fail (p=reject sp=reject dis=reject) header.from=example.com;\n"
 	    "\tarc=pass (2 sets, sealed by lists.example.org) smtp.remote-ip=192.0.2.7\n"
 	    "\t  header.oldest-pass=0",
 	    build(b, "mx.example.net", &in), "arc=pass with remote-ip and oldest-pass");
-	in.arc_override = true;
-	ok(strstr(build(b, "mx.example.net", &in), "dmarc=fail (p=reject") != NULL &&
+	buf_reset(b);
+	authres_build(b, "mx.example.net", &in, true);
+	ok(strstr(buf_str(b), "dmarc=fail (p=reject") != NULL &&
 	    strstr(buf_str(b), "(2 sets, sealed by lists.example.org, trusted: DMARC "
 	    "policy not applied)") != NULL, "TrustedARCSealers: dmarc=fail kept, sealer named");
-	in.arc_override = false;
 	ar.oldest_pass = -1;
 	ok(strstr(build(b, "mx.example.net", &in), "oldest-pass") == NULL,
 	    "oldest-pass undetermined: not written");
@@ -686,11 +686,11 @@ test_build_arc(struct buf *b)
 	is_string("mx.example.net;\n\tarc=fail (ARC-Seal i=1: key lookup for "
 	    "s._domainkey.d \\(x\\) failed temporarily, temporary DNS failure)\n"
 	    "\t  smtp.remote-ip=192.0.2.7",
-	    build(b, "mx.example.net", &(struct authres_input){ .arc = &ar,
+	    build(b, "mx.example.net", &(struct auth_results){ .arc = &ar,
 	    .remote_ip = "192.0.2.7" }), "arc=fail: reason escaped, temporary named");
 	ar.cv = ARC_NONE;
 	is_string("mx.example.net;\n\tarc=none",
-	    build(b, "mx.example.net", &(struct authres_input){ .arc = &ar,
+	    build(b, "mx.example.net", &(struct auth_results){ .arc = &ar,
 	    .remote_ip = "192.0.2.7" }), "arc=none: no properties");
 }
 

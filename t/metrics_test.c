@@ -26,6 +26,7 @@
 #include "history.h"
 #include "metrics.h"
 #include "policy.h"
+#include "results.h"
 #include "spf.h"
 #include "tap.h"
 
@@ -180,10 +181,12 @@ test_counting(void)
 	struct dkv_result r1, r2;
 	const struct dkv_result *dk[2] = { &r1, &r2 };
 	struct dmarc_outcome dm;
+	struct auth_results ar;
 	struct history_stats hs;
 	char *a, *b;
 
 	memset(&pd, 0, sizeof pd);
+	memset(&ar, 0, sizeof ar);
 	memset(&spf, 0, sizeof spf);
 	memset(&r1, 0, sizeof r1);
 	memset(&r2, 0, sizeof r2);
@@ -198,41 +201,50 @@ test_counting(void)
 	r2.result = DKIMR_PASS;
 	dm.result = DMR_FAIL;
 	dm.disposition = DMP_REJECT;
-	metrics_message(cfg, pd.action, &pd, &spf, dk, 2, true, &dm, metrics_now());
+	ar.spf_mailfrom = &spf;
+	ar.dkim = dk;
+	ar.ndkim = 2;
+	ar.dkim_evaluated = true;
+	ar.dmarc = &dm;
+	metrics_message(cfg, pd.action, &pd, &ar, metrics_now());
 	/* a reject that was applied: no override */
 	pd.action = ACTION_REJECT;
-	metrics_message(cfg, pd.action, &pd, &spf, NULL, 0, true, &dm, metrics_now());
+	ar.dkim = NULL;
+	ar.ndkim = 0;
+	metrics_message(cfg, pd.action, &pd, &ar, metrics_now());
 	/* a sampled-out failure (pct=) */
 	pd.action = ACTION_ACCEPT;
 	dm.disposition = DMP_NONE;
 	dm.sampled_out = true;
-	metrics_message(cfg, pd.action, &pd, NULL, NULL, 0, false, &dm, 0);
+	ar.spf_mailfrom = NULL;
+	ar.dkim_evaluated = false;
+	metrics_message(cfg, pd.action, &pd, &ar, 0);
 	/* monitor only: a quarantine not applied */
 	cfg->monitor_only = true;
 	dm.disposition = DMP_QUARANTINE;
 	dm.sampled_out = false;
-	metrics_message(cfg, pd.action, &pd, NULL, NULL, 0, false, &dm, 0);
+	metrics_message(cfg, pd.action, &pd, &ar, 0);
 	cfg->monitor_only = false;
 	/* t=y: p=reject applied as quarantine */
 	dm.disposition = DMP_QUARANTINE;
 	dm.applied = DMP_REJECT;
 	dm.testing = true;
 	pd.action = ACTION_QUARANTINE;
-	metrics_message(cfg, pd.action, &pd, NULL, NULL, 0, false, &dm, 0);
+	metrics_message(cfg, pd.action, &pd, &ar, 0);
 	dm.testing = false;
 	dm.applied = DMP_UNSET;
 	/* a trusted ARC sealer let a reject go */
 	pd.action = ACTION_ACCEPT;
 	dm.disposition = DMP_REJECT;
 	pd.arc_override = true;
-	metrics_message(cfg, pd.action, &pd, NULL, NULL, 0, false, &dm, 0);
+	metrics_message(cfg, pd.action, &pd, &ar, 0);
 	pd.arc_override = false;
 	/* a PolicyMap rule let a reject go */
 	{
 		struct pm_rule r = { "x.example", PM_EXEMPT, 1 };
 
 		pd.pm_applied = &r;
-		metrics_message(cfg, pd.action, &pd, NULL, NULL, 0, false, &dm, 0);
+		metrics_message(cfg, pd.action, &pd, &ar, 0);
 		pd.pm_applied = NULL;
 	}
 	metrics_arc(ARC_PASS);
@@ -241,7 +253,8 @@ test_counting(void)
 	metrics_arc(ARC_FAIL);
 	metrics_arc(99);
 	/* a skipped message: only the action */
-	metrics_message(cfg, ACTION_ACCEPT, NULL, NULL, NULL, 0, false, NULL, 0);
+	memset(&ar, 0, sizeof ar);
+	metrics_message(cfg, ACTION_ACCEPT, NULL, &ar, 0);
 	metrics_dns_query(metrics_now(), false);
 	metrics_dns_query(metrics_now(), true);
 	b = scrape(NULL);

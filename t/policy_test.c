@@ -505,7 +505,7 @@ main(void)
 		struct config cfg;
 		struct spf_outcome spf;
 		struct dmarc_outcome dm;
-		struct policy_input in;
+		struct auth_results in;
 		struct policy_decision out;
 
 		make_cfg(&cfg, c->cfg);

@@ -296,7 +296,7 @@ test_effects(void)
 	for (size_t i = 0; i < NELEM(effect_cases); i++) {
 		struct dmarc_outcome d;
 		struct spf_outcome spf;
-		struct policy_input in;
+		struct auth_results in;
 		struct policy_decision pd;
 		struct pm_rule r = { "example.com", effect_cases[i].act, 7 };
 
@@ -336,7 +336,7 @@ test_effects(void)
 	{
 		/* MonitorOnly still has the last word */
 		struct dmarc_outcome d;
-		struct policy_input in;
+		struct auth_results in;
 		struct policy_decision pd;
 		struct pm_rule r = { "example.com", PM_REJECT_ALWAYS, 1 };
 
