@@ -692,6 +692,10 @@ test_build_arc(struct buf *b)
 	is_string("mx.example.net;\n\tarc=none",
 	    build(b, "mx.example.net", &(struct auth_results){ .arc = &ar,
 	    .remote_ip = "192.0.2.7" }), "arc=none: no properties");
+	ar.cv = ARC_PASS;
+	ok(strstr(build(b, "mx.example.net", &(struct auth_results){ .arc = &ar,
+	    .remote_ip = "192.0.2.7", .internal_error = true }), "arc=") == NULL,
+	    "after an internal error: no arc= (the chain was not fully checked)");
 }
 
 /* main - recogniser tables, then the builder */
