@@ -22,8 +22,9 @@
  *	  (beyond ClockDrift): permerror "signature timestamp in the future" (RFC 6376
  *	  3.5 lets verifiers ignore such signatures).
  *	- l= that leaves body content unsigned: pass with comment "body length limit",
- *	  or fail when BodyLengthPolicy is fail. We count the canonicalized body length
- *	  ourselves (simple and relaxed, streaming) and compare it with l=.
+ *	  or fail when BodyLengthPolicy is fail. The canonicalized body length compared
+ *	  with l= is counted by lib/dkim_body's state for that canonicalization: the
+ *	  body exactly as hashed (a bare CR canonicalized as the library does).
  *	- Body hashes are ours (lib/dkim_body.c, the same bytes the library hashed):
  *	  libopendkim sees the header fields and dkim_eoh only (key lookups and the
  *	  header signature: DKIM_SIGFLAG_PASSED), never the body nor dkim_eom. What
@@ -127,20 +128,13 @@ struct dkv_engine {
 	bool warming;			/* only during dkv_engine_new, single-threaded */
 };
 
-/* streaming canonical body length (RFC 6376 3.4.3 and 3.4.4) */
-struct canon_len {
-	long long committed;		/* through the last non-empty line */
-	long long blank;		/* empty lines since */
-	long long line;			/* current line so far */
-	bool wsp;			/* relaxed: blanks pending inside the line */
-};
-
 /* what we know of one library signature for the body (from the prescreen on) */
 struct sigbody {
 	DKIM_SIGINFO *sig;
 	bool setup_ok;			/* the library gave it a body canonicalization */
 	long long limit;		/* l= as the library reads it, -1 none */
 	int sink;			/* our body state, -1 none */
+	int total;			/* with l=: counts the whole body, -1 none */
 };
 
 /* a signature's library state after dkim_eom, as if it had hashed the body */
@@ -195,13 +189,10 @@ struct dkv_msg {
 	DKIM_STAT eoh_stat;
 	char eoh_error[256];		/* why the library gave up on the message */
 	const char *from_domain;	/* during dkim_eoh only */
-	bool want_len;			/* some signature has l= */
 	struct dkb *body;		/* our body hashes (the library sees headers only) */
 	struct sigbody *sb;
 	size_t nsb;
 	bool any_relaxed;		/* a body canonicalization is relaxed */
-	bool prev_cr;
-	struct canon_len simple, relaxed;
 	unsigned long long line_bytes;	/* bytes since the last LF */
 	unsigned long long body_bytes;	/* fed to the library */
 	unsigned char last_byte, prev_byte;
@@ -713,6 +704,7 @@ dkv_prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 		m->sb[i].sig = sigs[i];
 		m->sb[i].setup_ok = dkim_sig_geterror(sigs[i]) == DKIM_SIGERROR_UNKNOWN;
 		m->sb[i].sink = -1;
+		m->sb[i].total = -1;
 		m->sb[i].limit = -1;
 		/* the library's own reading: (ssize_t)strtoul(); negative is no limit */
 		if (m->sb[i].setup_ok && l != NULL)
@@ -1058,6 +1050,8 @@ body_setup(struct dkv_msg *m, DKIM_SIGINFO **sigs, int nsigs)
 		unsigned flags = dkim_sig_getflags(sigs[i]);
 		dkim_canon_t hc = DKIM_CANON_SIMPLE, bc = DKIM_CANON_SIMPLE;
 		dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
+		enum dkb_canon c;
+		enum dkb_hash h;
 		bool need_hash;
 
 		if (sb == NULL || !sb->setup_ok)
@@ -1074,9 +1068,12 @@ body_setup(struct dkv_msg *m, DKIM_SIGINFO **sigs, int nsigs)
 		(void)dkim_sig_getsignalg(sigs[i], &alg);
 		if (m->body == NULL)
 			m->body = dkb_new();
-		sb->sink = dkb_add(m->body, bc == DKIM_CANON_RELAXED ? DKB_RELAXED :
-		    DKB_SIMPLE, alg == DKIM_SIGN_RSASHA1 ? DKB_SHA1 : DKB_SHA256,
-		    sb->limit, need_hash);
+		c = bc == DKIM_CANON_RELAXED ? DKB_RELAXED : DKB_SIMPLE;
+		h = alg == DKIM_SIGN_RSASHA1 ? DKB_SHA1 : DKB_SHA256;
+		sb->sink = dkb_add(m->body, c, h, sb->limit, need_hash);
+		/* l= coverage is counted on the body as hashed, by the same state */
+		if (sb->limit >= 0)
+			sb->total = dkb_add(m->body, c, h, -1, false);
 	}
 }
 
@@ -1193,86 +1190,15 @@ dkv_eoh(struct dkv_msg *m, struct dns_session *s, const char *from_domain)
 		if (sigs != NULL && (size_t)nsigs == m->nfedsig)
 			for (int i = 0; i < nsigs; i++)
 				m->raw[m->fedsig[i]].lib = sigs[i];
-		for (int i = 0; i < nsigs; i++)
-			if ((dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE) == 0 &&
-			    dkim_sig_gettagvalue(sigs[i], false, (u_char *)"l") != NULL)
-				m->want_len = true;
 		if (m->eoh_stat == DKIM_STAT_OK)
 			body_setup(m, sigs, nsigs);
 	}
 }
 
-/* canon_add - count one body byte into both canonical lengths */
-static void
-canon_line_end(struct canon_len *c)
-{
-	if (c->line > 0) {
-		c->committed += c->blank + c->line + 2;
-		c->blank = 0;
-	} else {
-		c->blank += 2;
-	}
-	c->line = 0;
-	c->wsp = false;
-}
-
-/* canon_byte - one byte of a line (not the CRLF) into both counters */
-static void
-canon_byte(struct dkv_msg *m, unsigned char c)
-{
-	m->simple.line++;
-	if (c == ' ' || c == '\t') {
-		m->relaxed.wsp = true;
-	} else {
-		if (m->relaxed.wsp)
-			m->relaxed.line++;
-		m->relaxed.wsp = false;
-		m->relaxed.line++;
-	}
-}
-
-/* canon_count - stream body bytes into the canonical length counters */
-static void
-canon_count(struct dkv_msg *m, const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (m->prev_cr) {
-			m->prev_cr = false;
-			if (p[i] == '\n') {
-				canon_line_end(&m->simple);
-				canon_line_end(&m->relaxed);
-				continue;
-			}
-			canon_byte(m, '\r');
-		}
-		if (p[i] == '\r')
-			m->prev_cr = true;
-		else
-			canon_byte(m, p[i]);
-	}
-}
-
-/* canon_final - canonical body length; simple: an empty body is CRLF */
-static long long
-canon_final(const struct canon_len *c0, bool simple, bool pending_cr)
-{
-	struct canon_len c = *c0;
-
-	if (pending_cr)
-		c.line++;
-	if (c.line > 0)
-		c.committed += c.blank + c.line + 2;
-	if (simple && c.committed == 0)
-		return 2;
-	return c.committed;
-}
-
-/* feed - body bytes to our body hashes and length counters (not to the library) */
+/* feed - body bytes to our body hashes and l= counts (not to the library) */
 static void
 feed(struct dkv_msg *m, const unsigned char *p, size_t n)
 {
-	if (m->want_len)
-		canon_count(m, p, n);
 	dkb_chunk(m->body, p, n);
 	m->body_bytes += n;
 	m->prev_byte = n >= 2 ? p[n - 2] : m->last_byte;
@@ -1645,23 +1571,19 @@ classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct sigstate *st,
 	    r->testing ? ", testing key (t=y)" : "");
 }
 
-/* body_limited - does l= leave canonicalized body content unsigned? */
+/* body_limited - does l= leave canonicalized body content unsigned? The whole
+ * body is counted as lib/dkim_body canonicalized it for the hash (bare CR too) */
 static bool
 body_limited(struct dkv_msg *m, DKIM_SIGINFO *sig)
 {
 	struct sigbody *sb = sb_find(m, sig);
-	dkim_canon_t hc = DKIM_CANON_SIMPLE, bc = DKIM_CANON_SIMPLE;
-	long long total;
 
 	if (dkim_sig_gettagvalue(sig, false, (u_char *)"l") == NULL)
 		return false;
 	/* l= as the library keeps it, for signatures it set up a body for */
-	if (sb == NULL || !sb->setup_ok || sb->limit < 0)
+	if (sb == NULL || !sb->setup_ok || sb->limit < 0 || sb->total < 0)
 		return false;
-	(void)dkim_sig_getcanons(sig, &hc, &bc);
-	total = canon_final(bc == DKIM_CANON_RELAXED ? &m->relaxed : &m->simple,
-	    bc != DKIM_CANON_RELAXED, m->prev_cr);
-	return total > sb->limit;
+	return dkb_wrote(m->body, sb->total) > sb->limit;
 }
 
 /* fill_ids - domain, identity, selector, algorithm, key bits of a signature */
@@ -1817,12 +1739,11 @@ dkv_eom(struct dkv_msg *m, struct dns_session *s)
 		 * line ends in a bare LF when any signature is c=.../relaxed (a word
 		 * without CRLF at the end): the whole message, before any l= or bh=.
 		 */
-		if (m->any_relaxed && m->body_bytes > 0 && m->prev_byte != '\r') {
+		dkb_final(m->body);	/* the l= counts are final, too */
+		if (m->any_relaxed && m->body_bytes > 0 && m->prev_byte != '\r')
 			set_error_text(m, "CRLF at end of body missing");
-		} else {
-			dkb_final(m->body);
+		else
 			ran = true;
-		}
 	}
 	for (unsigned i = 0; i < m->nfields; i++) {
 		struct rawsig *raw = &m->raw[i];
