@@ -95,149 +95,24 @@
  */
 #include "autoconf.h"
 
-#include <arpa/nameser.h>
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 #include <sys/types.h>
 
 #include <opendkim/dkim.h>
 
 #include "b64.h"
 #include "config.h"
-#include "dkim.h"
-#include "dkim_body.h"
-#include "dkim_screen.h"
-#include "dns.h"
+#include "dkim_int.h"
 #include "log.h"
 #include "util.h"
 
 #define DKV_MAX_LINE	(1024 * 1024)	/* body bytes without a line end we feed */
 #define DKV_MIN_B	8		/* shortest header.b= prefix */
-#define DKV_MAX_TEXT	255		/* attacker strings kept in results */
-#define DKV_MAX_RAW	8192		/* bytes of a signature field we keep for fallbacks */
-#define DKV_MAX_EXP_BITS 31		/* RSA public exponent bits verified at most */
-
-struct dkv_engine {
-	DKIM_LIB *lib;
-	unsigned min_key_bits;
-	bool warming;			/* only during dkv_engine_new, single-threaded */
-};
-
-/* what we know of one library signature for the body (from the prescreen on) */
-struct sigbody {
-	DKIM_SIGINFO *sig;
-	bool setup_ok;			/* the library gave it a body canonicalization */
-	long long limit;		/* l= as the library reads it, -1 none */
-	int sink;			/* our body state, -1 none */
-	int total;			/* with l=: counts the whole body, -1 none */
-};
-
-/* a signature's library state after dkim_eom, as if it had hashed the body */
-struct sigstate {
-	unsigned flags;
-	int err;
-	int bh;
-};
-
-struct rawsig {
-	char *value;			/* field value, cut at DKV_MAX_RAW */
-	bool junk;			/* 8-bit or control bytes in the field */
-	bool dup;			/* a tag name repeated */
-	bool badqp;			/* i= or z= with an '=' not starting "=XX" */
-	struct dks_sig scr;		/* what dkim_screen decided */
-	DKIM_SIGINFO *lib;		/* the library's signature, when handed */
-};
-
-/* one header field as we would give it to the library */
-struct hfield {
-	char *text;			/* "Name:value", CRLF folding */
-	size_t len, namelen;
-	int sig;			/* index into raw, -1 other fields */
-};
-
-/* a key answer fetched for this message (lib/dns), by query name */
-struct keyent {
-	char *qname;
-	struct dns_answer *a;
-	int ebits;			/* largest RSA exponent bit length in it */
-};
-
-struct dkv_msg {
-	struct dkv_engine *e;
-	DKIM *dkim;
-	char *qid;
-	unsigned max_sigs, max_fields, min_key_bits, max_headers, max_signed;
-	enum dkim_l_policy l_policy;
-	unsigned nfields;		/* DKIM-Signature fields seen */
-	struct rawsig *raw;		/* the first max_fields of them */
-	bool too_many;
-	unsigned nheaders;		/* header fields seen */
-	bool hdr_overflow;		/* more than max_headers of them */
-	struct hfield *hf;		/* the first max_headers fields */
-	size_t nhf;
-	size_t *fedsig;			/* raw index of each library signature */
-	size_t nfedsig;
-	struct dkv_work work;
-	struct keyent *keys;
-	size_t nkeys;
-	bool eoh_done;
-	DKIM_STAT eoh_stat;
-	char eoh_error[256];		/* why the library gave up on the message */
-	const char *from_domain;	/* during dkim_eoh only */
-	struct dkb *body;		/* our body hashes (the library sees headers only) */
-	struct sigbody *sb;
-	size_t nsb;
-	bool any_relaxed;		/* a body canonicalization is relaxed */
-	unsigned long long line_bytes;	/* bytes since the last LF */
-	unsigned long long body_bytes;	/* fed to the library */
-	unsigned char last_byte, prev_byte;
-	bool line_overflow;
-	bool eom_done;
-	size_t nres;
-	struct dkv_result *res;
-};
-
-struct dkv_query {
-	int status;			/* DKIM_DNS_SUCCESS or DKIM_DNS_ERROR */
-	size_t len;
-	int dnssec;
-};
-
-/* the message whose dkim_eoh runs in this thread (the query hooks get no
- * per-message pointer), like dns_cur */
-static _Thread_local struct dkv_msg *dkv_cur;
-
-/* --- the built-in self-test message (t/data/dkim/gen.py --warmup) ----------------- */
-
-static const char warm_rsa_key[] =
-	"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAn5485b+JKjokJcNQJyiveaiHGQAy5MkC3EF89Hr7v6gko7rNGxvAm+RHTGddDkZgA/lwPyGCK4ECbZGj3agqtGDtgIhQQOuoLRxfzt9bjgcdgLiJ0hvGHSMoqEwA0RgaqPc9RewDqPbiDH6//MTScrZX8JcIX39qJMkVgHaCs6tQ8fxyLJz0lq/BtZmkGugklEcmh7ziwLUYY7OF7lrcRQNjh93MZF7bMhaY9nBMnlbugZ19hI6knHAk4hsxVrEg94xGunlHLBlLcR8hi2bMlntyvDH8wxnmH/sQTXLIBHGBTidElZUncMkAZxMvGkRA60hiaLLAWk7svoR5Rp7FDwIDAQAB";
-static const char warm_ed_key[] =
-	"v=DKIM1; k=ed25519; p=bAq3HYztycvvLJPZ8GDdRWlFi+2Y9/B44P1qcBXDKRQ=";
-static const char warm_msg[] =
-	"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=warmup.invalid;\r\n"
-	" i=@warmup.invalid; q=dns/txt; s=r; t=1795388273; h=from : subject :\r\n"
-	" date; bh=tnmwSv4xVL0L3oSxGlFWakjcitGMyVQnYcdPatSgnQE=;\r\n"
-	" b=JkuExfXquIdcqxyCDGiYWHixWv0JYCHh3PWy7hH9vmu7yBHF4y73PS0Yow76K9YeQPgqd\r\n"
-	" wsxMcE+s+4aMlsv30FoxKrY8tTcqqcysAouAwBgZZgS+qsHBKloLea2p1/cAPVmR2cyMu0a\r\n"
-	" ouzRIEsXAeo0sf9D/nfuUzLnSg9hP2VzbtQfxiXoNYcLJfXKu0c3bwNSt3dA3AyZfaaF7W3\r\n"
-	" mOiGHJ7YpXGPumkPIg8bvzRvWGWfJaKoyLFZ4WowzkaQy9iZwATiSWzVmd65Sdev6vqe8XR\r\n"
-	" 8rWlRxk2rWDnkGZhH0EEsHF/EQfhAj/vimKXLx+hk+PMCsZTz9jeP5tjMzjA==\r\n"
-	"DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;\r\n"
-	" d=warmup.invalid; i=@warmup.invalid; q=dns/txt; s=e; t=1795388273;\r\n"
-	" h=from : subject : date;\r\n"
-	" bh=tnmwSv4xVL0L3oSxGlFWakjcitGMyVQnYcdPatSgnQE=;\r\n"
-	" b=iLwoHm+KyhL3jTqMCCM7nggbD1EW98NAv54YZ7TGsZ1LmVxpUvrmYYtS/RbNB2V+aQ77P\r\n"
-	" wGV//g95TAdUc5QCw==\r\n"
-	"From: <self-test@warmup.invalid>\r\n"
-	"Subject: self-test\r\n"
-	"Date: Mon, 02 Nov 2026 10:00:00 +0000\r\n"
-	"\r\n"
-	"self-test\r\n";
 
 /* --- small helpers ------------------------------------------------------------ */
 
@@ -252,489 +127,6 @@ clean_dup(const char *s, bool lower)
 	if (lower && b.data != NULL)
 		str_lower(b.data);
 	return b.data != NULL ? buf_steal(&b) : xstrdup("");
-}
-
-/* der_len - append a DER length */
-static size_t
-der_len(unsigned char *out, size_t len)
-{
-	if (len < 128) {
-		out[0] = (unsigned char)len;
-		return 1;
-	}
-	if (len < 256) {
-		out[0] = 0x81;
-		out[1] = (unsigned char)len;
-		return 2;
-	}
-	out[0] = 0x82;
-	out[1] = (unsigned char)(len >> 8);
-	out[2] = (unsigned char)len;
-	return 3;
-}
-
-/*
- * pkcs1_to_spki - rewrite a key record whose p= is a PKCS#1 RSAPublicKey as one
- * with a SubjectPublicKeyInfo; NULL when nothing is to be done
- */
-static char *
-pkcs1_to_spki(const char *rec, size_t len)
-{
-	static const unsigned char algid[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
-		0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00 };
-	unsigned char der[1200], out[1300];
-	const char *p = NULL, *end;
-	size_t hl, o = 0, bitlen, seqlen;
-	long n;
-	struct buf b;
-
-	/* find the p= tag at a tag boundary */
-	for (size_t i = 0; i + 1 < len; i++) {
-		size_t j = i;
-
-		if (i > 0 && rec[i - 1] != ';')
-			continue;
-		while (j < len && isspace((unsigned char)rec[j]))
-			j++;
-		if (j + 1 < len && rec[j] == 'p') {
-			size_t k = j + 1;
-
-			while (k < len && isspace((unsigned char)rec[k]))
-				k++;
-			if (k < len && rec[k] == '=') {
-				p = rec + k + 1;
-				break;
-			}
-		}
-	}
-	if (p == NULL)
-		return NULL;
-	end = memchr(p, ';', len - (size_t)(p - rec));
-	if (end == NULL)
-		end = rec + len;
-	n = b64_decode(p, (size_t)(end - p), der, sizeof der);
-	if (n < 4 || der[0] != 0x30)
-		return NULL;
-	hl = (der[1] & 0x80) ? 2 + (der[1] & 0x7f) : 2;
-	if (hl >= (size_t)n || der[hl] != 0x02)
-		return NULL;		/* not SEQUENCE { INTEGER ... }: leave it */
-	bitlen = (size_t)n + 1;
-	seqlen = sizeof algid + 1 + (bitlen < 128 ? 1 : bitlen < 256 ? 2 : 3) + bitlen;
-	out[o++] = 0x30;
-	o += der_len(out + o, seqlen);
-	memcpy(out + o, algid, sizeof algid);
-	o += sizeof algid;
-	out[o++] = 0x03;
-	o += der_len(out + o, bitlen);
-	out[o++] = 0x00;
-	memcpy(out + o, der, (size_t)n);
-	o += (size_t)n;
-	buf_init(&b);
-	buf_add(&b, rec, (size_t)(p - rec));
-	b64_encode(&b, out, o);
-	buf_add(&b, end, (size_t)(rec + len - end));
-	return buf_steal(&b);
-}
-
-/* --- DNS hooks ---------------------------------------------------------------- */
-
-/* map_sec - lib/dns DNSSEC state to libopendkim's */
-static int
-map_sec(enum dns_sec s)
-{
-	switch (s) {
-	case DNSSEC_SECURE:
-		return DKIM_DNSSEC_SECURE;
-	case DNSSEC_INSECURE:
-		return DKIM_DNSSEC_INSECURE;
-	case DNSSEC_BOGUS:
-		return DKIM_DNSSEC_BOGUS;
-	default:
-		return DKIM_DNSSEC_UNKNOWN;
-	}
-}
-
-/* fix_keys - copy of a TXT answer with PKCS#1 keys rewrapped; NULL if unchanged */
-static struct dns_answer *
-fix_keys(const struct dns_answer *a)
-{
-	struct dns_answer *c = NULL;
-
-	for (size_t i = 0; i < a->n; i++) {
-		char *fixed = pkcs1_to_spki(a->rr[i].u.txt.data, a->rr[i].u.txt.len);
-		struct dns_rr *rr;
-		size_t len, ns;
-
-		if (fixed == NULL)
-			continue;
-		if (c == NULL) {
-			c = xcalloc(1, sizeof *c);
-			*c = *a;
-			c->rr = xcalloc(a->n, sizeof *c->rr);
-			memcpy(c->rr, a->rr, a->n * sizeof *c->rr);
-		}
-		rr = &c->rr[i];
-		len = strlen(fixed);
-		ns = len / 255 + 1;
-		rr->u.txt.data = fixed;
-		rr->u.txt.len = len;
-		rr->u.txt.nstrings = ns;
-		rr->u.txt.strings = xcalloc(ns, sizeof(char *));
-		rr->u.txt.lens = xcalloc(ns, sizeof(size_t));
-		for (size_t k = 0; k < ns; k++) {
-			size_t off = k * 255, l = len - off < 255 ? len - off : 255;
-
-			rr->u.txt.strings[k] = xstrndup(fixed + off, l);
-			rr->u.txt.lens[k] = l;
-		}
-	}
-	return c;
-}
-
-/* free_fixed - free what fix_keys made (rr entries it did not touch are borrowed) */
-static void
-free_fixed(struct dns_answer *c, const struct dns_answer *orig)
-{
-	if (c == NULL)
-		return;
-	for (size_t i = 0; i < c->n; i++) {
-		struct dns_rr *rr = &c->rr[i];
-
-		if (rr->u.txt.data == orig->rr[i].u.txt.data)
-			continue;
-		for (size_t k = 0; k < rr->u.txt.nstrings; k++)
-			free(rr->u.txt.strings[k]);
-		free(rr->u.txt.strings);
-		free(rr->u.txt.lens);
-		free(rr->u.txt.data);
-	}
-	free(c->rr);
-	free(c);
-}
-
-/* warm_answer - the built-in key records of the self-test */
-static void
-warm_answer(const char *qname, struct dns_answer *a, struct dns_rr *rr,
-    char **strs, size_t *lens)
-{
-	const char *rec = NULL;
-
-	memset(a, 0, sizeof *a);
-	a->qtype = ns_t_txt;
-	a->status = DNS_NXDOMAIN;
-	if (strcasecmp(qname, "r._domainkey.warmup.invalid") == 0)
-		rec = warm_rsa_key;
-	else if (strcasecmp(qname, "e._domainkey.warmup.invalid") == 0)
-		rec = warm_ed_key;
-	if (rec == NULL)
-		return;
-	memset(rr, 0, sizeof *rr);
-	a->status = DNS_OK;
-	a->n = 1;
-	a->rr = rr;
-	rr->u.txt.data = (char *)rec;
-	rr->u.txt.len = strlen(rec);
-	rr->u.txt.nstrings = (rr->u.txt.len + 254) / 255;
-	rr->u.txt.strings = strs;
-	rr->u.txt.lens = lens;
-	for (size_t k = 0; k < rr->u.txt.nstrings; k++) {
-		size_t off = k * 255, l = rr->u.txt.len - off;
-
-		strs[k] = (char *)rec + off;	/* dns_answer_wire uses lens */
-		lens[k] = l < 255 ? l : 255;
-	}
-}
-
-/*
- * nxdomain_reply - a bare NXDOMAIN reply; its question name is a placeholder
- * (the library reads only type and class), so it works for names the wire
- * format cannot carry
- */
-static int
-nxdomain_reply(unsigned char *buf, size_t buflen, int type, size_t *len)
-{
-	static const unsigned char name[] = "\007invalid";
-	size_t pos = 12;
-
-	if (buflen < 12 + sizeof name + 4)
-		return -1;
-	memset(buf, 0, 12);
-	buf[2] = 0x81;			/* QR, RD */
-	buf[3] = 0x80 | 3;		/* RA, NXDOMAIN */
-	buf[5] = 1;			/* one question */
-	memcpy(buf + pos, name, sizeof name);	/* with the root label */
-	pos += sizeof name;
-	buf[pos++] = (unsigned char)(type >> 8);
-	buf[pos++] = (unsigned char)type;
-	buf[pos++] = 0;
-	buf[pos++] = ns_c_in;
-	*len = pos;
-	return 0;
-}
-
-/* key_find - the key answer already fetched for qname in this message, or NULL */
-static struct keyent *
-key_find(struct dkv_msg *m, const char *qname)
-{
-	for (size_t i = 0; i < m->nkeys; i++)
-		if (strcmp(m->keys[i].qname, qname) == 0)
-			return &m->keys[i];
-	return NULL;
-}
-
-/*
- * key_fetch - a key record from lib/dns, once per message and name; timeout_ms
- * (0: the session's query timeout) bounds this query. Notes the largest RSA
- * public exponent found, so that no such key reaches the library.
- */
-static struct keyent *
-key_fetch(struct dkv_msg *m, struct dns_session *s, const char *qname,
-    unsigned timeout_ms)
-{
-	struct keyent *k = key_find(m, qname);
-	unsigned saved = s->query_timeout_ms;
-
-	if (k != NULL)
-		return k;
-	m->keys = xreallocarray(m->keys, m->nkeys + 1, sizeof *m->keys);
-	k = &m->keys[m->nkeys++];
-	memset(k, 0, sizeof *k);
-	k->qname = xstrdup(qname);
-	if (timeout_ms > 0)
-		s->query_timeout_ms = timeout_ms;
-	dns_query(s, qname, ns_t_txt, &k->a);
-	s->query_timeout_ms = saved;
-	if (k->a->status == DNS_OK && k->a->qtype == ns_t_txt)
-		for (size_t i = 0; i < k->a->n; i++) {
-			int bits = dks_rsa_exponent_bits(k->a->rr[i].u.txt.data,
-			    k->a->rr[i].u.txt.len);
-
-			if (bits > k->ebits)
-				k->ebits = bits;
-		}
-	return k;
-}
-
-/* dkv_dns_start - answer a key query now, from lib/dns; the reply is in buf */
-static int
-dkv_dns_start(void *srv, int type, unsigned char *qname, unsigned char *buf,
-    size_t buflen, void **qh)
-{
-	struct dkv_engine *e = srv;
-	struct dkv_query *q = xcalloc(1, sizeof *q);
-	struct dns_answer *a = NULL, *fixed = NULL, warm;
-	struct dns_rr warm_rr;
-	char *warm_strs[8];
-	size_t warm_lens[8];
-	const struct dns_answer *use;
-
-	*qh = q;
-	q->status = DKIM_DNS_ERROR;
-	q->dnssec = DKIM_DNSSEC_UNKNOWN;
-	if (e->warming) {
-		warm_answer((const char *)qname, &warm, &warm_rr, warm_strs, warm_lens);
-		use = &warm;
-	} else if (dns_cur == NULL) {
-		log_msg(LOG_ERR, "dkim: key query for %s without a DNS session",
-		    (const char *)qname);
-		return DKIM_DNS_SUCCESS;	/* waitreply reports the error */
-	} else if (dkv_cur != NULL && type == ns_t_txt) {
-		struct keyent *k = key_fetch(dkv_cur, dns_cur, (const char *)qname, 0);
-
-		use = k->a;
-		if (k->ebits > DKV_MAX_EXP_BITS) {
-			/* never verified: no key for the library, our reason later */
-			q->dnssec = map_sec(use->sec);
-			if (nxdomain_reply(buf, buflen, type, &q->len) == 0)
-				q->status = DKIM_DNS_SUCCESS;
-			return DKIM_DNS_SUCCESS;
-		}
-	} else {
-		dns_query(dns_cur, (const char *)qname, type, &a);
-		use = a;
-	}
-	q->dnssec = map_sec(use->sec);
-	switch (use->status) {
-	case DNS_TEMPFAIL:
-		/* bogus: a reply without a key, so that the library keeps the mark */
-		if (use->sec == DNSSEC_BOGUS &&
-		    nxdomain_reply(buf, buflen, type, &q->len) == 0)
-			q->status = DKIM_DNS_SUCCESS;
-		break;			/* else DKIM_DNS_ERROR -> KEYFAIL, temperror */
-	case DNS_PERMFAIL:
-		/* invalid name, REFUSED, oversized: no usable key -> NOKEY */
-		if (nxdomain_reply(buf, buflen, type, &q->len) == 0)
-			q->status = DKIM_DNS_SUCCESS;
-		break;
-	default:
-		if (use->status == DNS_OK && use->qtype == ns_t_txt)
-			fixed = fix_keys(use);
-		if (dns_answer_wire(fixed != NULL ? fixed : use, (const char *)qname,
-		    type, buf, buflen, &q->len) == 0)
-			q->status = DKIM_DNS_SUCCESS;
-		free_fixed(fixed, use);
-		break;
-	}
-	if (a != NULL)
-		dns_answer_free(a);
-	return DKIM_DNS_SUCCESS;
-}
-
-/* dkv_dns_wait - the answer is already there (lib/dns is synchronous) */
-static int
-dkv_dns_wait(void *srv, void *qh, struct timeval *to, size_t *bytes, int *err,
-    int *dnssec)
-{
-	struct dkv_query *q = qh;
-
-	(void)srv;
-	(void)to;
-	if (q == NULL)
-		return DKIM_DNS_ERROR;
-	if (err != NULL)
-		*err = 0;
-	if (dnssec != NULL)
-		*dnssec = q->dnssec;
-	if (q->status != DKIM_DNS_SUCCESS)
-		return DKIM_DNS_ERROR;
-	*bytes = q->len;
-	return DKIM_DNS_SUCCESS;
-}
-
-/* dkv_dns_cancel - called once per query, also after success: free it */
-static int
-dkv_dns_cancel(void *srv, void *qh)
-{
-	(void)srv;
-	free(qh);
-	return DKIM_DNS_SUCCESS;
-}
-
-/* --- signature selection ----------------------------------------------------- */
-
-/* ms_left - milliseconds until the session's deadline; -1 without one */
-static long
-ms_left(const struct dns_session *s)
-{
-	struct timespec now;
-	long ms;
-
-	if (s->deadline.tv_sec == 0 && s->deadline.tv_nsec == 0)
-		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long)(s->deadline.tv_sec - now.tv_sec) * 1000 +
-	    (s->deadline.tv_nsec - now.tv_nsec) / 1000000;
-	return ms > 0 ? ms : 0;
-}
-
-/* wants_key - will the library look this signature's key up? */
-static bool
-wants_key(DKIM_SIGINFO *sig)
-{
-	return (dkim_sig_getflags(sig) & DKIM_SIGFLAG_IGNORE) == 0 &&
-	    dkim_sig_geterror(sig) == DKIM_SIGERROR_UNKNOWN;
-}
-
-/*
- * prefetch - the key lookups, before the library asks, in our order: signatures
- * whose d= can align with From first, each with the whole query timeout, so that
- * keys of other domains that time out cannot use up the deadline before them (a
- * DMARC reject turned into a deferral); the others then share what is left of
- * the deadline evenly (each at most the query timeout)
- */
-static void
-prefetch(struct dkv_msg *m, DKIM_SIGINFO **sigs, int nsigs)
-{
-	struct dns_session *s = dns_cur;
-	unsigned left = 0;
-	char qname[DKIM_MAXHOSTNAMELEN + 2];
-
-	if (s == NULL || m->e->warming)
-		return;
-	for (int i = 0; i < nsigs; i++)
-		if (wants_key(sigs[i]) && dks_align_rank((const char *)
-		    dkim_sig_getdomain(sigs[i]), m->from_domain) == 2)
-			left++;
-	for (int rank = 0; rank <= 2; rank++) {
-		for (int i = 0; i < nsigs; i++) {
-			const char *d = (const char *)dkim_sig_getdomain(sigs[i]);
-			const char *sel = (const char *)dkim_sig_getselector(sigs[i]);
-			unsigned timeout = 0;
-			long ms;
-			int n;
-
-			if (!wants_key(sigs[i]) || d == NULL || sel == NULL ||
-			    dks_align_rank(d, m->from_domain) != rank)
-				continue;
-			n = snprintf(qname, sizeof qname, "%s._domainkey.%s", sel, d);
-			if (n < 0 || (size_t)n >= sizeof qname)
-				continue;
-			if (rank == 2 && (ms = ms_left(s)) >= 0 && left > 0) {
-				unsigned qt = s->query_timeout_ms ? s->query_timeout_ms : 5000;
-				unsigned share = (unsigned)(ms / left);
-
-				timeout = share < 1 ? 1 : share < qt ? share : 0;
-				left--;
-			}
-			(void)key_fetch(m, s, qname, timeout);
-		}
-	}
-}
-
-/* dkv_prescreen - the library's signatures are the ones dkv_eoh handed over;
- * those handed only as header fields are ignored; keys are fetched in our order */
-static DKIM_CBSTAT
-dkv_prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
-{
-	struct dkv_msg *m = dkim_get_user_context(dkim);
-	unsigned kept = 0;
-	bool mapped;
-
-	if (m == NULL || nsigs <= 0)
-		return DKIM_CBSTAT_CONTINUE;
-	/* before the prescreen the library has set up every signature: those still
-	 * without an error got a body canonicalization (dkim_siglist_setup) */
-	free(m->sb);
-	m->sb = xcalloc((size_t)nsigs, sizeof *m->sb);
-	m->nsb = (size_t)nsigs;
-	for (int i = 0; i < nsigs; i++) {
-		const char *l = (const char *)dkim_sig_gettagvalue(sigs[i], false,
-		    (u_char *)"l");
-
-		m->sb[i].sig = sigs[i];
-		m->sb[i].setup_ok = dkim_sig_geterror(sigs[i]) == DKIM_SIGERROR_UNKNOWN;
-		m->sb[i].sink = -1;
-		m->sb[i].total = -1;
-		m->sb[i].limit = -1;
-		/* the library's own reading: (ssize_t)strtoul(); negative is no limit */
-		if (m->sb[i].setup_ok && l != NULL)
-			m->sb[i].limit = (long long)(ssize_t)strtoul(l, NULL, 10);
-	}
-	/* fields and library signatures match one to one, in order */
-	mapped = (size_t)nsigs == m->nfedsig;
-	for (int i = 0; i < nsigs; i++) {
-		if (mapped)
-			m->raw[m->fedsig[i]].lib = sigs[i];
-		if (!mapped || m->raw[m->fedsig[i]].scr.state != DKS_HANDED)
-			dkim_sig_ignore(sigs[i]);
-	}
-	for (int rank = 0; rank <= 2; rank++) {
-		for (int i = 0; i < nsigs; i++) {
-			const char *d = (const char *)dkim_sig_getdomain(sigs[i]);
-
-			if ((dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE) != 0 ||
-			    dkim_sig_geterror(sigs[i]) != DKIM_SIGERROR_UNKNOWN)
-				continue;	/* already broken: costs nothing */
-			if (dks_align_rank(d, m->from_domain) != rank)
-				continue;
-			if (kept < m->max_sigs)
-				kept++;
-			else
-				dkim_sig_ignore(sigs[i]);
-		}
-	}
-	prefetch(m, sigs, nsigs);
-	return DKIM_CBSTAT_CONTINUE;
 }
 
 /* --- engine ------------------------------------------------------------------ */
@@ -765,17 +157,12 @@ dkv_engine_new(const struct config *cfg, struct buf *err)
 	    sizeof drift) != DKIM_STAT_OK ||
 	    dkim_options(e->lib, DKIM_OP_SETOPT, DKIM_OPTS_TIMEOUT, &timeout,
 	    sizeof timeout) != DKIM_STAT_OK ||
-	    dkim_set_prescreen(e->lib, dkv_prescreen) != DKIM_STAT_OK) {
+	    dkim_set_prescreen(e->lib, dkd_prescreen) != DKIM_STAT_OK) {
 		buf_adds(err, "cannot set libopendkim options");
 		dkv_engine_free(e);
 		return NULL;
 	}
-	dkim_dns_set_init(e->lib, NULL);
-	dkim_dns_set_close(e->lib, NULL);
-	dkim_dns_set_query_service(e->lib, e);
-	dkim_dns_set_query_start(e->lib, dkv_dns_start);
-	dkim_dns_set_query_waitreply(e->lib, dkv_dns_wait);
-	dkim_dns_set_query_cancel(e->lib, dkv_dns_cancel);
+	dkd_set_hooks(e);
 
 	/* self-test, single-threaded: warms up OpenSSL, proves hooks and library */
 	e->warming = true;
@@ -783,8 +170,8 @@ dkv_engine_new(const struct config *cfg, struct buf *err)
 	if (m == NULL) {
 		ok = false;
 	} else {
-		dkv_feed_raw(m, NULL, "warmup.invalid", (const unsigned char *)warm_msg,
-		    sizeof warm_msg - 1);
+		dkv_feed_raw(m, NULL, "warmup.invalid",
+		    (const unsigned char *)dkk_warm_msg, strlen(dkk_warm_msg));
 		dkv_eom(m, NULL);
 		if (dkv_nresults(m) != 2)
 			ok = false;
@@ -1443,22 +830,6 @@ body_state(struct dkv_msg *m, DKIM_SIGINFO *sig, bool ran, struct sigstate *st)
 	}
 }
 
-/* key_ebits - the RSA exponent bit length of the key fetched for a signature */
-static int
-key_ebits(struct dkv_msg *m, DKIM_SIGINFO *sig)
-{
-	char qname[DKIM_MAXHOSTNAMELEN + 2];
-	const char *d = (const char *)dkim_sig_getdomain(sig);
-	const char *sel = (const char *)dkim_sig_getselector(sig);
-	struct keyent *k;
-
-	if (d == NULL || sel == NULL)
-		return 0;
-	snprintf(qname, sizeof qname, "%s._domainkey.%s", sel, d);
-	k = key_find(m, qname);
-	return k != NULL ? k->ebits : 0;
-}
-
 /* classify - one library signature (and our body verdict) to our result */
 static void
 classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct sigstate *st,
@@ -1482,9 +853,9 @@ classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct sigstate *st,
 		    m->max_sigs);
 		return;
 	}
-	if (key_ebits(m, sig) > DKV_MAX_EXP_BITS) {
+	if (dkk_ebits(m, sig) > DKV_MAX_EXP_BITS) {
 		set_result(r, DKIMR_PERMERROR, "RSA key exponent of %d bits, over %d: "
-		    "not verified", key_ebits(m, sig), DKV_MAX_EXP_BITS);
+		    "not verified", dkk_ebits(m, sig), DKV_MAX_EXP_BITS);
 		return;
 	}
 	switch (err) {
