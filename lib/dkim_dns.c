@@ -41,6 +41,8 @@ struct dkv_query {
 
 _Thread_local struct dkv_msg *dkv_cur;
 
+/* --- DNS query hooks --------------------------------------------------------- */
+
 /* map_sec - lib/dns DNSSEC state to libopendkim's */
 static int
 map_sec(enum dns_sec s)

@@ -1,6 +1,6 @@
 /*
- * dkim_int.h - what lib/dkim.c shares with lib/dkim_key.c and lib/dkim_dns.c; not
- * for callers
+ * dkim_int.h - what lib/dkim.c shares with lib/dkim_key.c, lib/dkim_dns.c and
+ * lib/dkim_fields.c; not for callers
  * SYNOPSIS
  *	extern _Thread_local struct dkv_msg *dkv_cur;
  *	extern const char dkk_warm_msg[];
@@ -14,9 +14,22 @@
  *	int dkk_ebits(struct dkv_msg *m, DKIM_SIGINFO *sig);
  *	void dkd_set_hooks(struct dkv_engine *e);
  *	DKIM_CBSTAT dkd_prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs);
+
+void dkh_drop_library(struct dkv_msg *m);
+void dkh_free_fields(struct dkv_msg *m);
+size_t dkh_hand_over(struct dkv_msg *m, const char *from_domain);
+void dkh_fill_ids(struct dkv_msg *m, DKIM_SIGINFO *sig, struct dkv_result *r);
+void dkh_fill_raw(struct dkv_result *r, const struct rawsig *raw);
+void dkh_unique_b(struct dkv_msg *m);
+ *	void dkh_drop_library(struct dkv_msg *m);
+ *	void dkh_free_fields(struct dkv_msg *m);
+ *	size_t dkh_hand_over(struct dkv_msg *m, const char *from_domain);
+ *	void dkh_fill_ids(struct dkv_msg *m, DKIM_SIGINFO *sig, struct dkv_result *r);
+ *	void dkh_fill_raw(struct dkv_result *r, const struct rawsig *raw);
+ *	void dkh_unique_b(struct dkv_msg *m);
  * DESCRIPTION
  *	The engine and per-message state of lib/dkim.c, whose "Decisions" comment says
- *	what all three files implement. lib/dkim_key.c (dkk_): key records, as lib/dns
+ *	what all four files implement. lib/dkim_key.c (dkk_): key records, as lib/dns
  *	returns them and as the library gets them: PKCS#1 keys rewrapped (dkk_fix_keys
  *	returns NULL when nothing changed, else a copy freed with dkk_free_fixed), the
  *	self-test's message and key records, and the per-message key cache: dkk_fetch
@@ -25,6 +38,12 @@
  *	key, 0 if not fetched. lib/dkim_dns.c (dkd_): libopendkim's callbacks: the DNS
  *	query hooks answering from lib/dns (set by dkd_set_hooks) for the message in
  *	dkv_cur, and the prescreen that selects signatures and prefetches their keys.
+ *	lib/dkim_fields.c (dkh_): header fields kept until dkv_eoh (dkh_free_fields
+ *	frees them), the library dropped for a message (dkh_drop_library), the fields
+ *	handed to it (dkh_hand_over: the number of signatures given), and the result
+ *	fields of a library signature (dkh_fill_ids, not body_length_limited), of our
+ *	own parse of a field (dkh_fill_raw, raw NULL: all empty) and header.b=
+ *	prefixes over all results (dkh_unique_b).
  */
 #ifndef MAILAUTH_DKIM_INT_H
 #define MAILAUTH_DKIM_INT_H
@@ -139,5 +158,12 @@ int dkk_ebits(struct dkv_msg *m, DKIM_SIGINFO *sig);
 
 void dkd_set_hooks(struct dkv_engine *e);
 DKIM_CBSTAT dkd_prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs);
+
+void dkh_drop_library(struct dkv_msg *m);
+void dkh_free_fields(struct dkv_msg *m);
+size_t dkh_hand_over(struct dkv_msg *m, const char *from_domain);
+void dkh_fill_ids(struct dkv_msg *m, DKIM_SIGINFO *sig, struct dkv_result *r);
+void dkh_fill_raw(struct dkv_result *r, const struct rawsig *raw);
+void dkh_unique_b(struct dkv_msg *m);
 
 #endif
