@@ -18,7 +18,9 @@
  * random well-formed bodies in random chunks against a naive whole-buffer RFC
  * implementation here; random bodies with bare CR and LF bytes, in random chunks,
  * against libopendkim itself (it signs them: bh= of its signature), which is what
- * decided our verdicts before we hashed bodies ourselves.
+ * decided our verdicts before we hashed bodies ourselves. l= coverage is counted
+ * on the body as hashed: bare-CR bodies whose l= (libopendkim's own count) covers
+ * it all are not "body length limited".
  */
 #include "autoconf.h"
 
@@ -1081,6 +1083,23 @@ done:
 	return ret;
 }
 
+/* signer_setup - libopendkim with these flags, ready to sign with rsa1024's key
+ * (returned, NUL-terminated) */
+static unsigned char *
+signer_setup(DKIM_LIB *lib, unsigned flags)
+{
+	unsigned char *key;
+	size_t keylen;
+
+	if (lib == NULL)
+		bail("dkim_init");
+	(void)dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags);
+	key = slurp("dkim/keys/rsa1024.pem", &keylen);
+	key = xrealloc(key, keylen + 1);
+	key[keylen] = '\0';
+	return key;
+}
+
 /* test_body_library - bodies with bare CR and LF: the same as libopendkim hashes */
 static void
 test_body_library(void)
@@ -1088,18 +1107,12 @@ test_body_library(void)
 	static const char *const parts[] = { "a", " ", "\t", "\r", "\n", "\r\n", "\r\n",
 		"\r\r", "\r \r\n", " \r", "\r\n\r\n", "b\r\n" };
 	unsigned char *key;
-	size_t keylen;
 	DKIM_LIB *lib = dkim_init(NULL, NULL);
 	unsigned flags = 0;
 	int bad = 0, syn = 0, bare = 0, runs = 0, libfail = 0;
 	struct buf body;
 
-	if (lib == NULL)
-		bail("dkim_init");
-	(void)dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags);
-	key = slurp("dkim/keys/rsa1024.pem", &keylen);
-	key = realloc(key, keylen + 1);
-	key[keylen] = '\0';
+	key = signer_setup(lib, flags);
 	buf_init(&body);
 	for (int iter = 0; iter < 2500; iter++) {
 		unsigned np = rng(16);
@@ -1205,14 +1218,8 @@ test_bare_cr_length(const struct config *base)
 	struct dkv_engine *e;
 	struct buf err, naive, msg;
 	unsigned char *key;
-	size_t keylen;
 
-	if (lib == NULL)
-		bail("dkim_init");
-	(void)dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags);
-	key = slurp("dkim/keys/rsa1024.pem", &keylen);
-	key = xrealloc(key, keylen + 1);
-	key[keylen] = '\0';
+	key = signer_setup(lib, flags);
 	buf_init(&err);
 	buf_init(&naive);
 	buf_init(&msg);
