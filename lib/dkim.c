@@ -57,7 +57,7 @@
  *	  h= over 4095 bytes or over MaximumSignedFields entries, h= selecting more
  *	  than 1 MB of header fields (the library hashes them once per signature), a
  *	  key name over 253 bytes, a required tag missing or empty, 8-bit or control
- *	  bytes, a repeated tag, broken quoted-printable (see qp_fix). Then at most
+ *	  bytes, a repeated tag, broken quoted-printable (dkim_fields.c). Then at most
  *	  MaximumSignatures signatures are given: rank 0, d= equals the From domain;
  *	  rank 1, d= is a parent or child of it (suffix match on label boundaries, no
  *	  Public Suffix List; a d= without a dot never ranks 1); rank 2, the rest;
