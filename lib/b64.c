@@ -1,9 +1,11 @@
 /*
  * b64.c - base64 decoding and encoding for DKIM and ARC tags (see b64.h)
  *
- * Shared by lib/dkim.c (key record rewrap, header.b=) and lib/arc_sig.c (b=, bh=,
- * p=). Decoding skips blanks and '=' wherever they are: RFC 6376 3.5 allows FWS
- * inside base64 tag values, and a misplaced '=' cannot make a wrong signature pass.
+ * Shared by lib/dkim_key.c (key record rewrap), lib/dkim.c (bh= compared as text)
+ * and lib/arc_sig.c (b=, bh=, p=); not by lib/dkim_screen.c, which decodes p= as
+ * libopendkim does. Decoding skips blanks and '=' wherever they are: RFC 6376 3.5
+ * allows FWS inside base64 tag values, and a misplaced '=' cannot make a wrong
+ * signature pass.
  */
 #include "autoconf.h"
 

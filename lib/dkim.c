@@ -11,6 +11,13 @@
  *	message (RSA and ed25519): it warms up OpenSSL's lazy initialisation and proves
  *	that the hooks and the library work.
  *
+ *	This file owns the engine, the message's life (dkv_eoh, the body, dkv_eom),
+ *	the body verdicts on our hashes and the result classification: the decisions
+ *	below. Behind lib/dkim_int.h, lib/dkim_key.c owns key records (PKCS#1 rewrap,
+ *	the per-message key cache, the self-test's keys), lib/dkim_dns.c the library's
+ *	callbacks (DNS query hooks, prescreen and key prefetch), lib/dkim_fields.c the
+ *	header fields (kept, checked, handed over) and the result fields they fill.
+ *
  *	Decisions (what libopendkim does not do, or does differently):
  *	- rsa-sha1: the library says pass; we report fail "rsa-sha1 not accepted (RFC
  *	  8301)".
@@ -22,8 +29,9 @@
  *	  (beyond ClockDrift): permerror "signature timestamp in the future" (RFC 6376
  *	  3.5 lets verifiers ignore such signatures).
  *	- l= that leaves body content unsigned: pass with comment "body length limit",
- *	  or fail when BodyLengthPolicy is fail. We count the canonicalized body length
- *	  ourselves (simple and relaxed, streaming) and compare it with l=.
+ *	  or fail when BodyLengthPolicy is fail. The canonicalized body length compared
+ *	  with l= is counted by lib/dkim_body's state for that canonicalization: the
+ *	  body exactly as hashed (a bare CR canonicalized as the library does).
  *	- Body hashes are ours (lib/dkim_body.c, the same bytes the library hashed):
  *	  libopendkim sees the header fields and dkim_eoh only (key lookups and the
  *	  header signature: DKIM_SIGFLAG_PASSED), never the body nor dkim_eom. What
@@ -49,7 +57,7 @@
  *	  h= over 4095 bytes or over MaximumSignedFields entries, h= selecting more
  *	  than 1 MB of header fields (the library hashes them once per signature), a
  *	  key name over 253 bytes, a required tag missing or empty, 8-bit or control
- *	  bytes, a repeated tag, broken quoted-printable (see qp_fix). Then at most
+ *	  bytes, a repeated tag, broken quoted-printable (dkim_fields.c). Then at most
  *	  MaximumSignatures signatures are given: rank 0, d= equals the From domain;
  *	  rank 1, d= is a parent or child of it (suffix match on label boundaries, no
  *	  Public Suffix List; a d= without a dot never ranks 1); rank 2, the rest;
@@ -94,656 +102,21 @@
  */
 #include "autoconf.h"
 
-#include <arpa/nameser.h>
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/time.h>
 #include <sys/types.h>
 
 #include <opendkim/dkim.h>
 
 #include "b64.h"
 #include "config.h"
-#include "dkim.h"
-#include "dkim_body.h"
-#include "dkim_screen.h"
-#include "dns.h"
+#include "dkim_int.h"
 #include "log.h"
 #include "util.h"
 
 #define DKV_MAX_LINE	(1024 * 1024)	/* body bytes without a line end we feed */
-#define DKV_MIN_B	8		/* shortest header.b= prefix */
-#define DKV_MAX_TEXT	255		/* attacker strings kept in results */
-#define DKV_MAX_RAW	8192		/* bytes of a signature field we keep for fallbacks */
-#define DKV_MAX_EXP_BITS 31		/* RSA public exponent bits verified at most */
-
-struct dkv_engine {
-	DKIM_LIB *lib;
-	unsigned min_key_bits;
-	bool warming;			/* only during dkv_engine_new, single-threaded */
-};
-
-/* streaming canonical body length (RFC 6376 3.4.3 and 3.4.4) */
-struct canon_len {
-	long long committed;		/* through the last non-empty line */
-	long long blank;		/* empty lines since */
-	long long line;			/* current line so far */
-	bool wsp;			/* relaxed: blanks pending inside the line */
-};
-
-/* what we know of one library signature for the body (from the prescreen on) */
-struct sigbody {
-	DKIM_SIGINFO *sig;
-	bool setup_ok;			/* the library gave it a body canonicalization */
-	long long limit;		/* l= as the library reads it, -1 none */
-	int sink;			/* our body state, -1 none */
-};
-
-/* a signature's library state after dkim_eom, as if it had hashed the body */
-struct sigstate {
-	unsigned flags;
-	int err;
-	int bh;
-};
-
-struct rawsig {
-	char *value;			/* field value, cut at DKV_MAX_RAW */
-	bool junk;			/* 8-bit or control bytes in the field */
-	bool dup;			/* a tag name repeated */
-	bool badqp;			/* i= or z= with an '=' not starting "=XX" */
-	struct dks_sig scr;		/* what dkim_screen decided */
-	DKIM_SIGINFO *lib;		/* the library's signature, when handed */
-};
-
-/* one header field as we would give it to the library */
-struct hfield {
-	char *text;			/* "Name:value", CRLF folding */
-	size_t len, namelen;
-	int sig;			/* index into raw, -1 other fields */
-};
-
-/* a key answer fetched for this message (lib/dns), by query name */
-struct keyent {
-	char *qname;
-	struct dns_answer *a;
-	int ebits;			/* largest RSA exponent bit length in it */
-};
-
-struct dkv_msg {
-	struct dkv_engine *e;
-	DKIM *dkim;
-	char *qid;
-	unsigned max_sigs, max_fields, min_key_bits, max_headers, max_signed;
-	enum dkim_l_policy l_policy;
-	unsigned nfields;		/* DKIM-Signature fields seen */
-	struct rawsig *raw;		/* the first max_fields of them */
-	bool too_many;
-	unsigned nheaders;		/* header fields seen */
-	bool hdr_overflow;		/* more than max_headers of them */
-	struct hfield *hf;		/* the first max_headers fields */
-	size_t nhf;
-	size_t *fedsig;			/* raw index of each library signature */
-	size_t nfedsig;
-	struct dkv_work work;
-	struct keyent *keys;
-	size_t nkeys;
-	bool eoh_done;
-	DKIM_STAT eoh_stat;
-	char eoh_error[256];		/* why the library gave up on the message */
-	const char *from_domain;	/* during dkim_eoh only */
-	bool want_len;			/* some signature has l= */
-	struct dkb *body;		/* our body hashes (the library sees headers only) */
-	struct sigbody *sb;
-	size_t nsb;
-	bool any_relaxed;		/* a body canonicalization is relaxed */
-	bool prev_cr;
-	struct canon_len simple, relaxed;
-	unsigned long long line_bytes;	/* bytes since the last LF */
-	unsigned long long body_bytes;	/* fed to the library */
-	unsigned char last_byte, prev_byte;
-	bool line_overflow;
-	bool eom_done;
-	size_t nres;
-	struct dkv_result *res;
-};
-
-struct dkv_query {
-	int status;			/* DKIM_DNS_SUCCESS or DKIM_DNS_ERROR */
-	size_t len;
-	int dnssec;
-};
-
-/* the message whose dkim_eoh runs in this thread (the query hooks get no
- * per-message pointer), like dns_cur */
-static _Thread_local struct dkv_msg *dkv_cur;
-
-/* --- the built-in self-test message (t/data/dkim/gen.py --warmup) ----------------- */
-
-static const char warm_rsa_key[] =
-	"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAn5485b+JKjokJcNQJyiveaiHGQAy5MkC3EF89Hr7v6gko7rNGxvAm+RHTGddDkZgA/lwPyGCK4ECbZGj3agqtGDtgIhQQOuoLRxfzt9bjgcdgLiJ0hvGHSMoqEwA0RgaqPc9RewDqPbiDH6//MTScrZX8JcIX39qJMkVgHaCs6tQ8fxyLJz0lq/BtZmkGugklEcmh7ziwLUYY7OF7lrcRQNjh93MZF7bMhaY9nBMnlbugZ19hI6knHAk4hsxVrEg94xGunlHLBlLcR8hi2bMlntyvDH8wxnmH/sQTXLIBHGBTidElZUncMkAZxMvGkRA60hiaLLAWk7svoR5Rp7FDwIDAQAB";
-static const char warm_ed_key[] =
-	"v=DKIM1; k=ed25519; p=bAq3HYztycvvLJPZ8GDdRWlFi+2Y9/B44P1qcBXDKRQ=";
-static const char warm_msg[] =
-	"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=warmup.invalid;\r\n"
-	" i=@warmup.invalid; q=dns/txt; s=r; t=1795388273; h=from : subject :\r\n"
-	" date; bh=tnmwSv4xVL0L3oSxGlFWakjcitGMyVQnYcdPatSgnQE=;\r\n"
-	" b=JkuExfXquIdcqxyCDGiYWHixWv0JYCHh3PWy7hH9vmu7yBHF4y73PS0Yow76K9YeQPgqd\r\n"
-	" wsxMcE+s+4aMlsv30FoxKrY8tTcqqcysAouAwBgZZgS+qsHBKloLea2p1/cAPVmR2cyMu0a\r\n"
-	" ouzRIEsXAeo0sf9D/nfuUzLnSg9hP2VzbtQfxiXoNYcLJfXKu0c3bwNSt3dA3AyZfaaF7W3\r\n"
-	" mOiGHJ7YpXGPumkPIg8bvzRvWGWfJaKoyLFZ4WowzkaQy9iZwATiSWzVmd65Sdev6vqe8XR\r\n"
-	" 8rWlRxk2rWDnkGZhH0EEsHF/EQfhAj/vimKXLx+hk+PMCsZTz9jeP5tjMzjA==\r\n"
-	"DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;\r\n"
-	" d=warmup.invalid; i=@warmup.invalid; q=dns/txt; s=e; t=1795388273;\r\n"
-	" h=from : subject : date;\r\n"
-	" bh=tnmwSv4xVL0L3oSxGlFWakjcitGMyVQnYcdPatSgnQE=;\r\n"
-	" b=iLwoHm+KyhL3jTqMCCM7nggbD1EW98NAv54YZ7TGsZ1LmVxpUvrmYYtS/RbNB2V+aQ77P\r\n"
-	" wGV//g95TAdUc5QCw==\r\n"
-	"From: <self-test@warmup.invalid>\r\n"
-	"Subject: self-test\r\n"
-	"Date: Mon, 02 Nov 2026 10:00:00 +0000\r\n"
-	"\r\n"
-	"self-test\r\n";
-
-/* --- small helpers ------------------------------------------------------------ */
-
-/* clean_dup - sanitized (and optionally lowercased) copy of attacker text */
-static char *
-clean_dup(const char *s, bool lower)
-{
-	struct buf b;
-
-	buf_init(&b);
-	str_sanitize(&b, s != NULL ? s : "", DKV_MAX_TEXT);
-	if (lower && b.data != NULL)
-		str_lower(b.data);
-	return b.data != NULL ? buf_steal(&b) : xstrdup("");
-}
-
-/* der_len - append a DER length */
-static size_t
-der_len(unsigned char *out, size_t len)
-{
-	if (len < 128) {
-		out[0] = (unsigned char)len;
-		return 1;
-	}
-	if (len < 256) {
-		out[0] = 0x81;
-		out[1] = (unsigned char)len;
-		return 2;
-	}
-	out[0] = 0x82;
-	out[1] = (unsigned char)(len >> 8);
-	out[2] = (unsigned char)len;
-	return 3;
-}
-
-/*
- * pkcs1_to_spki - rewrite a key record whose p= is a PKCS#1 RSAPublicKey as one
- * with a SubjectPublicKeyInfo; NULL when nothing is to be done
- */
-static char *
-pkcs1_to_spki(const char *rec, size_t len)
-{
-	static const unsigned char algid[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
-		0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00 };
-	unsigned char der[1200], out[1300];
-	const char *p = NULL, *end;
-	size_t hl, o = 0, bitlen, seqlen;
-	long n;
-	struct buf b;
-
-	/* find the p= tag at a tag boundary */
-	for (size_t i = 0; i + 1 < len; i++) {
-		size_t j = i;
-
-		if (i > 0 && rec[i - 1] != ';')
-			continue;
-		while (j < len && isspace((unsigned char)rec[j]))
-			j++;
-		if (j + 1 < len && rec[j] == 'p') {
-			size_t k = j + 1;
-
-			while (k < len && isspace((unsigned char)rec[k]))
-				k++;
-			if (k < len && rec[k] == '=') {
-				p = rec + k + 1;
-				break;
-			}
-		}
-	}
-	if (p == NULL)
-		return NULL;
-	end = memchr(p, ';', len - (size_t)(p - rec));
-	if (end == NULL)
-		end = rec + len;
-	n = b64_decode(p, (size_t)(end - p), der, sizeof der);
-	if (n < 4 || der[0] != 0x30)
-		return NULL;
-	hl = (der[1] & 0x80) ? 2 + (der[1] & 0x7f) : 2;
-	if (hl >= (size_t)n || der[hl] != 0x02)
-		return NULL;		/* not SEQUENCE { INTEGER ... }: leave it */
-	bitlen = (size_t)n + 1;
-	seqlen = sizeof algid + 1 + (bitlen < 128 ? 1 : bitlen < 256 ? 2 : 3) + bitlen;
-	out[o++] = 0x30;
-	o += der_len(out + o, seqlen);
-	memcpy(out + o, algid, sizeof algid);
-	o += sizeof algid;
-	out[o++] = 0x03;
-	o += der_len(out + o, bitlen);
-	out[o++] = 0x00;
-	memcpy(out + o, der, (size_t)n);
-	o += (size_t)n;
-	buf_init(&b);
-	buf_add(&b, rec, (size_t)(p - rec));
-	b64_encode(&b, out, o);
-	buf_add(&b, end, (size_t)(rec + len - end));
-	return buf_steal(&b);
-}
-
-/* --- DNS hooks ---------------------------------------------------------------- */
-
-/* map_sec - lib/dns DNSSEC state to libopendkim's */
-static int
-map_sec(enum dns_sec s)
-{
-	switch (s) {
-	case DNSSEC_SECURE:
-		return DKIM_DNSSEC_SECURE;
-	case DNSSEC_INSECURE:
-		return DKIM_DNSSEC_INSECURE;
-	case DNSSEC_BOGUS:
-		return DKIM_DNSSEC_BOGUS;
-	default:
-		return DKIM_DNSSEC_UNKNOWN;
-	}
-}
-
-/* fix_keys - copy of a TXT answer with PKCS#1 keys rewrapped; NULL if unchanged */
-static struct dns_answer *
-fix_keys(const struct dns_answer *a)
-{
-	struct dns_answer *c = NULL;
-
-	for (size_t i = 0; i < a->n; i++) {
-		char *fixed = pkcs1_to_spki(a->rr[i].u.txt.data, a->rr[i].u.txt.len);
-		struct dns_rr *rr;
-		size_t len, ns;
-
-		if (fixed == NULL)
-			continue;
-		if (c == NULL) {
-			c = xcalloc(1, sizeof *c);
-			*c = *a;
-			c->rr = xcalloc(a->n, sizeof *c->rr);
-			memcpy(c->rr, a->rr, a->n * sizeof *c->rr);
-		}
-		rr = &c->rr[i];
-		len = strlen(fixed);
-		ns = len / 255 + 1;
-		rr->u.txt.data = fixed;
-		rr->u.txt.len = len;
-		rr->u.txt.nstrings = ns;
-		rr->u.txt.strings = xcalloc(ns, sizeof(char *));
-		rr->u.txt.lens = xcalloc(ns, sizeof(size_t));
-		for (size_t k = 0; k < ns; k++) {
-			size_t off = k * 255, l = len - off < 255 ? len - off : 255;
-
-			rr->u.txt.strings[k] = xstrndup(fixed + off, l);
-			rr->u.txt.lens[k] = l;
-		}
-	}
-	return c;
-}
-
-/* free_fixed - free what fix_keys made (rr entries it did not touch are borrowed) */
-static void
-free_fixed(struct dns_answer *c, const struct dns_answer *orig)
-{
-	if (c == NULL)
-		return;
-	for (size_t i = 0; i < c->n; i++) {
-		struct dns_rr *rr = &c->rr[i];
-
-		if (rr->u.txt.data == orig->rr[i].u.txt.data)
-			continue;
-		for (size_t k = 0; k < rr->u.txt.nstrings; k++)
-			free(rr->u.txt.strings[k]);
-		free(rr->u.txt.strings);
-		free(rr->u.txt.lens);
-		free(rr->u.txt.data);
-	}
-	free(c->rr);
-	free(c);
-}
-
-/* warm_answer - the built-in key records of the self-test */
-static void
-warm_answer(const char *qname, struct dns_answer *a, struct dns_rr *rr,
-    char **strs, size_t *lens)
-{
-	const char *rec = NULL;
-
-	memset(a, 0, sizeof *a);
-	a->qtype = ns_t_txt;
-	a->status = DNS_NXDOMAIN;
-	if (strcasecmp(qname, "r._domainkey.warmup.invalid") == 0)
-		rec = warm_rsa_key;
-	else if (strcasecmp(qname, "e._domainkey.warmup.invalid") == 0)
-		rec = warm_ed_key;
-	if (rec == NULL)
-		return;
-	memset(rr, 0, sizeof *rr);
-	a->status = DNS_OK;
-	a->n = 1;
-	a->rr = rr;
-	rr->u.txt.data = (char *)rec;
-	rr->u.txt.len = strlen(rec);
-	rr->u.txt.nstrings = (rr->u.txt.len + 254) / 255;
-	rr->u.txt.strings = strs;
-	rr->u.txt.lens = lens;
-	for (size_t k = 0; k < rr->u.txt.nstrings; k++) {
-		size_t off = k * 255, l = rr->u.txt.len - off;
-
-		strs[k] = (char *)rec + off;	/* dns_answer_wire uses lens */
-		lens[k] = l < 255 ? l : 255;
-	}
-}
-
-/*
- * nxdomain_reply - a bare NXDOMAIN reply; its question name is a placeholder
- * (the library reads only type and class), so it works for names the wire
- * format cannot carry
- */
-static int
-nxdomain_reply(unsigned char *buf, size_t buflen, int type, size_t *len)
-{
-	static const unsigned char name[] = "\007invalid";
-	size_t pos = 12;
-
-	if (buflen < 12 + sizeof name + 4)
-		return -1;
-	memset(buf, 0, 12);
-	buf[2] = 0x81;			/* QR, RD */
-	buf[3] = 0x80 | 3;		/* RA, NXDOMAIN */
-	buf[5] = 1;			/* one question */
-	memcpy(buf + pos, name, sizeof name);	/* with the root label */
-	pos += sizeof name;
-	buf[pos++] = (unsigned char)(type >> 8);
-	buf[pos++] = (unsigned char)type;
-	buf[pos++] = 0;
-	buf[pos++] = ns_c_in;
-	*len = pos;
-	return 0;
-}
-
-/* key_find - the key answer already fetched for qname in this message, or NULL */
-static struct keyent *
-key_find(struct dkv_msg *m, const char *qname)
-{
-	for (size_t i = 0; i < m->nkeys; i++)
-		if (strcmp(m->keys[i].qname, qname) == 0)
-			return &m->keys[i];
-	return NULL;
-}
-
-/*
- * key_fetch - a key record from lib/dns, once per message and name; timeout_ms
- * (0: the session's query timeout) bounds this query. Notes the largest RSA
- * public exponent found, so that no such key reaches the library.
- */
-static struct keyent *
-key_fetch(struct dkv_msg *m, struct dns_session *s, const char *qname,
-    unsigned timeout_ms)
-{
-	struct keyent *k = key_find(m, qname);
-	unsigned saved = s->query_timeout_ms;
-
-	if (k != NULL)
-		return k;
-	m->keys = xreallocarray(m->keys, m->nkeys + 1, sizeof *m->keys);
-	k = &m->keys[m->nkeys++];
-	memset(k, 0, sizeof *k);
-	k->qname = xstrdup(qname);
-	if (timeout_ms > 0)
-		s->query_timeout_ms = timeout_ms;
-	dns_query(s, qname, ns_t_txt, &k->a);
-	s->query_timeout_ms = saved;
-	if (k->a->status == DNS_OK && k->a->qtype == ns_t_txt)
-		for (size_t i = 0; i < k->a->n; i++) {
-			int bits = dks_rsa_exponent_bits(k->a->rr[i].u.txt.data,
-			    k->a->rr[i].u.txt.len);
-
-			if (bits > k->ebits)
-				k->ebits = bits;
-		}
-	return k;
-}
-
-/* dkv_dns_start - answer a key query now, from lib/dns; the reply is in buf */
-static int
-dkv_dns_start(void *srv, int type, unsigned char *qname, unsigned char *buf,
-    size_t buflen, void **qh)
-{
-	struct dkv_engine *e = srv;
-	struct dkv_query *q = xcalloc(1, sizeof *q);
-	struct dns_answer *a = NULL, *fixed = NULL, warm;
-	struct dns_rr warm_rr;
-	char *warm_strs[8];
-	size_t warm_lens[8];
-	const struct dns_answer *use;
-
-	*qh = q;
-	q->status = DKIM_DNS_ERROR;
-	q->dnssec = DKIM_DNSSEC_UNKNOWN;
-	if (e->warming) {
-		warm_answer((const char *)qname, &warm, &warm_rr, warm_strs, warm_lens);
-		use = &warm;
-	} else if (dns_cur == NULL) {
-		log_msg(LOG_ERR, "dkim: key query for %s without a DNS session",
-		    (const char *)qname);
-		return DKIM_DNS_SUCCESS;	/* waitreply reports the error */
-	} else if (dkv_cur != NULL && type == ns_t_txt) {
-		struct keyent *k = key_fetch(dkv_cur, dns_cur, (const char *)qname, 0);
-
-		use = k->a;
-		if (k->ebits > DKV_MAX_EXP_BITS) {
-			/* never verified: no key for the library, our reason later */
-			q->dnssec = map_sec(use->sec);
-			if (nxdomain_reply(buf, buflen, type, &q->len) == 0)
-				q->status = DKIM_DNS_SUCCESS;
-			return DKIM_DNS_SUCCESS;
-		}
-	} else {
-		dns_query(dns_cur, (const char *)qname, type, &a);
-		use = a;
-	}
-	q->dnssec = map_sec(use->sec);
-	switch (use->status) {
-	case DNS_TEMPFAIL:
-		/* bogus: a reply without a key, so that the library keeps the mark */
-		if (use->sec == DNSSEC_BOGUS &&
-		    nxdomain_reply(buf, buflen, type, &q->len) == 0)
-			q->status = DKIM_DNS_SUCCESS;
-		break;			/* else DKIM_DNS_ERROR -> KEYFAIL, temperror */
-	case DNS_PERMFAIL:
-		/* invalid name, REFUSED, oversized: no usable key -> NOKEY */
-		if (nxdomain_reply(buf, buflen, type, &q->len) == 0)
-			q->status = DKIM_DNS_SUCCESS;
-		break;
-	default:
-		if (use->status == DNS_OK && use->qtype == ns_t_txt)
-			fixed = fix_keys(use);
-		if (dns_answer_wire(fixed != NULL ? fixed : use, (const char *)qname,
-		    type, buf, buflen, &q->len) == 0)
-			q->status = DKIM_DNS_SUCCESS;
-		free_fixed(fixed, use);
-		break;
-	}
-	if (a != NULL)
-		dns_answer_free(a);
-	return DKIM_DNS_SUCCESS;
-}
-
-/* dkv_dns_wait - the answer is already there (lib/dns is synchronous) */
-static int
-dkv_dns_wait(void *srv, void *qh, struct timeval *to, size_t *bytes, int *err,
-    int *dnssec)
-{
-	struct dkv_query *q = qh;
-
-	(void)srv;
-	(void)to;
-	if (q == NULL)
-		return DKIM_DNS_ERROR;
-	if (err != NULL)
-		*err = 0;
-	if (dnssec != NULL)
-		*dnssec = q->dnssec;
-	if (q->status != DKIM_DNS_SUCCESS)
-		return DKIM_DNS_ERROR;
-	*bytes = q->len;
-	return DKIM_DNS_SUCCESS;
-}
-
-/* dkv_dns_cancel - called once per query, also after success: free it */
-static int
-dkv_dns_cancel(void *srv, void *qh)
-{
-	(void)srv;
-	free(qh);
-	return DKIM_DNS_SUCCESS;
-}
-
-/* --- signature selection ----------------------------------------------------- */
-
-/* ms_left - milliseconds until the session's deadline; -1 without one */
-static long
-ms_left(const struct dns_session *s)
-{
-	struct timespec now;
-	long ms;
-
-	if (s->deadline.tv_sec == 0 && s->deadline.tv_nsec == 0)
-		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long)(s->deadline.tv_sec - now.tv_sec) * 1000 +
-	    (s->deadline.tv_nsec - now.tv_nsec) / 1000000;
-	return ms > 0 ? ms : 0;
-}
-
-/* wants_key - will the library look this signature's key up? */
-static bool
-wants_key(DKIM_SIGINFO *sig)
-{
-	return (dkim_sig_getflags(sig) & DKIM_SIGFLAG_IGNORE) == 0 &&
-	    dkim_sig_geterror(sig) == DKIM_SIGERROR_UNKNOWN;
-}
-
-/*
- * prefetch - the key lookups, before the library asks, in our order: signatures
- * whose d= can align with From first, each with the whole query timeout, so that
- * keys of other domains that time out cannot use up the deadline before them (a
- * DMARC reject turned into a deferral); the others then share what is left of
- * the deadline evenly (each at most the query timeout)
- */
-static void
-prefetch(struct dkv_msg *m, DKIM_SIGINFO **sigs, int nsigs)
-{
-	struct dns_session *s = dns_cur;
-	unsigned left = 0;
-	char qname[DKIM_MAXHOSTNAMELEN + 2];
-
-	if (s == NULL || m->e->warming)
-		return;
-	for (int i = 0; i < nsigs; i++)
-		if (wants_key(sigs[i]) && dks_align_rank((const char *)
-		    dkim_sig_getdomain(sigs[i]), m->from_domain) == 2)
-			left++;
-	for (int rank = 0; rank <= 2; rank++) {
-		for (int i = 0; i < nsigs; i++) {
-			const char *d = (const char *)dkim_sig_getdomain(sigs[i]);
-			const char *sel = (const char *)dkim_sig_getselector(sigs[i]);
-			unsigned timeout = 0;
-			long ms;
-			int n;
-
-			if (!wants_key(sigs[i]) || d == NULL || sel == NULL ||
-			    dks_align_rank(d, m->from_domain) != rank)
-				continue;
-			n = snprintf(qname, sizeof qname, "%s._domainkey.%s", sel, d);
-			if (n < 0 || (size_t)n >= sizeof qname)
-				continue;
-			if (rank == 2 && (ms = ms_left(s)) >= 0 && left > 0) {
-				unsigned qt = s->query_timeout_ms ? s->query_timeout_ms : 5000;
-				unsigned share = (unsigned)(ms / left);
-
-				timeout = share < 1 ? 1 : share < qt ? share : 0;
-				left--;
-			}
-			(void)key_fetch(m, s, qname, timeout);
-		}
-	}
-}
-
-/* dkv_prescreen - the library's signatures are the ones dkv_eoh handed over;
- * those handed only as header fields are ignored; keys are fetched in our order */
-static DKIM_CBSTAT
-dkv_prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
-{
-	struct dkv_msg *m = dkim_get_user_context(dkim);
-	unsigned kept = 0;
-	bool mapped;
-
-	if (m == NULL || nsigs <= 0)
-		return DKIM_CBSTAT_CONTINUE;
-	/* before the prescreen the library has set up every signature: those still
-	 * without an error got a body canonicalization (dkim_siglist_setup) */
-	free(m->sb);
-	m->sb = xcalloc((size_t)nsigs, sizeof *m->sb);
-	m->nsb = (size_t)nsigs;
-	for (int i = 0; i < nsigs; i++) {
-		const char *l = (const char *)dkim_sig_gettagvalue(sigs[i], false,
-		    (u_char *)"l");
-
-		m->sb[i].sig = sigs[i];
-		m->sb[i].setup_ok = dkim_sig_geterror(sigs[i]) == DKIM_SIGERROR_UNKNOWN;
-		m->sb[i].sink = -1;
-		m->sb[i].limit = -1;
-		/* the library's own reading: (ssize_t)strtoul(); negative is no limit */
-		if (m->sb[i].setup_ok && l != NULL)
-			m->sb[i].limit = (long long)(ssize_t)strtoul(l, NULL, 10);
-	}
-	/* fields and library signatures match one to one, in order */
-	mapped = (size_t)nsigs == m->nfedsig;
-	for (int i = 0; i < nsigs; i++) {
-		if (mapped)
-			m->raw[m->fedsig[i]].lib = sigs[i];
-		if (!mapped || m->raw[m->fedsig[i]].scr.state != DKS_HANDED)
-			dkim_sig_ignore(sigs[i]);
-	}
-	for (int rank = 0; rank <= 2; rank++) {
-		for (int i = 0; i < nsigs; i++) {
-			const char *d = (const char *)dkim_sig_getdomain(sigs[i]);
-
-			if ((dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE) != 0 ||
-			    dkim_sig_geterror(sigs[i]) != DKIM_SIGERROR_UNKNOWN)
-				continue;	/* already broken: costs nothing */
-			if (dks_align_rank(d, m->from_domain) != rank)
-				continue;
-			if (kept < m->max_sigs)
-				kept++;
-			else
-				dkim_sig_ignore(sigs[i]);
-		}
-	}
-	prefetch(m, sigs, nsigs);
-	return DKIM_CBSTAT_CONTINUE;
-}
 
 /* --- engine ------------------------------------------------------------------ */
 
@@ -773,17 +146,12 @@ dkv_engine_new(const struct config *cfg, struct buf *err)
 	    sizeof drift) != DKIM_STAT_OK ||
 	    dkim_options(e->lib, DKIM_OP_SETOPT, DKIM_OPTS_TIMEOUT, &timeout,
 	    sizeof timeout) != DKIM_STAT_OK ||
-	    dkim_set_prescreen(e->lib, dkv_prescreen) != DKIM_STAT_OK) {
+	    dkim_set_prescreen(e->lib, dkd_prescreen) != DKIM_STAT_OK) {
 		buf_adds(err, "cannot set libopendkim options");
 		dkv_engine_free(e);
 		return NULL;
 	}
-	dkim_dns_set_init(e->lib, NULL);
-	dkim_dns_set_close(e->lib, NULL);
-	dkim_dns_set_query_service(e->lib, e);
-	dkim_dns_set_query_start(e->lib, dkv_dns_start);
-	dkim_dns_set_query_waitreply(e->lib, dkv_dns_wait);
-	dkim_dns_set_query_cancel(e->lib, dkv_dns_cancel);
+	dkd_set_hooks(e);
 
 	/* self-test, single-threaded: warms up OpenSSL, proves hooks and library */
 	e->warming = true;
@@ -791,8 +159,8 @@ dkv_engine_new(const struct config *cfg, struct buf *err)
 	if (m == NULL) {
 		ok = false;
 	} else {
-		dkv_feed_raw(m, NULL, "warmup.invalid", (const unsigned char *)warm_msg,
-		    sizeof warm_msg - 1);
+		dkv_feed_raw(m, NULL, "warmup.invalid",
+		    (const unsigned char *)dkk_warm_msg, strlen(dkk_warm_msg));
 		dkv_eom(m, NULL);
 		if (dkv_nresults(m) != 2)
 			ok = false;
@@ -864,155 +232,6 @@ dkv_msg_new(struct dkv_engine *e, const struct config *cfg, const char *qid)
 	return m;
 }
 
-/* drop_library - stop verifying this message in libopendkim */
-static void
-drop_library(struct dkv_msg *m)
-{
-	if (m->dkim != NULL) {
-		dkim_free(m->dkim);
-		m->dkim = NULL;
-	}
-}
-
-/* tag_name - the name of the tag starting at p (blanks skipped) */
-static size_t
-tag_name(const char *p, const char **start)
-{
-	size_t n = 0;
-
-	while (isspace((unsigned char)*p))
-		p++;
-	*start = p;
-	while (isalnum((unsigned char)p[n]) || p[n] == '_')
-		n++;
-	return n;
-}
-
-/* qp_fix - turn every '=' in an i= or z= value that does not start "=XX" (two
- * uppercase hex digits, RFC 6376 2.11) into '?'; true when it changed one.
- * libopendkim's dkim_qp_decode() steps over the end of a value ending in "=" or
- * "=X" and reads (and copies) past its buffer: found by t/fuzz/fuzz_dkim. */
-static bool
-qp_fix(char *v, size_t len)
-{
-	bool changed = false;
-	char *p = v, *end = v + len;
-
-	while (p < end) {
-		char *stop = memchr(p, ';', (size_t)(end - p));
-		char *q = p;
-
-		if (stop == NULL)
-			stop = end;
-		while (q < stop && isspace((unsigned char)*q))
-			q++;
-		if (q < stop && (*q == 'i' || *q == 'z')) {
-			q++;
-			while (q < stop && isspace((unsigned char)*q))
-				q++;
-			if (q < stop && *q == '=') {
-				for (char *x = q + 1; x < stop; x++) {
-					if (*x != '=')
-						continue;
-					if (x + 2 < stop && isxdigit((unsigned char)x[1]) &&
-					    isxdigit((unsigned char)x[2]) &&
-					    !islower((unsigned char)x[1]) &&
-					    !islower((unsigned char)x[2]))
-						continue;
-					*x = '?';
-					changed = true;
-				}
-			}
-		}
-		p = stop + 1;
-	}
-	return changed;
-}
-
-/*
- * has_dup_tag - RFC 6376 3.2: a tag-list with a repeated tag name is invalid.
- * Names are compared ignoring case, as libopendkim does (its last "H=" would
- * replace "h="); a list of more than 64 tags counts as repeating one.
- */
-static bool
-has_dup_tag(const char *v)
-{
-	const char *names[64];
-	size_t lens[64], n = 0;
-
-	for (const char *p = v; p != NULL && *p != '\0';) {
-		const char *start;
-		size_t l = tag_name(p, &start);
-
-		for (size_t i = 0; l > 0 && i < n; i++)
-			if (lens[i] == l && strncasecmp(names[i], start, l) == 0)
-				return true;
-		if (l > 0 && n == NELEM(names))
-			return true;
-		if (l > 0) {
-			names[n] = start;
-			lens[n++] = l;
-		}
-		p = strchr(p, ';');
-		if (p != NULL)
-			p++;
-	}
-	return false;
-}
-
-void
-dkv_header(struct dkv_msg *m, const char *name, const char *value)
-{
-	struct buf f;
-	struct hfield *h;
-	bool is_sig;
-
-	if (m == NULL || name == NULL || *name == '\0' || m->eoh_done)
-		return;
-	if (value == NULL)
-		value = "";
-	is_sig = strcasecmp(name, "DKIM-Signature") == 0;
-	if (is_sig) {
-		m->nfields++;
-		if (m->nfields > m->max_fields) {
-			m->too_many = true;
-			drop_library(m);
-			return;
-		}
-		m->raw[m->nfields - 1].value = xstrndup(value, DKV_MAX_RAW);
-		for (const unsigned char *p = (const unsigned char *)value; *p; p++)
-			if (*p >= 0x7f || (*p < 0x20 && *p != '\t' && *p != '\r' &&
-			    *p != '\n'))
-				m->raw[m->nfields - 1].junk = true;
-		m->raw[m->nfields - 1].dup = has_dup_tag(value);
-	}
-	if (m->dkim == NULL)
-		return;
-	/* kept until dkv_eoh decides what the library gets; past the limit no
-	 * signature is verified, so nothing more is kept */
-	if (++m->nheaders > m->max_headers)
-		m->hdr_overflow = true;
-	if (m->hdr_overflow)
-		return;
-	buf_init(&f);
-	buf_adds(&f, name);
-	buf_addc(&f, ':');
-	for (const char *p = value; *p != '\0'; p++) {
-		if (*p == '\n' && (p == value || p[-1] != '\r'))
-			buf_addc(&f, '\r');
-		buf_addc(&f, *p);
-	}
-	if (is_sig && qp_fix(f.data + strlen(name) + 1, f.len - strlen(name) - 1))
-		m->raw[m->nfields - 1].badqp = true;
-	if (m->nhf % 64 == 0)
-		m->hf = xreallocarray(m->hf, m->nhf + 64, sizeof *m->hf);
-	h = &m->hf[m->nhf++];
-	h->len = f.len;
-	h->namelen = strlen(name);
-	h->sig = is_sig ? (int)m->nfields - 1 : -1;
-	h->text = buf_steal(&f);
-}
-
 /* set_error_text - remember why the whole message cannot be verified */
 static void
 set_error_text(struct dkv_msg *m, const char *why)
@@ -1058,6 +277,8 @@ body_setup(struct dkv_msg *m, DKIM_SIGINFO **sigs, int nsigs)
 		unsigned flags = dkim_sig_getflags(sigs[i]);
 		dkim_canon_t hc = DKIM_CANON_SIMPLE, bc = DKIM_CANON_SIMPLE;
 		dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
+		enum dkb_canon c;
+		enum dkb_hash h;
 		bool need_hash;
 
 		if (sb == NULL || !sb->setup_ok)
@@ -1074,85 +295,13 @@ body_setup(struct dkv_msg *m, DKIM_SIGINFO **sigs, int nsigs)
 		(void)dkim_sig_getsignalg(sigs[i], &alg);
 		if (m->body == NULL)
 			m->body = dkb_new();
-		sb->sink = dkb_add(m->body, bc == DKIM_CANON_RELAXED ? DKB_RELAXED :
-		    DKB_SIMPLE, alg == DKIM_SIGN_RSASHA1 ? DKB_SHA1 : DKB_SHA256,
-		    sb->limit, need_hash);
+		c = bc == DKIM_CANON_RELAXED ? DKB_RELAXED : DKB_SIMPLE;
+		h = alg == DKIM_SIGN_RSASHA1 ? DKB_SHA1 : DKB_SHA256;
+		sb->sink = dkb_add(m->body, c, h, sb->limit, need_hash);
+		/* l= coverage is counted on the body as hashed, by the same state */
+		if (sb->limit >= 0)
+			sb->total = dkb_add(m->body, c, h, -1, false);
 	}
-}
-
-/* free_fields - the kept header fields, once the library has its share */
-static void
-free_fields(struct dkv_msg *m)
-{
-	for (size_t i = 0; i < m->nhf; i++)
-		free(m->hf[i].text);
-	free(m->hf);
-	m->hf = NULL;
-	m->nhf = 0;
-}
-
-/* screen_reason - our own permerror for a signature field, or NULL */
-static const char *
-screen_reason(const struct rawsig *r)
-{
-	if (r->junk)
-		return "8-bit or control bytes in the signature field";
-	if (r->badqp)
-		return "malformed quoted-printable in i= or z=";
-	if (r->dup)
-		return "a tag appears twice in the signature field (or over 64 tags)";
-	return NULL;
-}
-
-/*
- * hand_over - decide what the library gets (lib/dkim_screen.c) and give it those
- * header fields, in their order; returns the number of signatures given
- */
-static size_t
-hand_over(struct dkv_msg *m, const char *from_domain)
-{
-	struct dks_field *f = xcalloc(m->nhf ? m->nhf : 1, sizeof *f);
-	struct dks_sig *sg = xcalloc(m->nfields, sizeof *sg);
-	bool *fed = xcalloc(m->nhf ? m->nhf : 1, sizeof *fed);
-	struct dks_limits lim = { m->max_sigs, m->max_signed };
-
-	for (size_t i = 0; i < m->nhf; i++) {
-		f[i].text = m->hf[i].text;
-		f[i].len = m->hf[i].len;
-		f[i].namelen = m->hf[i].namelen;
-		f[i].sig = m->hf[i].sig;
-		if (f[i].sig >= 0)
-			sg[f[i].sig].field = i;
-	}
-	for (unsigned i = 0; i < m->nfields; i++) {
-		const char *why = screen_reason(&m->raw[i]);
-
-		if (why != NULL) {
-			sg[i].state = DKS_SCREENED;
-			snprintf(sg[i].reason, sizeof sg[i].reason, "%s", why);
-		}
-	}
-	(void)dks_select(f, m->nhf, sg, m->nfields, from_domain, &lim, fed);
-	m->fedsig = xcalloc(m->nfields, sizeof *m->fedsig);
-	for (unsigned i = 0; i < m->nfields; i++) {
-		m->raw[i].scr = sg[i];
-		if (sg[i].fed) {
-			m->fedsig[m->nfedsig++] = i;
-			m->work.sigs++;
-			m->work.entries += sg[i].nh;
-		}
-	}
-	for (size_t i = 0; i < m->nhf; i++) {
-		if (!fed[i])
-			continue;
-		m->work.fields++;
-		/* a failure concerns this field only: it is reported at dkv_eom */
-		(void)dkim_header(m->dkim, (unsigned char *)m->hf[i].text, m->hf[i].len);
-	}
-	free(f);
-	free(sg);
-	free(fed);
-	return m->nfedsig;
 }
 
 void
@@ -1171,12 +320,12 @@ dkv_eoh(struct dkv_msg *m, struct dns_session *s, const char *from_domain)
 		log_qid(LOG_NOTICE, m->qid, "dkim: more than %u header fields "
 		    "(MaximumHeaderFields): no signature verified", m->max_headers);
 		m->eoh_stat = DKIM_STAT_NOSIG;
-		free_fields(m);
+		dkh_free_fields(m);
 		return;
 	}
-	if (hand_over(m, from_domain) == 0) {
+	if (dkh_hand_over(m, from_domain) == 0) {
 		m->eoh_stat = DKIM_STAT_NOSIG;
-		free_fields(m);
+		dkh_free_fields(m);
 		return;
 	}
 	m->from_domain = from_domain;
@@ -1186,93 +335,22 @@ dkv_eoh(struct dkv_msg *m, struct dns_session *s, const char *from_domain)
 	dkv_cur = NULL;
 	dns_cur = saved;
 	m->from_domain = NULL;
-	free_fields(m);
+	dkh_free_fields(m);
 	if (m->eoh_stat != DKIM_STAT_OK && m->eoh_stat != DKIM_STAT_NOSIG)
 		set_error(m, m->eoh_stat);
 	if (dkim_getsiglist(m->dkim, &sigs, &nsigs) == DKIM_STAT_OK) {
 		if (sigs != NULL && (size_t)nsigs == m->nfedsig)
 			for (int i = 0; i < nsigs; i++)
 				m->raw[m->fedsig[i]].lib = sigs[i];
-		for (int i = 0; i < nsigs; i++)
-			if ((dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE) == 0 &&
-			    dkim_sig_gettagvalue(sigs[i], false, (u_char *)"l") != NULL)
-				m->want_len = true;
 		if (m->eoh_stat == DKIM_STAT_OK)
 			body_setup(m, sigs, nsigs);
 	}
 }
 
-/* canon_add - count one body byte into both canonical lengths */
-static void
-canon_line_end(struct canon_len *c)
-{
-	if (c->line > 0) {
-		c->committed += c->blank + c->line + 2;
-		c->blank = 0;
-	} else {
-		c->blank += 2;
-	}
-	c->line = 0;
-	c->wsp = false;
-}
-
-/* canon_byte - one byte of a line (not the CRLF) into both counters */
-static void
-canon_byte(struct dkv_msg *m, unsigned char c)
-{
-	m->simple.line++;
-	if (c == ' ' || c == '\t') {
-		m->relaxed.wsp = true;
-	} else {
-		if (m->relaxed.wsp)
-			m->relaxed.line++;
-		m->relaxed.wsp = false;
-		m->relaxed.line++;
-	}
-}
-
-/* canon_count - stream body bytes into the canonical length counters */
-static void
-canon_count(struct dkv_msg *m, const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (m->prev_cr) {
-			m->prev_cr = false;
-			if (p[i] == '\n') {
-				canon_line_end(&m->simple);
-				canon_line_end(&m->relaxed);
-				continue;
-			}
-			canon_byte(m, '\r');
-		}
-		if (p[i] == '\r')
-			m->prev_cr = true;
-		else
-			canon_byte(m, p[i]);
-	}
-}
-
-/* canon_final - canonical body length; simple: an empty body is CRLF */
-static long long
-canon_final(const struct canon_len *c0, bool simple, bool pending_cr)
-{
-	struct canon_len c = *c0;
-
-	if (pending_cr)
-		c.line++;
-	if (c.line > 0)
-		c.committed += c.blank + c.line + 2;
-	if (simple && c.committed == 0)
-		return 2;
-	return c.committed;
-}
-
-/* feed - body bytes to our body hashes and length counters (not to the library) */
+/* feed - body bytes to our body hashes and l= counts (not to the library) */
 static void
 feed(struct dkv_msg *m, const unsigned char *p, size_t n)
 {
-	if (m->want_len)
-		canon_count(m, p, n);
 	dkb_chunk(m->body, p, n);
 	m->body_bytes += n;
 	m->prev_byte = n >= 2 ? p[n - 2] : m->last_byte;
@@ -1357,22 +435,6 @@ sig_error_text(int err)
 	case DKIM_SIGERROR_KEYDECODE: return "key could not be decoded";
 	case DKIM_SIGERROR_MISSING_V: return "v= missing";
 	case DKIM_SIGERROR_EMPTY_V: return "v= empty";
-	default: return NULL;
-	}
-}
-
-/* alg_name - a= of a signature in words */
-static const char *
-alg_name(DKIM_SIGINFO *sig)
-{
-	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
-
-	if (dkim_sig_getsignalg(sig, &alg) != DKIM_STAT_OK)
-		alg = DKIM_SIGN_UNKNOWN;
-	switch (alg) {
-	case DKIM_SIGN_RSASHA1: return "rsa-sha1";
-	case DKIM_SIGN_RSASHA256: return "rsa-sha256";
-	case DKIM_SIGN_ED25519SHA256: return "ed25519-sha256";
 	default: return NULL;
 	}
 }
@@ -1517,22 +579,6 @@ body_state(struct dkv_msg *m, DKIM_SIGINFO *sig, bool ran, struct sigstate *st)
 	}
 }
 
-/* key_ebits - the RSA exponent bit length of the key fetched for a signature */
-static int
-key_ebits(struct dkv_msg *m, DKIM_SIGINFO *sig)
-{
-	char qname[DKIM_MAXHOSTNAMELEN + 2];
-	const char *d = (const char *)dkim_sig_getdomain(sig);
-	const char *sel = (const char *)dkim_sig_getselector(sig);
-	struct keyent *k;
-
-	if (d == NULL || sel == NULL)
-		return 0;
-	snprintf(qname, sizeof qname, "%s._domainkey.%s", sel, d);
-	k = key_find(m, qname);
-	return k != NULL ? k->ebits : 0;
-}
-
 /* classify - one library signature (and our body verdict) to our result */
 static void
 classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct sigstate *st,
@@ -1556,9 +602,9 @@ classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct sigstate *st,
 		    m->max_sigs);
 		return;
 	}
-	if (key_ebits(m, sig) > DKV_MAX_EXP_BITS) {
+	if (dkk_ebits(m, sig) > DKV_MAX_EXP_BITS) {
 		set_result(r, DKIMR_PERMERROR, "RSA key exponent of %d bits, over %d: "
-		    "not verified", key_ebits(m, sig), DKV_MAX_EXP_BITS);
+		    "not verified", dkk_ebits(m, sig), DKV_MAX_EXP_BITS);
 		return;
 	}
 	switch (err) {
@@ -1645,133 +691,19 @@ classify(struct dkv_msg *m, DKIM_SIGINFO *sig, const struct sigstate *st,
 	    r->testing ? ", testing key (t=y)" : "");
 }
 
-/* body_limited - does l= leave canonicalized body content unsigned? */
+/* body_limited - does l= leave canonicalized body content unsigned? The whole
+ * body is counted as lib/dkim_body canonicalized it for the hash (bare CR too) */
 static bool
 body_limited(struct dkv_msg *m, DKIM_SIGINFO *sig)
 {
 	struct sigbody *sb = sb_find(m, sig);
-	dkim_canon_t hc = DKIM_CANON_SIMPLE, bc = DKIM_CANON_SIMPLE;
-	long long total;
 
 	if (dkim_sig_gettagvalue(sig, false, (u_char *)"l") == NULL)
 		return false;
 	/* l= as the library keeps it, for signatures it set up a body for */
-	if (sb == NULL || !sb->setup_ok || sb->limit < 0)
+	if (sb == NULL || !sb->setup_ok || sb->limit < 0 || sb->total < 0)
 		return false;
-	(void)dkim_sig_getcanons(sig, &hc, &bc);
-	total = canon_final(bc == DKIM_CANON_RELAXED ? &m->relaxed : &m->simple,
-	    bc != DKIM_CANON_RELAXED, m->prev_cr);
-	return total > sb->limit;
-}
-
-/* fill_ids - domain, identity, selector, algorithm, key bits of a signature */
-static void
-fill_ids(struct dkv_msg *m, DKIM_SIGINFO *sig, struct dkv_result *r)
-{
-	unsigned char id[DKIM_MAXHEADER + 1];
-	unsigned int bits = 0;
-	const char *a = (const char *)dkim_sig_gettagvalue(sig, false, (u_char *)"a");
-	const char *d = (const char *)dkim_sig_getdomain(sig);
-
-	r->domain = clean_dup(d, true);
-	r->selector = clean_dup((const char *)dkim_sig_getselector(sig), false);
-	if (dkim_sig_getidentity(m->dkim, sig, id, sizeof id) == DKIM_STAT_OK && id[0])
-		r->identity = clean_dup((const char *)id, false);
-	else {
-		struct buf b;
-
-		buf_init(&b);
-		buf_addc(&b, '@');
-		buf_adds(&b, r->domain);
-		r->identity = buf_steal(&b);
-	}
-	if (a == NULL && (dkim_sig_getflags(sig) & DKIM_SIGFLAG_PROCESSED) != 0)
-		a = alg_name(sig);
-	r->algorithm = clean_dup(a, true);
-	if ((dkim_sig_getflags(sig) & DKIM_SIGFLAG_IGNORE) == 0 &&
-	    dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK)
-		r->key_bits = bits;
-	r->b = clean_dup((const char *)dkim_sig_gettagvalue(sig, false, (u_char *)"b"),
-	    false);
-	r->body_length_limited = body_limited(m, sig);
-}
-
-/* raw_tag - value of tag t in a raw signature field ("" if absent) */
-static char *
-raw_tag(const char *v, const char *t)
-{
-	char *x = dks_tag(v, t);
-
-	return x != NULL ? x : xstrdup("");
-}
-
-/* fill_raw - a result from our own parse of a signature field */
-static void
-fill_raw(struct dkv_result *r, const struct rawsig *raw)
-{
-	const char *v = raw != NULL ? raw->value : NULL;
-	char *d = raw_tag(v, "d"), *s = raw_tag(v, "s"), *b = raw_tag(v, "b");
-	char *a = raw_tag(v, "a"), *i = raw_tag(v, "i");
-
-	r->domain = clean_dup(d, true);
-	r->selector = clean_dup(s, false);
-	r->b = clean_dup(b, false);
-	r->algorithm = clean_dup(a, true);
-	if (*i != '\0') {
-		r->identity = clean_dup(i, false);
-	} else {
-		struct buf t;
-
-		buf_init(&t);
-		buf_addc(&t, '@');
-		buf_adds(&t, r->domain);
-		r->identity = buf_steal(&t);
-	}
-	free(d);
-	free(s);
-	free(b);
-	free(a);
-	free(i);
-}
-
-/* strip_blanks - b= values compared without folding */
-static void
-strip_blanks(char *s)
-{
-	char *w = s;
-
-	for (; *s; s++)
-		if (!isspace((unsigned char)*s))
-			*w++ = *s;
-	*w = '\0';
-}
-
-/* unique_b - cut each b= to the shortest prefix (>= 8) unique in this message */
-static void
-unique_b(struct dkv_msg *m)
-{
-	size_t *need = xcalloc(m->nres ? m->nres : 1, sizeof *need);
-
-	for (size_t i = 0; i < m->nres; i++)
-		strip_blanks(m->res[i].b);
-	for (size_t i = 0; i < m->nres; i++) {
-		need[i] = DKV_MIN_B;
-		for (size_t j = 0; j < m->nres; j++) {
-			const char *x = m->res[i].b, *y = m->res[j].b;
-			size_t c = 0;
-
-			if (i == j || strcmp(x, y) == 0)
-				continue;
-			while (x[c] && x[c] == y[c])
-				c++;
-			if (c + 1 > need[i])
-				need[i] = c + 1;
-		}
-	}
-	for (size_t i = 0; i < m->nres; i++)
-		if (strlen(m->res[i].b) > need[i])
-			m->res[i].b[need[i]] = '\0';
-	free(need);
+	return dkb_wrote(m->body, sb->total) > sb->limit;
 }
 
 /* add_result - a new zeroed result */
@@ -1799,7 +731,7 @@ dkv_eom(struct dkv_msg *m, struct dns_session *s)
 	if (m->too_many) {
 		struct dkv_result *r = add_result(m);
 
-		fill_raw(r, NULL);
+		dkh_fill_raw(r, NULL);
 		set_result(r, DKIMR_PERMERROR, "too many signatures (%u)", m->nfields);
 		return;
 	}
@@ -1817,12 +749,11 @@ dkv_eom(struct dkv_msg *m, struct dns_session *s)
 		 * line ends in a bare LF when any signature is c=.../relaxed (a word
 		 * without CRLF at the end): the whole message, before any l= or bh=.
 		 */
-		if (m->any_relaxed && m->body_bytes > 0 && m->prev_byte != '\r') {
+		dkb_final(m->body);	/* the l= counts are final, too */
+		if (m->any_relaxed && m->body_bytes > 0 && m->prev_byte != '\r')
 			set_error_text(m, "CRLF at end of body missing");
-		} else {
-			dkb_final(m->body);
+		else
 			ran = true;
-		}
 	}
 	for (unsigned i = 0; i < m->nfields; i++) {
 		struct rawsig *raw = &m->raw[i];
@@ -1830,7 +761,7 @@ dkv_eom(struct dkv_msg *m, struct dns_session *s)
 		struct sigstate st;
 
 		if (m->hdr_overflow || raw->scr.state != DKS_HANDED || raw->lib == NULL)
-			fill_raw(r, raw);
+			dkh_fill_raw(r, raw);
 		if (m->hdr_overflow) {
 			set_result(r, DKIMR_PERMERROR, "not verified: more than %u header "
 			    "fields", m->max_headers);
@@ -1846,14 +777,15 @@ dkv_eom(struct dkv_msg *m, struct dns_session *s)
 			else
 				set_result(r, DKIMR_PERMERROR, "malformed signature field");
 		} else {
-			fill_ids(m, raw->lib, r);
+			dkh_fill_ids(m, raw->lib, r);
+			r->body_length_limited = body_limited(m, raw->lib);
 			r->key_sec = key_sec(raw->lib);
 			body_state(m, raw->lib, ran, &st);
 			classify(m, raw->lib, &st, r);
 			add_key_sec(r);
 		}
 	}
-	unique_b(m);
+	dkh_unique_b(m);
 }
 
 void
@@ -1889,7 +821,7 @@ dkv_msg_free(struct dkv_msg *m)
 {
 	if (m == NULL)
 		return;
-	drop_library(m);
+	dkh_drop_library(m);
 	dkb_free(m->body);
 	free(m->sb);
 	for (size_t i = 0; i < m->nres; i++) {
@@ -1906,7 +838,7 @@ dkv_msg_free(struct dkv_msg *m)
 	for (unsigned i = 0; i < m->max_fields + 1 && i < m->nfields; i++)
 		free(m->raw[i].value);
 	free(m->raw);
-	free_fields(m);
+	dkh_free_fields(m);
 	free(m->fedsig);
 	for (size_t i = 0; i < m->nkeys; i++) {
 		free(m->keys[i].qname);
@@ -1930,86 +862,4 @@ dkim_result_name(enum dkim_result r)
 	case DKIMR_PERMERROR: return "permerror";
 	}
 	return "permerror";
-}
-
-/* --- whole messages (self-test, tests, tools) ----------------------------------- */
-
-/* crude_from_domain - domain after the last '@' of the first From field */
-static void
-crude_from_domain(const char *value, char *out, size_t len)
-{
-	const char *at = strrchr(value, '@');
-	size_t n = 0;
-
-	out[0] = '\0';
-	if (at == NULL)
-		return;
-	for (at++; *at && n + 1 < len && !strchr(" \t\r\n>;,", *at); at++)
-		out[n++] = (char)tolower((unsigned char)*at);
-	out[n] = '\0';
-}
-
-int
-dkv_feed_raw(struct dkv_msg *m, struct dns_session *s, const char *from_domain,
-    const unsigned char *p, size_t n)
-{
-	size_t i = 0;
-	char fromd[256] = "";
-	bool have_from = false;
-	struct buf chunk;
-
-	if (m == NULL)
-		return -1;
-	/* header fields: "Name:value" with folded continuation lines */
-	while (i < n && p[i] != '\r' && p[i] != '\n') {
-		size_t start = i, colon = 0, end;
-		char *name, *value;
-
-		for (;;) {
-			while (i < n && p[i] != '\n')
-				i++;
-			if (i < n)
-				i++;
-			if (i >= n || (p[i] != ' ' && p[i] != '\t'))
-				break;
-		}
-		end = i;
-		while (end > start && (p[end - 1] == '\n' || p[end - 1] == '\r'))
-			end--;
-		while (start + colon < end && p[start + colon] != ':')
-			colon++;
-		if (start + colon >= end)
-			continue;	/* not a header field: skipped */
-		name = xstrndup((const char *)p + start, colon);
-		value = xstrndup((const char *)p + start + colon + 1, end - start - colon - 1);
-		while (*name && isspace((unsigned char)name[strlen(name) - 1]))
-			name[strlen(name) - 1] = '\0';
-		if (!have_from && strcasecmp(name, "From") == 0) {
-			crude_from_domain(value, fromd, sizeof fromd);
-			have_from = true;
-		}
-		dkv_header(m, name, value);
-		free(name);
-		free(value);
-	}
-	if (i < n && p[i] == '\r')
-		i++;
-	if (i < n && p[i] == '\n')
-		i++;
-	dkv_eoh(m, s, from_domain != NULL ? from_domain : fromd);
-	/* body: bare LF becomes CRLF, fed in chunks */
-	buf_init(&chunk);
-	for (; i < n; i++) {
-		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
-			buf_addc(&chunk, '\r');
-		buf_addc(&chunk, p[i]);
-		if (chunk.len >= 65536) {
-			dkv_body(m, (const unsigned char *)chunk.data, chunk.len);
-			buf_reset(&chunk);
-		}
-	}
-	if (chunk.len > 0)
-		dkv_body(m, (const unsigned char *)chunk.data, chunk.len);
-	buf_free(&chunk);
-	return 0;
 }

@@ -579,8 +579,14 @@ openssl_e_bits(const unsigned char *der, int n)
 	return bits;
 }
 
-/* lib_b64 - base64 decoded as libopendkim does (dkim_base64_decode): up to the
- * first '=', bytes outside the alphabet skipped; -1 if incomplete */
+/*
+ * lib_b64 - base64 decoded as libopendkim does (dkim_base64_decode): up to the
+ * first '=', bytes outside the alphabet skipped; -1 if incomplete. Not
+ * lib/b64.c's b64_decode, whose rules are ours (any other byte than blanks and
+ * '=' refuses the value, '=' is skipped wherever it is, a dangling digit is
+ * dropped): the exponent must be read from the key the library will decode, or
+ * a p= with a stray byte would reach it unscreened (t/dkim_test "junk inside p=").
+ */
 static long
 lib_b64(const char *in, unsigned char *out)
 {

@@ -18,7 +18,9 @@
  * random well-formed bodies in random chunks against a naive whole-buffer RFC
  * implementation here; random bodies with bare CR and LF bytes, in random chunks,
  * against libopendkim itself (it signs them: bh= of its signature), which is what
- * decided our verdicts before we hashed bodies ourselves.
+ * decided our verdicts before we hashed bodies ourselves. l= coverage is counted
+ * on the body as hashed: bare-CR bodies whose l= (libopendkim's own count) covers
+ * it all are not "body length limited".
  */
 #include "autoconf.h"
 
@@ -1081,6 +1083,23 @@ done:
 	return ret;
 }
 
+/* signer_setup - libopendkim with these flags, ready to sign with rsa1024's key
+ * (returned, NUL-terminated) */
+static unsigned char *
+signer_setup(DKIM_LIB *lib, unsigned flags)
+{
+	unsigned char *key;
+	size_t keylen;
+
+	if (lib == NULL)
+		bail("dkim_init");
+	(void)dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags);
+	key = slurp("dkim/keys/rsa1024.pem", &keylen);
+	key = xrealloc(key, keylen + 1);
+	key[keylen] = '\0';
+	return key;
+}
+
 /* test_body_library - bodies with bare CR and LF: the same as libopendkim hashes */
 static void
 test_body_library(void)
@@ -1088,18 +1107,12 @@ test_body_library(void)
 	static const char *const parts[] = { "a", " ", "\t", "\r", "\n", "\r\n", "\r\n",
 		"\r\r", "\r \r\n", " \r", "\r\n\r\n", "b\r\n" };
 	unsigned char *key;
-	size_t keylen;
 	DKIM_LIB *lib = dkim_init(NULL, NULL);
 	unsigned flags = 0;
 	int bad = 0, syn = 0, bare = 0, runs = 0, libfail = 0;
 	struct buf body;
 
-	if (lib == NULL)
-		bail("dkim_init");
-	(void)dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags);
-	key = slurp("dkim/keys/rsa1024.pem", &keylen);
-	key = realloc(key, keylen + 1);
-	key[keylen] = '\0';
+	key = signer_setup(lib, flags);
 	buf_init(&body);
 	for (int iter = 0; iter < 2500; iter++) {
 		unsigned np = rng(16);
@@ -1176,6 +1189,99 @@ test_body_library(void)
 	is_int(0, bad, "%d random bodies with bare CR/LF in random chunks: digests and "
 	    "refusals as libopendkim's", runs);
 	buf_free(&body);
+	free(key);
+	dkim_close(lib);
+}
+
+/*
+ * test_bare_cr_length - l= coverage is counted on the body we hash. Bodies with a
+ * bare CR, signed by libopendkim with the l= it counts itself (SIGNLEN): its count
+ * is the length of what it hashed (lib/dkim_body's), not the RFC-literal length
+ * (naive_canon: a bare CR is a line byte), which the length counter lib/dkim.c
+ * kept beside lib/dkim_body counted. That counter saw content past l= where none
+ * was hashed or left out: "body length limit", and fail under BodyLengthPolicy
+ * fail. Now the message passes with no limit noted.
+ */
+static void
+test_bare_cr_length(const struct config *base)
+{
+	static const struct {
+		const char *body;
+		bool relaxed;
+	} cases[] = {
+		{ "a\rb\r\n", true },		/* relaxed drops a CR before a word byte */
+		{ "x\r\n\r\r\n", false },	/* simple: a line of CR only is empty */
+	};
+	struct config c = *base;
+	DKIM_LIB *lib = dkim_init(NULL, NULL);
+	unsigned flags = DKIM_LIBFLAGS_SIGNLEN;
+	struct dkv_engine *e;
+	struct buf err, naive, msg;
+	unsigned char *key;
+
+	key = signer_setup(lib, flags);
+	buf_init(&err);
+	buf_init(&naive);
+	buf_init(&msg);
+	c.dkim_body_length = DKIM_L_FAIL;
+	e = dkv_engine_new(&c, &err);
+	if (e == NULL)
+		bail("engine with BodyLengthPolicy fail: %s", buf_str(&err));
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		const char *body = cases[i].body;
+		size_t blen = strlen(body);
+		const char *kind = cases[i].relaxed ? "relaxed" : "simple";
+		DKIM_STAT st;
+		DKIM *d = dkim_sign(lib, (const u_char *)"t", NULL, (dkim_sigkey_t)key,
+		    (const u_char *)"rsa1024", (const u_char *)"example.com",
+		    DKIM_CANON_RELAXED, cases[i].relaxed ? DKIM_CANON_RELAXED :
+		    DKIM_CANON_SIMPLE, DKIM_SIGN_RSASHA256, (ssize_t)-1, &st);
+		u_char hdr[4096];
+		const char *l;
+		long long lib_l = -1, ours;
+		char dg[128];
+		struct dns_session s;
+		struct dkv_msg *m;
+		const struct dkv_result *r;
+
+		if (d == NULL || dkim_header(d, (u_char *)"From: a@example.com", 19) !=
+		    DKIM_STAT_OK || dkim_eoh(d) != DKIM_STAT_OK ||
+		    dkim_body(d, (u_char *)body, blen) != DKIM_STAT_OK ||
+		    dkim_eom(d, NULL) != DKIM_STAT_OK ||
+		    dkim_getsighdr(d, hdr, sizeof hdr, strlen("DKIM-Signature: ")) !=
+		    DKIM_STAT_OK)
+			bail("libopendkim could not sign the %s bare-CR body", kind);
+		dkim_free(d);
+		if ((l = strstr((char *)hdr, " l=")) != NULL)
+			lib_l = strtoll(l + 3, NULL, 10);
+		naive_canon((const unsigned char *)body, blen, cases[i].relaxed, &naive);
+		ours = dkb_run((const unsigned char *)body, blen, NULL, 0, cases[i].relaxed ?
+		    DKB_RELAXED : DKB_SIMPLE, DKB_SHA256, -1, dg);
+		ok(lib_l >= 0 && (long long)naive.len != lib_l,
+		    "%s body with a bare CR: libopendkim's l=%lld is not the RFC-literal "
+		    "length %zu (the old length counter's)", kind, lib_l, naive.len);
+		is_int(lib_l, ours, "%s body with a bare CR: lib/dkim_body hashes l= octets",
+		    kind);
+		buf_reset(&msg);
+		buf_printf(&msg, "DKIM-Signature: %s\r\nFrom: a@example.com\r\n\r\n%s",
+		    (char *)hdr, body);
+		m = verify_mem(e, &c, (const unsigned char *)msg.data, msg.len, NULL, &s);
+		r = dkv_result(m, 0);
+		if (r == NULL) {
+			ok(0, "%s body with a bare CR: a result", kind);
+		} else {
+			is_string("pass", dkim_result_name(r->result), "%s body with a bare "
+			    "CR, l= its whole canonical body, BodyLengthPolicy fail: pass "
+			    "(%s)", kind, r->reason);
+			is_int(0, r->body_length_limited, "%s body with a bare CR: l= leaves "
+			    "nothing unsigned", kind);
+		}
+		dkv_msg_free(m);
+	}
+	dkv_engine_free(e);
+	buf_free(&err);
+	buf_free(&naive);
+	buf_free(&msg);
 	free(key);
 	dkim_close(lib);
 }
@@ -1362,6 +1468,7 @@ main(void)
 	test_body_vectors();
 	test_body_naive();
 	test_body_library();
+	test_bare_cr_length(&c);
 	test_memory(e, &c);
 	test_threads(e, &c);
 

@@ -7,7 +7,7 @@ Run from anywhere; writes next to this script:
   keys/*.pem, keys/*.ed25519   test-only private keys (created once, then reused)
   keys.zone                    the public keys as lib/dns zone lines
   *.eml                        signed messages (CRLF line ends)
-With --warmup it prints the C strings for the self-test message of lib/dkim.c;
+With --warmup it prints the C strings for the self-test message of lib/dkim_key.c;
 with --hugee it writes only hugee.eml (an RSA key with a 2047-bit public
 exponent) and prints its keys.zone line.
 Needs Debian's python3-dkim and python3-nacl (the shell's python3 may be a shim
@@ -166,7 +166,7 @@ def warmup():
     full = s1 + s2 + msg
     print("static const char warm_rsa_key[] =\n\t\"v=DKIM1; k=rsa; p=%s\";" % pub)
     print("static const char warm_ed_key[] =\n\t\"v=DKIM1; k=ed25519; p=%s\";" % epub)
-    print("static const char warm_msg[] =")
+    print("const char dkk_warm_msg[] =")
     for line in full.split(b"\r\n"):
         print('\t"%s\\r\\n"' % line.decode().replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t"))
     print("\t;")
