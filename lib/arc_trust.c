@@ -76,7 +76,9 @@ next_seg(char **p)
 	if (s == NULL)
 		return NULL;
 	for (q = s; *q != '\0'; q++) {
-		if (*q == '"')
+		if (quote && *q == '\\' && q[1] != '\0')
+			q++;		/* a quoted-pair: '"' or ';' as text */
+		else if (*q == '"')
 			quote = !quote;
 		else if (*q == ';' && !quote)
 			break;
@@ -90,35 +92,73 @@ next_seg(char **p)
 	return str_trim(s);
 }
 
+/* next_word - the next blank-separated word at *p, a quoted-string kept whole
+ * (its blanks and quoted-pairs are text); NULL at the end */
+static char *
+next_word(char **p)
+{
+	char *s = *p, *q;
+	bool quote = false;
+
+	while (*s == ' ')
+		s++;
+	if (*s == '\0')
+		return NULL;
+	for (q = s; *q != '\0' && (quote || *q != ' '); q++) {
+		if (quote && *q == '\\' && q[1] != '\0')
+			q++;
+		else if (*q == '"')
+			quote = !quote;
+	}
+	if (*q != '\0')
+		*q++ = '\0';
+	*p = q;
+	return s;
+}
+
+/* unquote - a value that is one whole quoted-string, in place, without its quotes
+ * and quoted-pairs; any other value as it is */
+static char *
+unquote(char *v)
+{
+	char *r, *o = v;
+
+	if (*v != '"')
+		return v;
+	for (r = v + 1; *r != '\0' && *r != '"'; r++)
+		if (*r == '\\' && r[1] != '\0')
+			r++;
+	if (*r != '"' || r[1] != '\0')
+		return v;	/* e.g. "local"@domain: kept as written */
+	for (r = v + 1; *r != '"'; r++) {
+		if (*r == '\\')
+			r++;
+		*o++ = *r;
+	}
+	*o = '\0';
+	return v;
+}
+
 /* parse_res - one resinfo "method[/v]=result ptype.prop=value ..." */
 static bool
 parse_res(char *seg, struct resinfo *r)
 {
-	char *tok, *save = NULL, *eq, *slash;
+	char *tok, *save = seg, *eq, *slash;
 
 	memset(r, 0, sizeof *r);
-	if ((tok = strtok_r(seg, " ", &save)) == NULL || (eq = strchr(tok, '=')) == NULL)
+	if ((tok = next_word(&save)) == NULL || (eq = strchr(tok, '=')) == NULL)
 		return false;
 	*eq = '\0';
 	if ((slash = strchr(tok, '/')) != NULL)
 		*slash = '\0';
 	strlcpy(r->method, str_lower(str_trim(tok)), sizeof r->method);
 	strlcpy(r->result, str_lower(str_trim(eq + 1)), sizeof r->result);
-	while ((tok = strtok_r(NULL, " ", &save)) != NULL && r->nprops < MAX_PROPS) {
-		char *v;
-		size_t n;
-
+	while ((tok = next_word(&save)) != NULL && r->nprops < MAX_PROPS) {
 		if ((eq = strchr(tok, '=')) == NULL)
 			continue;
 		*eq = '\0';
-		v = eq + 1;
-		n = strlen(v);
-		if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
-			v[n - 1] = '\0';
-			v++;
-		}
 		r->pname[r->nprops] = str_lower(tok);
-		r->pval[r->nprops] = v;
+		r->pval[r->nprops] = unquote(eq + 1);
 		r->nprops++;
 	}
 	return r->method[0] != '\0';

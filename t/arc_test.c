@@ -141,10 +141,11 @@ body_hash(struct buf *out, const char *body)
 	dkb_free(b);
 }
 
-/* seal - add ARC set i, sealed by d/s with key k, saying cv; h= from hlist */
+/* seal_aar - add ARC set i, sealed by d/s with key k, saying cv; h= from hlist;
+ * the AAR records results (the text after the authserv-id and its ';') */
 static void
-seal_h(struct tmsg *t, unsigned i, const char *d, const char *s, EVP_PKEY *k,
-    const char *cv, const char *hlist)
+seal_aar(struct tmsg *t, unsigned i, const char *d, const char *s, EVP_PKEY *k,
+    const char *cv, const char *hlist, const char *results)
 {
 	struct buf f, data, bh;
 	bool used[MAXF] = { false };
@@ -152,8 +153,7 @@ seal_h(struct tmsg *t, unsigned i, const char *d, const char *s, EVP_PKEY *k,
 	buf_init(&f);
 	buf_init(&data);
 	buf_init(&bh);
-	buf_printf(&f, "ARC-Authentication-Results: i=%u; %s;\r\n\tspf=pass "
-	    "smtp.mailfrom=jqd@d1.example;\r\n\tdkim=pass header.d=d1.example", i, d);
+	buf_printf(&f, "ARC-Authentication-Results: i=%u; %s;\r\n\t%s", i, d, results);
 	tm_top(t, f.data);
 	/* AMS */
 	body_hash(&bh, t->body);
@@ -204,6 +204,15 @@ seal_h(struct tmsg *t, unsigned i, const char *d, const char *s, EVP_PKEY *k,
 	buf_free(&f);
 	buf_free(&data);
 	buf_free(&bh);
+}
+
+/* seal_h - add ARC set i with the usual AAR (aligned spf and dkim pass) */
+static void
+seal_h(struct tmsg *t, unsigned i, const char *d, const char *s, EVP_PKEY *k,
+    const char *cv, const char *hlist)
+{
+	seal_aar(t, i, d, s, k, cv, hlist, "spf=pass smtp.mailfrom=jqd@d1.example;\r\n"
+	    "\tdkim=pass header.d=d1.example");
 }
 
 /* seal - the usual set: key1 at s1._domainkey.example.org */
@@ -718,6 +727,29 @@ test_vouch(void)
 	ok(!vouch(t, "d1.example", why, sizeof why, NULL) &&
 	    strstr(why, "sealer example.net not trusted") != NULL,
 	    "valid chain, sealer not listed (%s)", why);
+	tm_free(t);
+	/* a quoted value in the trusted AAR holds what the sender wrote (a quoted
+	 * local-part, RFC 8601 2.2 value = quoted-string): its quoted-pairs, ';' and
+	 * blanks are text, never another result or property */
+	t = tm_new();
+	seal_aar(t, 1, "example.org", "s1", key1, "none", "from:to",
+	    "spf=pass smtp.mailfrom=\"\\\"x; dmarc=pass header.from=victim.example; "
+	    "y=\\\"@d1.example\"");
+	ok(!vouch(t, "victim.example", why, sizeof why, NULL),
+	    "';' after a quoted-pair '\\\"' inside a quoted value starts no result (%s)",
+	    why);
+	ok(vouch(t, "d1.example", why, sizeof why, NULL) &&
+	    strcmp(why, "spf=pass smtp.mailfrom domain d1.example") == 0,
+	    "... the value is the whole quoted-string (%s)", why);
+	tm_free(t);
+	t = tm_new();
+	seal_aar(t, 1, "example.org", "s1", key1, "none", "from:to",
+	    "dkim=pass header.i=\"x header.d=victim.example y@d1.example\" "
+	    "header.d=d1.example");
+	ok(!vouch(t, "victim.example", why, sizeof why, NULL),
+	    "a blank inside a quoted value starts no property (%s)", why);
+	ok(vouch(t, "d1.example", why, sizeof why, NULL),
+	    "... header.d is the one written as a property (%s)", why);
 	tm_free(t);
 	buf_free(&c);
 }
