@@ -658,6 +658,30 @@ test_fields(void)
 		free(big);
 	}
 	tm_free(t);
+	/* h= length: every name is looked for among all the kept fields, so the
+	 * names are bounded as for DKIM (MaximumSignedFields) */
+	{
+		struct buf h;
+
+		buf_init(&h);
+		buf_adds(&h, "from:to");
+		for (unsigned i = 2; i < cfg->dkim_max_signed; i++)
+			buf_adds(&h, ":x-absent");
+		t = tm_new();
+		seal_h(t, 1, "example.org", "s1", key1, "none", buf_str(&h));
+		r = verify(t, NULL);
+		ok(r.cv == ARC_PASS, "AMS h= naming MaximumSignedFields (%u) fields: pass "
+		    "(%s)", cfg->dkim_max_signed, r.reason);
+		tm_free(t);
+		buf_adds(&h, "::subject");
+		t = tm_new();
+		seal_h(t, 1, "example.org", "s1", key1, "none", buf_str(&h));
+		r = verify(t, NULL);
+		ok(r.cv == ARC_FAIL && has(&r, "more than"),
+		    "AMS h= naming one field more: fail (%s)", r.reason);
+		tm_free(t);
+		buf_free(&h);
+	}
 }
 
 /* vouch - arc_trust_vouch on a message validated here */
