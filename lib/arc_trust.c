@@ -203,7 +203,9 @@ each_result(const struct arc_msg *m, unsigned i, res_fn *fn, void *arg)
 }
 
 struct vouch {
-	const struct psl *psl;
+	const struct dmarc_engine *dmarc;
+	struct dmarc_walk *walk;
+	enum dmarc_discovery mode;
 	const char *from;
 	char adkim, aspf;
 	char *why;
@@ -241,14 +243,16 @@ vouch_one(const struct resinfo *r, void *arg)
 		if (d == NULL)
 			d = domain_of(prop(r, "header.i"));
 		if (d != NULL && dmarc_domain_normalize(d, norm, sizeof norm) == 0 &&
-		    dmarc_aligned(v->psl, norm, v->from, v->adkim)) {
+		    dmarc_id_aligned(v->dmarc, v->walk, v->mode, norm, v->from,
+		    v->adkim) > 0) {
 			snprintf(v->why, v->wl, "dkim=pass header.d=%s", norm);
 			return true;
 		}
 	} else if (strcmp(r->method, "spf") == 0) {
 		d = domain_of(prop(r, "smtp.mailfrom"));
 		if (d != NULL && dmarc_domain_normalize(d, norm, sizeof norm) == 0 &&
-		    dmarc_aligned(v->psl, norm, v->from, v->aspf)) {
+		    dmarc_id_aligned(v->dmarc, v->walk, v->mode, norm, v->from,
+		    v->aspf) > 0) {
 			snprintf(v->why, v->wl, "spf=pass smtp.mailfrom domain %s", norm);
 			return true;
 		}
@@ -301,11 +305,14 @@ signs_from(const struct arc_msg *m, unsigned n)
 
 /* arc_trust_vouch - may this chain override a DMARC failure of from_domain? */
 bool
-arc_trust_vouch(const struct arc_msg *m, char *const *trusted, const struct psl *psl,
-    const char *from_domain, char adkim, char aspf, char *why, size_t whylen)
+arc_trust_vouch(const struct arc_msg *m, char *const *trusted,
+    const struct dmarc_engine *dmarc, struct dns_session *dns,
+    enum dmarc_discovery mode, const char *from_domain, char adkim, char aspf,
+    char *why, size_t whylen)
 {
 	const struct arc_result *r = m != NULL ? arc_result(m) : NULL;
-	struct vouch v = { psl, from_domain, adkim, aspf, why, whylen };
+	struct vouch v = { dmarc, NULL, mode, from_domain, adkim, aspf, why, whylen };
+	bool hit;
 
 	snprintf(why, whylen, "no validated ARC chain");
 	if (r == NULL || r->cv != ARC_PASS || from_domain == NULL || *from_domain == '\0')
@@ -318,7 +325,10 @@ arc_trust_vouch(const struct arc_msg *m, char *const *trusted, const struct psl 
 		snprintf(why, whylen, "newest ARC-Message-Signature does not sign From");
 		return false;
 	}
-	if (!each_result(m, r->nsets, vouch_one, &v)) {
+	v.walk = dmarc_walk_new(dns);
+	hit = each_result(m, r->nsets, vouch_one, &v);
+	dmarc_walk_free(v.walk);
+	if (!hit) {
 		snprintf(why, whylen, "sealer %s recorded no pass aligned with %s",
 		    r->sealer, from_domain);
 		return false;

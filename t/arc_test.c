@@ -27,6 +27,7 @@
 #include "b64.h"
 #include "config.h"
 #include "dkim_body.h"
+#include "dmarc.h"
 #include "dns.h"
 #include "history.h"
 #include "log.h"
@@ -684,20 +685,24 @@ test_fields(void)
 	}
 }
 
-/* vouch - arc_trust_vouch on a message validated here */
+/* vouch_in - arc_trust_vouch on a message validated here, organizational
+ * domains found as mode (DMARCOrgDomain) finds them */
 static bool
-vouch(const struct tmsg *t, const char *from, char *why, size_t wl, struct buf *comment)
+vouch_in(enum dmarc_discovery mode, const struct tmsg *t, const char *from, char *why,
+    size_t wl, struct buf *comment)
 {
 	struct arc_msg *m = arc_msg_new(cfg);
 	struct dns_session s;
 	char *trusted[] = { (char *)"example.org", NULL };
 	struct buf err;
 	struct psl *psl;
+	struct dmarc_engine *dmarc;
 	bool v;
 
 	buf_init(&err);
-	if ((psl = psl_load(cfg->psl_file, &err)) == NULL)
-		bail("psl: %s", buf_str(&err));
+	if ((psl = psl_load(cfg->psl_file, &err)) == NULL ||
+	    (dmarc = dmarc_engine_new(cfg, psl, &err)) == NULL)
+		bail("psl, dmarc: %s", buf_str(&err));
 	dns_session_init(&s, zone, 1000);
 	for (size_t i = 0; i < t->n; i++) {
 		const char *colon = strchr(t->f[i], ':');
@@ -709,13 +714,21 @@ vouch(const struct tmsg *t, const char *from, char *why, size_t wl, struct buf *
 	arc_eoh(m);
 	arc_body(m, (const unsigned char *)t->body, strlen(t->body));
 	arc_eom(m, &s, time(NULL));
-	v = arc_trust_vouch(m, trusted, psl, from, 'r', 'r', why, wl);
+	v = arc_trust_vouch(m, trusted, dmarc, &s, mode, from, 'r', 'r', why, wl);
 	if (comment != NULL)
 		arc_trust_comment(m, comment);
 	arc_msg_free(m);
+	dmarc_engine_free(dmarc);
 	psl_free(psl);
 	buf_free(&err);
 	return v;
+}
+
+/* vouch - the same with the Public Suffix List (no DMARC records needed) */
+static bool
+vouch(const struct tmsg *t, const char *from, char *why, size_t wl, struct buf *comment)
+{
+	return vouch_in(DMD_PSL, t, from, why, wl, comment);
 }
 
 /* test_vouch - what a trusted sealer's chain must show (lib/arc_trust.c) */
@@ -774,6 +787,20 @@ test_vouch(void)
 	    "a blank inside a quoted value starts no property (%s)", why);
 	ok(vouch(t, "d1.example", why, sizeof why, NULL),
 	    "... header.d is the one written as a property (%s)", why);
+	tm_free(t);
+	/* relaxed alignment as DMARC found it: psd.example publishes psd=y (a
+	 * public suffix the PSL does not list), so a sibling below it is another
+	 * organization for the Tree Walk; with the PSL both are psd.example */
+	t = tm_new();
+	seal_aar(t, 1, "example.org", "s1", key1, "none", "from:to",
+	    "dkim=pass header.d=attacker.psd.example; spf=pass "
+	    "smtp.mailfrom=x@attacker.psd.example");
+	ok(!vouch_in(DMD_TREEWALK, t, "victim.psd.example", why, sizeof why, NULL),
+	    "Tree Walk: a psd=y sibling's pass is not aligned (%s)", why);
+	ok(vouch_in(DMD_PSL, t, "victim.psd.example", why, sizeof why, NULL),
+	    "... with DMARCOrgDomain psl it is, as DMARC itself finds (%s)", why);
+	ok(vouch_in(DMD_TREEWALK, t, "sub.attacker.psd.example", why, sizeof why,
+	    NULL), "Tree Walk: the org domain's subdomain is aligned (%s)", why);
 	tm_free(t);
 	buf_free(&c);
 }
@@ -941,6 +968,8 @@ main(void)
 	}
 	publish_odd();
 	zone_line("s1._domainkey.tempfail.example SERVFAIL");
+	zone_line("_dmarc.psd.example TXT \"v=DMARC1; p=reject; psd=y\"");
+	zone_line("_dmarc.attacker.psd.example TXT \"v=DMARC1; p=reject\"");
 	zone_line("revoked._domainkey.example.org TXT \"v=DKIM1; k=rsa; p=\"");
 	zone_line("ed._domainkey.example.org TXT \"v=DKIM1; k=ed25519; "
 	    "p=bAq3HYztycvvLJPZ8GDdRWlFi+2Y9/B44P1qcBXDKRQ=\"");
