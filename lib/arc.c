@@ -41,6 +41,9 @@
  *     beyond ClockDrift is fail. AS tags other than a, b, cv, d, i, s, t are
  *     ignored, except h=, which is fail (RFC 8617 4.1.3).
  *   - RSA keys below MinimumKeyBits are fail (the DKIM minimum, RFC 8301 3.2).
+ *   - An AMS whose h= names more than MaximumSignedFields fields is fail (the
+ *     DKIM bound): each name is looked for among all kept fields, and 500000
+ *     names over 4000 fields cost seconds of CPU before any key is fetched.
  *   - Bounds for hostile chains (RFC 8617 9: more DNS lookups and signature
  *     evaluations): each key (s=, d=) is looked up once per message, at most
  *     ARC_MAX_KEYS distinct ones (a further one is fail, "more than 32 distinct
@@ -100,7 +103,7 @@ struct ams {
 enum vres { V_PASS, V_FAIL, V_TEMP, V_LIMIT };	/* LIMIT: ARC_MAX_KEYS reached */
 
 struct arc_msg {
-	unsigned min_bits, drift;
+	unsigned min_bits, drift, max_names;
 	struct field *f;
 	size_t nf, cap, bytes;
 	bool overflow;
@@ -147,6 +150,7 @@ arc_msg_new(const struct config *cfg)
 
 	m->min_bits = cfg != NULL ? cfg->dkim_min_key_bits : 1024;
 	m->drift = cfg != NULL ? cfg->dkim_clock_drift : 300;
+	m->max_names = cfg != NULL ? cfg->dkim_max_signed : 100;
 	memset(m->at, -1, sizeof m->at);
 	for (size_t i = 0; i <= ARC_MAX_SETS; i++)
 		m->sink[i] = -1;
@@ -449,10 +453,14 @@ check_time(const struct arc_msg *m, const struct arc_tags *t, bool use_x, time_t
 	return true;
 }
 
-/* ams_parse - the tags of an AMS; false with why when unusable */
+/* ams_parse - the tags of an AMS; false with why when unusable (h= naming more
+ * than max_names fields included: each name costs a look at every kept field) */
 static bool
-ams_parse(const struct field *f, struct ams *a, char *why, size_t wl)
+ams_parse(const struct field *f, struct ams *a, unsigned max_names, char *why,
+    size_t wl)
 {
+	unsigned names = 0;
+
 	size_t vlen;
 	const char *v = field_value(f, &vlen);
 	const struct arc_tag *c, *l;
@@ -511,6 +519,10 @@ ams_parse(const struct field *f, struct ams *a, char *why, size_t wl)
 			s++;
 		while (n > s && isspace((unsigned char)p[n - 1]))
 			n--;
+		if (n > s && ++names > max_names) {
+			snprintf(why, wl, "h= names more than %u header fields", max_names);
+			return false;
+		}
 		if (n - s == 8) {
 			for (k = 0; k < 8; k++)
 				name[k] = (char)tolower((unsigned char)p[s + k]);
@@ -635,13 +647,14 @@ arc_eoh(struct arc_msg *m)
 	m->res.nsets = m->n;
 	if (!structure(m))
 		return;
-	if (!ams_parse(&m->f[m->at[K_AMS][m->n]], &a, why, sizeof why)) {
+	if (!ams_parse(&m->f[m->at[K_AMS][m->n]], &a, m->max_names, why, sizeof why)) {
 		decide(m, ARC_FAIL, "ARC-Message-Signature i=%u: %s", m->n, why);
 		return;
 	}
 	m->sink[m->n] = add_bstate(m, &a);
 	for (unsigned i = m->n - 1; i >= 1; i--) {
-		if (!ams_parse(&m->f[m->at[K_AMS][i]], &a, why, sizeof why))
+		if (!ams_parse(&m->f[m->at[K_AMS][i]], &a, m->max_names, why,
+		    sizeof why))
 			break;		/* fails in step 5: older ones are not needed */
 		if ((m->sink[i] = add_bstate(m, &a)) < 0)
 			break;
@@ -734,7 +747,8 @@ ams_verify(struct arc_msg *m, unsigned i, struct dns_session *s, time_t now,
 	long n;
 	enum vres r;
 
-	if (!ams_parse(self, &a, why, wl) || !check_time(m, &a.t, true, now, why, wl))
+	if (!ams_parse(self, &a, m->max_names, why, wl) ||
+	    !check_time(m, &a.t, true, now, why, wl))
 		return V_FAIL;
 	if (m->sink[i] < 0) {
 		snprintf(why, wl, "not checked");

@@ -76,7 +76,9 @@ next_seg(char **p)
 	if (s == NULL)
 		return NULL;
 	for (q = s; *q != '\0'; q++) {
-		if (*q == '"')
+		if (quote && *q == '\\' && q[1] != '\0')
+			q++;		/* a quoted-pair: '"' or ';' as text */
+		else if (*q == '"')
 			quote = !quote;
 		else if (*q == ';' && !quote)
 			break;
@@ -90,35 +92,73 @@ next_seg(char **p)
 	return str_trim(s);
 }
 
+/* next_word - the next blank-separated word at *p, a quoted-string kept whole
+ * (its blanks and quoted-pairs are text); NULL at the end */
+static char *
+next_word(char **p)
+{
+	char *s = *p, *q;
+	bool quote = false;
+
+	while (*s == ' ')
+		s++;
+	if (*s == '\0')
+		return NULL;
+	for (q = s; *q != '\0' && (quote || *q != ' '); q++) {
+		if (quote && *q == '\\' && q[1] != '\0')
+			q++;
+		else if (*q == '"')
+			quote = !quote;
+	}
+	if (*q != '\0')
+		*q++ = '\0';
+	*p = q;
+	return s;
+}
+
+/* unquote - a value that is one whole quoted-string, in place, without its quotes
+ * and quoted-pairs; any other value as it is */
+static char *
+unquote(char *v)
+{
+	char *r, *o = v;
+
+	if (*v != '"')
+		return v;
+	for (r = v + 1; *r != '\0' && *r != '"'; r++)
+		if (*r == '\\' && r[1] != '\0')
+			r++;
+	if (*r != '"' || r[1] != '\0')
+		return v;	/* e.g. "local"@domain: kept as written */
+	for (r = v + 1; *r != '"'; r++) {
+		if (*r == '\\')
+			r++;
+		*o++ = *r;
+	}
+	*o = '\0';
+	return v;
+}
+
 /* parse_res - one resinfo "method[/v]=result ptype.prop=value ..." */
 static bool
 parse_res(char *seg, struct resinfo *r)
 {
-	char *tok, *save = NULL, *eq, *slash;
+	char *tok, *save = seg, *eq, *slash;
 
 	memset(r, 0, sizeof *r);
-	if ((tok = strtok_r(seg, " ", &save)) == NULL || (eq = strchr(tok, '=')) == NULL)
+	if ((tok = next_word(&save)) == NULL || (eq = strchr(tok, '=')) == NULL)
 		return false;
 	*eq = '\0';
 	if ((slash = strchr(tok, '/')) != NULL)
 		*slash = '\0';
 	strlcpy(r->method, str_lower(str_trim(tok)), sizeof r->method);
 	strlcpy(r->result, str_lower(str_trim(eq + 1)), sizeof r->result);
-	while ((tok = strtok_r(NULL, " ", &save)) != NULL && r->nprops < MAX_PROPS) {
-		char *v;
-		size_t n;
-
+	while ((tok = next_word(&save)) != NULL && r->nprops < MAX_PROPS) {
 		if ((eq = strchr(tok, '=')) == NULL)
 			continue;
 		*eq = '\0';
-		v = eq + 1;
-		n = strlen(v);
-		if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
-			v[n - 1] = '\0';
-			v++;
-		}
 		r->pname[r->nprops] = str_lower(tok);
-		r->pval[r->nprops] = v;
+		r->pval[r->nprops] = unquote(eq + 1);
 		r->nprops++;
 	}
 	return r->method[0] != '\0';
@@ -163,7 +203,9 @@ each_result(const struct arc_msg *m, unsigned i, res_fn *fn, void *arg)
 }
 
 struct vouch {
-	const struct psl *psl;
+	const struct dmarc_engine *dmarc;
+	struct dmarc_walk *walk;
+	enum dmarc_discovery mode;
 	const char *from;
 	char adkim, aspf;
 	char *why;
@@ -201,14 +243,16 @@ vouch_one(const struct resinfo *r, void *arg)
 		if (d == NULL)
 			d = domain_of(prop(r, "header.i"));
 		if (d != NULL && dmarc_domain_normalize(d, norm, sizeof norm) == 0 &&
-		    dmarc_aligned(v->psl, norm, v->from, v->adkim)) {
+		    dmarc_id_aligned(v->dmarc, v->walk, v->mode, norm, v->from,
+		    v->adkim) > 0) {
 			snprintf(v->why, v->wl, "dkim=pass header.d=%s", norm);
 			return true;
 		}
 	} else if (strcmp(r->method, "spf") == 0) {
 		d = domain_of(prop(r, "smtp.mailfrom"));
 		if (d != NULL && dmarc_domain_normalize(d, norm, sizeof norm) == 0 &&
-		    dmarc_aligned(v->psl, norm, v->from, v->aspf)) {
+		    dmarc_id_aligned(v->dmarc, v->walk, v->mode, norm, v->from,
+		    v->aspf) > 0) {
 			snprintf(v->why, v->wl, "spf=pass smtp.mailfrom domain %s", norm);
 			return true;
 		}
@@ -261,11 +305,14 @@ signs_from(const struct arc_msg *m, unsigned n)
 
 /* arc_trust_vouch - may this chain override a DMARC failure of from_domain? */
 bool
-arc_trust_vouch(const struct arc_msg *m, char *const *trusted, const struct psl *psl,
-    const char *from_domain, char adkim, char aspf, char *why, size_t whylen)
+arc_trust_vouch(const struct arc_msg *m, char *const *trusted,
+    const struct dmarc_engine *dmarc, struct dns_session *dns,
+    enum dmarc_discovery mode, const char *from_domain, char adkim, char aspf,
+    char *why, size_t whylen)
 {
 	const struct arc_result *r = m != NULL ? arc_result(m) : NULL;
-	struct vouch v = { psl, from_domain, adkim, aspf, why, whylen };
+	struct vouch v = { dmarc, NULL, mode, from_domain, adkim, aspf, why, whylen };
+	bool hit;
 
 	snprintf(why, whylen, "no validated ARC chain");
 	if (r == NULL || r->cv != ARC_PASS || from_domain == NULL || *from_domain == '\0')
@@ -278,7 +325,10 @@ arc_trust_vouch(const struct arc_msg *m, char *const *trusted, const struct psl 
 		snprintf(why, whylen, "newest ARC-Message-Signature does not sign From");
 		return false;
 	}
-	if (!each_result(m, r->nsets, vouch_one, &v)) {
+	v.walk = dmarc_walk_new(dns);
+	hit = each_result(m, r->nsets, vouch_one, &v);
+	dmarc_walk_free(v.walk);
+	if (!hit) {
 		snprintf(why, whylen, "sealer %s recorded no pass aligned with %s",
 		    r->sealer, from_domain);
 		return false;

@@ -2,8 +2,9 @@
  * arc_trust.h - TrustedARCSealers: when a validated ARC chain overrides DMARC
  * SYNOPSIS
  *	bool arc_trust_vouch(const struct arc_msg *m, char *const *trusted,
- *	    const struct psl *psl, const char *from_domain, char adkim, char aspf,
- *	    char *why, size_t whylen);
+ *	    const struct dmarc_engine *dmarc, struct dns_session *dns,
+ *	    enum dmarc_discovery mode, const char *from_domain, char adkim,
+ *	    char aspf, char *why, size_t whylen);
  *	void arc_trust_comment(const struct arc_msg *m, struct buf *out);
  *	bool arc_trust_retry(const struct arc_msg *m, char *const *trusted);
  * DESCRIPTION
@@ -15,7 +16,10 @@
  *	by its seal) records dmarc=pass with header.from equal to from_domain, or a
  *	dkim=pass whose header.d (or header.i domain) or an spf=pass whose
  *	smtp.mailfrom domain is aligned with from_domain in the mode (adkim, aspf:
- *	'r' or 's') of the domain's DMARC record (RFC 7489 3.1, through psl). why
+ *	'r' or 's') of the domain's DMARC record, found as DMARC itself found the
+ *	organizational domains (mode: the outcome's discovery, the Tree Walk's
+ *	queries through dns, at most one message's budget; dmarc_id_aligned), so
+ *	no identifier counts that DMARC would not have aligned. why
  *	says which result counted, or why none did. The caller decides what the
  *	answer is used for: it never turns any other result into a pass.
  *	arc_trust_comment() appends the RFC 8617 7.2.2 report comment "arc=pass
@@ -34,11 +38,13 @@
 #include <stddef.h>
 
 #include "arc.h"
-#include "psl.h"
+#include "dmarc.h"
+#include "dns.h"
 #include "util.h"
 
 bool arc_trust_vouch(const struct arc_msg *m, char *const *trusted,
-    const struct psl *psl, const char *from_domain, char adkim, char aspf,
+    const struct dmarc_engine *dmarc, struct dns_session *dns,
+    enum dmarc_discovery mode, const char *from_domain, char adkim, char aspf,
     char *why, size_t whylen);
 void arc_trust_comment(const struct arc_msg *m, struct buf *out);
 bool arc_trust_retry(const struct arc_msg *m, char *const *trusted);

@@ -507,6 +507,46 @@ id_aligned(const struct dmarc_engine *e, struct walk_ctx *w,
 	return walk_aligned(w, a, out->from_domain);
 }
 
+/* one walk context for callers outside dmarc_check */
+struct dmarc_walk {
+	struct walk_ctx ctx;
+};
+
+/* dmarc_walk_new - a walk context for dmarc_id_aligned (queries through s) */
+struct dmarc_walk *
+dmarc_walk_new(struct dns_session *s)
+{
+	struct dmarc_walk *w = xcalloc(1, sizeof(*w));
+
+	w->ctx.s = s;
+	return w;
+}
+
+/* dmarc_walk_free - NULL is a no-op */
+void
+dmarc_walk_free(struct dmarc_walk *w)
+{
+	free(w);
+}
+
+/* dmarc_id_aligned - id against from as dmarc_check aligns: 1, 0, -1 unknown */
+int
+dmarc_id_aligned(const struct dmarc_engine *e, struct dmarc_walk *w,
+    enum dmarc_discovery mode, const char *id_domain, const char *from_domain,
+    char align)
+{
+	struct dmarc_outcome o;
+	char from[DOMAIN_MAX];
+
+	if (id_domain == NULL || from_domain == NULL ||
+	    dmarc_domain_normalize(from_domain, from, sizeof(from)) != 0)
+		return 0;
+	memset(&o, 0, sizeof(o));
+	o.discovery = mode;
+	o.from_domain = from;
+	return id_aligned(e, &w->ctx, &o, id_domain, align);
+}
+
 /* compute_alignment - SPF (MAIL FROM) and DKIM alignment, temperror hints */
 static void
 compute_alignment(const struct dmarc_engine *e, struct walk_ctx *w,

@@ -14,6 +14,11 @@
  *	bool dmarc_aligned(const struct psl *psl, const char *id_domain,
  *	    const char *from_domain, char mode);
  *	int dmarc_domain_normalize(const char *in, char *out, size_t outlen);
+ *	struct dmarc_walk *dmarc_walk_new(struct dns_session *s);
+ *	void dmarc_walk_free(struct dmarc_walk *w);
+ *	int dmarc_id_aligned(const struct dmarc_engine *e, struct dmarc_walk *w,
+ *	    enum dmarc_discovery mode, const char *id_domain, const char *from_domain,
+ *	    char align);
  *	 * DESCRIPTION
  *	dmarc_engine_new() keeps the PSL and the DMARC options (one per process).
  *	dmarc_from_domain() takes the values of every From field of the message and
@@ -33,6 +38,12 @@
  *	names; 'r' relaxed: same organizational domain; a public suffix aligns only
  *	with itself). dmarc_domain_normalize() lowercases, drops one final dot,
  *	converts U-labels to A-labels and checks LDH syntax: 0, or -1 if invalid.
+ *	dmarc_id_aligned() is the alignment dmarc_check() applies, for identifiers
+ *	met elsewhere (a trusted ARC sealer's results): with DMD_PSL dmarc_aligned(),
+ *	with DMD_TREEWALK the organizational domains of both by DNS Tree Walk, the
+ *	queries of one dmarc_walk (made with dmarc_walk_new, freed with
+ *	dmarc_walk_free; one From domain per walk) cached and bounded as for one
+ *	message; 1 aligned, 0 not, -1 unknown (a query failed).
  *	The record grammar (dmarc_record_is_v1() and the rua= URI list) is in
  *	dmarc_record.h, which this header includes.
  */
@@ -104,5 +115,13 @@ const char *dmarc_policy_name(enum dmarc_policy p);
 bool dmarc_aligned(const struct psl *psl, const char *id_domain,
     const char *from_domain, char mode);
 int dmarc_domain_normalize(const char *in, char *out, size_t outlen);
+
+struct dmarc_walk;
+
+struct dmarc_walk *dmarc_walk_new(struct dns_session *s);
+void dmarc_walk_free(struct dmarc_walk *w);
+int dmarc_id_aligned(const struct dmarc_engine *e, struct dmarc_walk *w,
+    enum dmarc_discovery mode, const char *id_domain, const char *from_domain,
+    char align);
 
 #endif

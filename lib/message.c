@@ -720,7 +720,7 @@ history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
 /* arc_sealer - the trusted ARC sealer vouching for a DMARC failure, or NULL;
  * *retry: the chain of a trusted sealer failed on a temporary DNS error */
 static const char *
-arc_sealer(const struct msg *m, const struct dmarc_outcome *dm, bool *retry)
+arc_sealer(struct msg *m, const struct dmarc_outcome *dm, bool *retry)
 {
 	char why[200];
 
@@ -729,8 +729,9 @@ arc_sealer(const struct msg *m, const struct dmarc_outcome *dm, bool *retry)
 	    m->cfg->arc_trusted_sealers[0] == NULL || m->arc == NULL)
 		return NULL;
 	*retry = arc_trust_retry(m->arc, m->cfg->arc_trusted_sealers);
-	if (!arc_trust_vouch(m->arc, m->cfg->arc_trusted_sealers, m->e->psl,
-	    dm->from_domain, dm->adkim, dm->aspf, why, sizeof why)) {
+	if (!arc_trust_vouch(m->arc, m->cfg->arc_trusted_sealers, m->e->dmarc,
+	    &m->dns, dm->discovery, dm->from_domain, dm->adkim, dm->aspf, why,
+	    sizeof why)) {
 		log_qid(LOG_DEBUG, m->qid, "no ARC override: %s", why);
 		return NULL;
 	}

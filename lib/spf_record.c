@@ -223,8 +223,11 @@ ip4_network(const char *p, size_t len)
 		size_t start = i;
 		int v = 0;
 
-		while (i < len && isdigit((unsigned char)p[i]))
-			v = v * 10 + (p[i++] - '0');
+		while (i < len && isdigit((unsigned char)p[i])) {
+			if (i - start < 3)	/* a longer run is refused below */
+				v = v * 10 + (p[i] - '0');
+			i++;
+		}
 		if (i == start || i - start > 3 || (p[start] == '0' && i - start > 1) ||
 		    v > 255)
 			return false;

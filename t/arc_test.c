@@ -27,6 +27,7 @@
 #include "b64.h"
 #include "config.h"
 #include "dkim_body.h"
+#include "dmarc.h"
 #include "dns.h"
 #include "history.h"
 #include "log.h"
@@ -141,10 +142,11 @@ body_hash(struct buf *out, const char *body)
 	dkb_free(b);
 }
 
-/* seal - add ARC set i, sealed by d/s with key k, saying cv; h= from hlist */
+/* seal_aar - add ARC set i, sealed by d/s with key k, saying cv; h= from hlist;
+ * the AAR records results (the text after the authserv-id and its ';') */
 static void
-seal_h(struct tmsg *t, unsigned i, const char *d, const char *s, EVP_PKEY *k,
-    const char *cv, const char *hlist)
+seal_aar(struct tmsg *t, unsigned i, const char *d, const char *s, EVP_PKEY *k,
+    const char *cv, const char *hlist, const char *results)
 {
 	struct buf f, data, bh;
 	bool used[MAXF] = { false };
@@ -152,8 +154,7 @@ seal_h(struct tmsg *t, unsigned i, const char *d, const char *s, EVP_PKEY *k,
 	buf_init(&f);
 	buf_init(&data);
 	buf_init(&bh);
-	buf_printf(&f, "ARC-Authentication-Results: i=%u; %s;\r\n\tspf=pass "
-	    "smtp.mailfrom=jqd@d1.example;\r\n\tdkim=pass header.d=d1.example", i, d);
+	buf_printf(&f, "ARC-Authentication-Results: i=%u; %s;\r\n\t%s", i, d, results);
 	tm_top(t, f.data);
 	/* AMS */
 	body_hash(&bh, t->body);
@@ -204,6 +205,15 @@ seal_h(struct tmsg *t, unsigned i, const char *d, const char *s, EVP_PKEY *k,
 	buf_free(&f);
 	buf_free(&data);
 	buf_free(&bh);
+}
+
+/* seal_h - add ARC set i with the usual AAR (aligned spf and dkim pass) */
+static void
+seal_h(struct tmsg *t, unsigned i, const char *d, const char *s, EVP_PKEY *k,
+    const char *cv, const char *hlist)
+{
+	seal_aar(t, i, d, s, k, cv, hlist, "spf=pass smtp.mailfrom=jqd@d1.example;\r\n"
+	    "\tdkim=pass header.d=d1.example");
 }
 
 /* seal - the usual set: key1 at s1._domainkey.example.org */
@@ -649,22 +659,50 @@ test_fields(void)
 		free(big);
 	}
 	tm_free(t);
+	/* h= length: every name is looked for among all the kept fields, so the
+	 * names are bounded as for DKIM (MaximumSignedFields) */
+	{
+		struct buf h;
+
+		buf_init(&h);
+		buf_adds(&h, "from:to");
+		for (unsigned i = 2; i < cfg->dkim_max_signed; i++)
+			buf_adds(&h, ":x-absent");
+		t = tm_new();
+		seal_h(t, 1, "example.org", "s1", key1, "none", buf_str(&h));
+		r = verify(t, NULL);
+		ok(r.cv == ARC_PASS, "AMS h= naming MaximumSignedFields (%u) fields: pass "
+		    "(%s)", cfg->dkim_max_signed, r.reason);
+		tm_free(t);
+		buf_adds(&h, "::subject");
+		t = tm_new();
+		seal_h(t, 1, "example.org", "s1", key1, "none", buf_str(&h));
+		r = verify(t, NULL);
+		ok(r.cv == ARC_FAIL && has(&r, "more than"),
+		    "AMS h= naming one field more: fail (%s)", r.reason);
+		tm_free(t);
+		buf_free(&h);
+	}
 }
 
-/* vouch - arc_trust_vouch on a message validated here */
+/* vouch_in - arc_trust_vouch on a message validated here, organizational
+ * domains found as mode (DMARCOrgDomain) finds them */
 static bool
-vouch(const struct tmsg *t, const char *from, char *why, size_t wl, struct buf *comment)
+vouch_in(enum dmarc_discovery mode, const struct tmsg *t, const char *from, char *why,
+    size_t wl, struct buf *comment)
 {
 	struct arc_msg *m = arc_msg_new(cfg);
 	struct dns_session s;
 	char *trusted[] = { (char *)"example.org", NULL };
 	struct buf err;
 	struct psl *psl;
+	struct dmarc_engine *dmarc;
 	bool v;
 
 	buf_init(&err);
-	if ((psl = psl_load(cfg->psl_file, &err)) == NULL)
-		bail("psl: %s", buf_str(&err));
+	if ((psl = psl_load(cfg->psl_file, &err)) == NULL ||
+	    (dmarc = dmarc_engine_new(cfg, psl, &err)) == NULL)
+		bail("psl, dmarc: %s", buf_str(&err));
 	dns_session_init(&s, zone, 1000);
 	for (size_t i = 0; i < t->n; i++) {
 		const char *colon = strchr(t->f[i], ':');
@@ -676,13 +714,21 @@ vouch(const struct tmsg *t, const char *from, char *why, size_t wl, struct buf *
 	arc_eoh(m);
 	arc_body(m, (const unsigned char *)t->body, strlen(t->body));
 	arc_eom(m, &s, time(NULL));
-	v = arc_trust_vouch(m, trusted, psl, from, 'r', 'r', why, wl);
+	v = arc_trust_vouch(m, trusted, dmarc, &s, mode, from, 'r', 'r', why, wl);
 	if (comment != NULL)
 		arc_trust_comment(m, comment);
 	arc_msg_free(m);
+	dmarc_engine_free(dmarc);
 	psl_free(psl);
 	buf_free(&err);
 	return v;
+}
+
+/* vouch - the same with the Public Suffix List (no DMARC records needed) */
+static bool
+vouch(const struct tmsg *t, const char *from, char *why, size_t wl, struct buf *comment)
+{
+	return vouch_in(DMD_PSL, t, from, why, wl, comment);
 }
 
 /* test_vouch - what a trusted sealer's chain must show (lib/arc_trust.c) */
@@ -718,6 +764,43 @@ test_vouch(void)
 	ok(!vouch(t, "d1.example", why, sizeof why, NULL) &&
 	    strstr(why, "sealer example.net not trusted") != NULL,
 	    "valid chain, sealer not listed (%s)", why);
+	tm_free(t);
+	/* a quoted value in the trusted AAR holds what the sender wrote (a quoted
+	 * local-part, RFC 8601 2.2 value = quoted-string): its quoted-pairs, ';' and
+	 * blanks are text, never another result or property */
+	t = tm_new();
+	seal_aar(t, 1, "example.org", "s1", key1, "none", "from:to",
+	    "spf=pass smtp.mailfrom=\"\\\"x; dmarc=pass header.from=victim.example; "
+	    "y=\\\"@d1.example\"");
+	ok(!vouch(t, "victim.example", why, sizeof why, NULL),
+	    "';' after a quoted-pair '\\\"' inside a quoted value starts no result (%s)",
+	    why);
+	ok(vouch(t, "d1.example", why, sizeof why, NULL) &&
+	    strcmp(why, "spf=pass smtp.mailfrom domain d1.example") == 0,
+	    "... the value is the whole quoted-string (%s)", why);
+	tm_free(t);
+	t = tm_new();
+	seal_aar(t, 1, "example.org", "s1", key1, "none", "from:to",
+	    "dkim=pass header.i=\"x header.d=victim.example y@d1.example\" "
+	    "header.d=d1.example");
+	ok(!vouch(t, "victim.example", why, sizeof why, NULL),
+	    "a blank inside a quoted value starts no property (%s)", why);
+	ok(vouch(t, "d1.example", why, sizeof why, NULL),
+	    "... header.d is the one written as a property (%s)", why);
+	tm_free(t);
+	/* relaxed alignment as DMARC found it: psd.example publishes psd=y (a
+	 * public suffix the PSL does not list), so a sibling below it is another
+	 * organization for the Tree Walk; with the PSL both are psd.example */
+	t = tm_new();
+	seal_aar(t, 1, "example.org", "s1", key1, "none", "from:to",
+	    "dkim=pass header.d=attacker.psd.example; spf=pass "
+	    "smtp.mailfrom=x@attacker.psd.example");
+	ok(!vouch_in(DMD_TREEWALK, t, "victim.psd.example", why, sizeof why, NULL),
+	    "Tree Walk: a psd=y sibling's pass is not aligned (%s)", why);
+	ok(vouch_in(DMD_PSL, t, "victim.psd.example", why, sizeof why, NULL),
+	    "... with DMARCOrgDomain psl it is, as DMARC itself finds (%s)", why);
+	ok(vouch_in(DMD_TREEWALK, t, "sub.attacker.psd.example", why, sizeof why,
+	    NULL), "Tree Walk: the org domain's subdomain is aligned (%s)", why);
 	tm_free(t);
 	buf_free(&c);
 }
@@ -885,6 +968,8 @@ main(void)
 	}
 	publish_odd();
 	zone_line("s1._domainkey.tempfail.example SERVFAIL");
+	zone_line("_dmarc.psd.example TXT \"v=DMARC1; p=reject; psd=y\"");
+	zone_line("_dmarc.attacker.psd.example TXT \"v=DMARC1; p=reject\"");
 	zone_line("revoked._domainkey.example.org TXT \"v=DKIM1; k=rsa; p=\"");
 	zone_line("ed._domainkey.example.org TXT \"v=DKIM1; k=ed25519; "
 	    "p=bAq3HYztycvvLJPZ8GDdRWlFi+2Y9/B44P1qcBXDKRQ=\"");

@@ -203,6 +203,8 @@ static const struct rcase record_cases[] = {
 	{ "v=spf1 -all ip4:192.0.2.300", C4, NULL },
 	{ "v=spf1 ip4:192.0.2.1 frobnicate", C4, NULL },
 	{ "v=spf1 ip4:192.0.02.1", C4, NULL },
+	/* a run of digits longer than an int holds (no signed overflow: UBSan) */
+	{ "v=spf1 ip4:4.22222222222222222222222.0.0/24", C4, NULL },
 	{ "v=spf1 ip4:192.0.2.1/032", C4, NULL },
 	{ "v=spf1 ip4:192.0.2.1/33", C4, NULL },
 	{ "v=spf1 ip4:192.0.2.1//32", C4, NULL },

@@ -12,6 +12,7 @@
 #include "arc.h"
 #include "arc_trust.h"
 #include "config.h"
+#include "dmarc.h"
 #include "dns.h"
 #include "fuzz.h"
 #include "psl.h"
@@ -20,9 +21,10 @@
 static struct config *cfg;
 static struct dns_resolver *zone;
 static struct psl *psl;
+static struct dmarc_engine *dmarc;
 static char *trusted[] = { (char *)"example.com", NULL };
 
-/* LLVMFuzzerInitialize - the zone and the PSL */
+/* LLVMFuzzerInitialize - the zone, the PSL and the DMARC engine */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -34,7 +36,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	buf_init(&err);
 	if ((cfg = cfg_defaults()) == NULL ||
 	    (zone = dns_zone_open(fuzz_tdata("message/test.zone"), &err)) == NULL ||
-	    (psl = psl_load(cfg->psl_file, &err)) == NULL) {
+	    (psl = psl_load(cfg->psl_file, &err)) == NULL ||
+	    (dmarc = dmarc_engine_new(cfg, psl, &err)) == NULL) {
 		fprintf(stderr, "fuzz_arc: set-up failed: %s\n", buf_str(&err));
 		exit(1);
 	}
@@ -59,7 +62,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r->cv > ARC_FAIL || (r->cv == ARC_PASS && r->sealer[0] == '\0') ||
 	    (r->cv != ARC_PASS && r->oldest_pass != -1) || r->nsets > ARC_MAX_SETS)
 		abort();
-	(void)arc_trust_vouch(m, trusted, psl, "reject.example", 'r', 'r', why, sizeof why);
+	(void)arc_trust_vouch(m, trusted, dmarc, &s, DMD_TREEWALK, "reject.example", 'r',
+	    'r', why, sizeof why);
 	buf_init(&b);
 	arc_trust_comment(m, &b);
 	buf_free(&b);
