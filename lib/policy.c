@@ -389,8 +389,10 @@ decide(const struct config *cfg, const struct auth_results *in, bool honor,
 		decide_internal(cfg, out);
 		return;
 	}
-	if (d != NULL && decide_dmarc(cfg, d, honor, out))
+	if (d != NULL && decide_dmarc(cfg, d, honor, out)) {
+		out->dmarc_decided = true;
 		return;
+	}
 	if (d == NULL)
 		note = ", dmarc not evaluated";
 	else if (d->result == DMR_FAIL || d->result == DMR_TEMPERROR)
@@ -536,8 +538,9 @@ policy_decide(const struct config *cfg, const struct auth_results *in,
 			    pm_action_name(r->action), orig);
 		}
 	}
-	/* TrustedARCSealers: only a DMARC failure, never SPF, DKIM or errors */
-	if (in->arc_sealer != NULL && in->dmarc != NULL &&
+	/* TrustedARCSealers: only what a DMARC failure decided, never SPF, DKIM or
+	   errors (with HonorDMARCPolicy no an SPF reject is not DMARC's) */
+	if (in->arc_sealer != NULL && in->dmarc != NULL && out->dmarc_decided &&
 	    in->dmarc->result == DMR_FAIL && (out->action == ACTION_REJECT ||
 	    out->action == ACTION_QUARANTINE || out->add_quarantine_header)) {
 		memcpy(orig, out->reason, sizeof(orig));
@@ -546,7 +549,8 @@ policy_decide(const struct config *cfg, const struct auth_results *in,
 		out->arc_override = true;
 		clear_reply(out);
 		set_reason(out, "arc sealer %s: %s", in->arc_sealer, orig);
-	} else if (in->arc_retry && in->dmarc != NULL && in->dmarc->result == DMR_FAIL &&
+	} else if (in->arc_retry && in->dmarc != NULL && out->dmarc_decided &&
+	    in->dmarc->result == DMR_FAIL &&
 	    cfg->temperror_action == ACTION_TEMPFAIL && (out->action == ACTION_REJECT ||
 	    out->action == ACTION_QUARANTINE || out->add_quarantine_header)) {
 		memcpy(orig, out->reason, sizeof(orig));

@@ -51,6 +51,7 @@ struct policy_decision {
 	char reason[128];		/* for the log line */
 	const struct pm_rule *pm_applied;	/* the PolicyMap rule changed the action */
 	bool arc_override;		/* a DMARC reject/quarantine let go for arc_sealer */
+	bool dmarc_decided;		/* the action follows the DMARC result (rules 2-4) */
 	char domain[POLICY_DOMAIN_MAX + 1];	/* the domain the reply names (LDH) */
 };
 

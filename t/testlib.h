@@ -1,5 +1,5 @@
 /*
- * testlib.h - helpers the unit tests share (they were copied between t/*.c)
+ * testlib.h - helpers the unit tests share (they were copied between the t/ test programs)
  * SYNOPSIS
  *	char *tl_slurp(const char *path, size_t *len);
  *	char *tl_repeat(const char *s, size_t n);
