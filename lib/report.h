@@ -63,11 +63,16 @@
 /* the RFC 9990 XML namespace of <feedback> and all its elements */
 #define REPORT_XMLNS	"urn:ietf:params:xml:ns:dmarc-2.0"
 
+/* DKIM results written per record (RFC 9990 "DKIM Signatures in Aggregate
+   Reports": "no more than 100 signatures for a given row") */
+#define REPORT_DKIM_MAX	100
+
 /* one grouped record of the report (all strings borrowed; NULL = absent) */
 struct report_record {
 	const char *source_ip;		/* IPv4 or IPv6 literal */
 	unsigned long count;
-	const char *disposition;	/* none|quarantine|reject (policy_evaluated) */
+	const char *disposition;	/* none|pass|quarantine|reject (policy_evaluated;
+					   pass: DMARC pass under p/sp/np not none) */
 	const char *dkim_eval;		/* pass|fail: DMARC-aligned DKIM */
 	const char *spf_eval;		/* pass|fail: DMARC-aligned SPF */
 	const char *reason_type;	/* local_policy|mailing_list|other|
@@ -98,6 +103,7 @@ struct report_meta {
 	const char *generator;			/* or NULL */
 	const char **errors;			/* report_metadata/error, may be 0 */
 	size_t nerrors;
+	const struct psl *psl;			/* orders DKIM results; may be NULL */
 };
 
 /* one URI of an rua= tag (all strings owned; address/domain/why may be NULL) */

@@ -399,6 +399,7 @@ one_period(const struct reporter_opts *o, struct period *pd, unsigned long long 
 	meta.discovery_method = store_value(pol, 0, 7);	/* NULL in old rows */
 	meta.testing = store_value(pol, 0, 8);
 	meta.generator = PACKAGE_NAME " " PACKAGE_VERSION;
+	meta.psl = o->psl;
 	report_xml(&xml, &meta, rec, n);
 	if (report_gzip(xml.data, xml.len, &gz) != 0) {
 		buf_adds(&err, "gzip failed");

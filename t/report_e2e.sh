@@ -143,8 +143,8 @@ run_store() {
 	tap_ok $? "$name: the writer logged 40 rows written at stop (tempfails are not rows)" ||
 	    grep history "$tmp/$name.log" | sed 's/^/# /'
 	is "$(SQL "SELECT policy_domain || ':' || disposition || ':' || COUNT(*) FROM dmarc_rows GROUP BY policy_domain, disposition ORDER BY policy_domain" | tr '\n' ' ')" \
-	    "example.com:none:20 quarantine.example:quarantine:10 reject.example:reject:10 " \
-	    "$name: rows per domain and disposition"
+	    "example.com:pass:20 quarantine.example:quarantine:10 reject.example:reject:10 " \
+	    "$name: rows per domain and disposition (pass: DMARC pass under p=reject)"
 
 	# the day is not over: nothing to report yet
 	"$REPORT" -c "$tmp/$name.conf" --dry-run "$tmp/out" >"$tmp/r0.log" 2>&1
@@ -160,6 +160,8 @@ run_store() {
 	f=$(ls "$tmp/out"/*example.com*.xml 2>/dev/null | grep '!example.com!' | head -n 1)
 	is "$(xpath "$f" 'count(/feedback/record)')" 2 \
 	    "$name: example.com's 20 messages group into 2 records (signed, unsigned)"
+	is "$(xpath "$f" 'count(/feedback/record/row/policy_evaluated/disposition[.="pass"])')" 2 \
+	    "$name: both with disposition pass (RFC 9990: DMARC pass, enforcing policy)"
 	is "$(xpath "$f" 'string(/feedback/report_metadata/org_name)')" \
 	    "Test Receiver" "$name: org_name from ReportOrgName"
 	ls "$tmp/out" | grep -q '^mx.test.example!reject.example![0-9]*![0-9]*.xml.gz$'

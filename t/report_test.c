@@ -276,6 +276,14 @@ tw_two_dkim(struct report_meta *m, struct report_record *r)
 	r->dkim = "example.com/s1/pass esp.example//temperror";
 }
 
+/* tw_pass - RFC 9990's "pass": no action, DMARC pass under an enforcing policy */
+static void
+tw_pass(struct report_meta *m, struct report_record *r)
+{
+	(void)m;
+	r->disposition = "Pass";
+}
+
 /* tw_fallbacks - values the schema cannot hold */
 static void
 tw_fallbacks(struct report_meta *m, struct report_record *r)
@@ -375,6 +383,8 @@ static const struct xml_case xml_cases[] = {
 	    "<domain>esp.example</domain>\n        <selector></selector>\n"
 	    "        <result>temperror</result>" },
 	  { NULL } },
+	{ "disposition pass (RFC 9990 ActionDispositionType)", tw_pass,
+	  { "<disposition>pass</disposition>" }, { "<disposition>none" } },
 	{ "values outside the schema replaced", tw_fallbacks,
 	  { "<p>none</p>", "<disposition>none</disposition>",
 	    "<dkim>fail</dkim>", "<spf>fail</spf>", "<scope>mfrom</scope>",
@@ -552,6 +562,78 @@ static const struct dkim_sig dkim_sigs[] = {
 	{ "d", "", "policy" },
 	{ "%41", "%", "neutral" },
 };
+
+/* test_xml_dkim_order - 150 signatures: RFC 9990's order of preference (strict
+ * pass, relaxed pass, other pass, the rest in stored order), at most 100 written */
+static void
+test_xml_dkim_order(const struct psl *psl)
+{
+	struct report_meta m = base_meta();
+	struct report_record r = base_record();
+	struct buf list, x, want;
+	const char *p;
+	size_t i, n;
+
+	buf_init(&list);
+	buf_init(&x);
+	buf_init(&want);
+	/* 147 failures around the three passes, which come late in the message */
+	for (i = 0; i < 147; i++) {
+		char sel[16];
+
+		snprintf(sel, sizeof sel, "f%zu", i);
+		report_dkim_encode(&list, i % 2 ? "example.com" : "other.example", sel,
+		    i % 3 ? "fail" : "neutral");
+		if (i == 120)
+			report_dkim_encode(&list, "esp.example", "other", "pass");
+		if (i == 130)
+			report_dkim_encode(&list, "mail.example.com", "relaxed", "pass");
+		if (i == 140)
+			report_dkim_encode(&list, "Example.COM", "strict", "pass");
+	}
+	r.dkim = buf_str(&list);
+	is_int(150, (long)report_dkim_decode(r.dkim, NULL, NULL, NULL),
+	    "dkim order: 150 signatures stored");
+	m.psl = psl;
+	report_xml(&x, &m, &r, 1);
+	check_valid(&x, "dkim order: 150 signatures");
+	for (n = 0, p = buf_str(&x); (p = strstr(p, "<dkim>\n")) != NULL; p++)
+		n++;
+	is_int(REPORT_DKIM_MAX, (long)n, "dkim order: %d of 150 written",
+	    REPORT_DKIM_MAX);
+	buf_adds(&want, "<auth_results>\n"
+	    "      <dkim>\n        <domain>Example.COM</domain>\n"
+	    "        <selector>strict</selector>\n        <result>pass</result>\n"
+	    "      </dkim>\n"
+	    "      <dkim>\n        <domain>mail.example.com</domain>\n"
+	    "        <selector>relaxed</selector>\n        <result>pass</result>\n"
+	    "      </dkim>\n"
+	    "      <dkim>\n        <domain>esp.example</domain>\n"
+	    "        <selector>other</selector>\n        <result>pass</result>\n"
+	    "      </dkim>\n"
+	    "      <dkim>\n        <domain>other.example</domain>\n"
+	    "        <selector>f0</selector>\n        <result>neutral</result>\n"
+	    "      </dkim>\n"
+	    "      <dkim>\n        <domain>example.com</domain>\n"
+	    "        <selector>f1</selector>\n        <result>fail</result>\n");
+	ok(contains(buf_str(&x), buf_str(&want)), "dkim order: strict, relaxed, other "
+	    "pass, then the failures from the first");
+	ok(contains(buf_str(&x), "<selector>f96</selector>") &&
+	    !contains(buf_str(&x), "<selector>f97</selector>"),
+	    "dkim order: the last 50 failures are left out (f96 is the 100th)");
+	/* without a PSL the relaxed pass is only "another pass": after esp.example */
+	buf_reset(&x);
+	m.psl = NULL;
+	report_xml(&x, &m, &r, 1);
+	p = strstr(buf_str(&x), "<selector>relaxed</selector>");
+	ok(p != NULL && strstr(buf_str(&x), "<selector>other</selector>") < p &&
+	    strstr(buf_str(&x), "<selector>strict</selector>") <
+	    strstr(buf_str(&x), "<selector>other</selector>"),
+	    "dkim order without a PSL: strict, then other passes in stored order");
+	buf_free(&list);
+	buf_free(&x);
+	buf_free(&want);
+}
 
 /* test_dkim_roundtrip - encode a list, decode it back field by field */
 static void
@@ -1235,6 +1317,7 @@ main(void)
 	if ((psl = psl_load(tap_path("TDATA", "dmarc/psl.dat"), &err)) == NULL)
 		bail("psl_load: %s", buf_str(&err));
 	test_external(psl);
+	test_xml_dkim_order(psl);
 	psl_free(psl);
 	test_authorized();
 	test_filename();
