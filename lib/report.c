@@ -77,7 +77,16 @@
  *	itself); a NULL or invalid name counts as external. report_dest_authorized()
  *	asks TXT <policy>._report._dmarc.<dest> (both normalised first; an invalid
  *	name is 0 without a query) and accepts any record passing
- *	dmarc_record_is_v1().
+ *	dmarc_record_is_v1(); the first accepted record with a non-empty rua= tag
+ *	(dmarc_record_parse) gives *rua. Step 9 of that section: that rua= replaces
+ *	the URI, and every overriding URI "MUST use the same destination host";
+ *	"if the confirming record includes a URI whose host is again different ...
+ *	MUST NOT generate a report to either the original or the override URI".
+ *	report_dest_override() parses it with report_parse_rua() and returns its
+ *	URIs only when every one is a usable mailto: URI whose (normalised) domain
+ *	is the destination host; a URI of another host, one whose host cannot be
+ *	told (another scheme, malformed) or an empty list gives 0: nothing is sent
+ *	for that URI, neither to it nor to the override.
  *
  *	File name and message (RFC 9990 "Email"). In report_filename() the two
  *	domains are lowercased with every byte outside [a-z0-9._-] written '_', and
@@ -791,16 +800,20 @@ report_dest_external(const struct psl *psl, const char *policy_domain,
 	return strcmp(a, b) != 0;
 }
 
-/* report_dest_authorized - TXT <policy>._report._dmarc.<dest> holds a DMARC1 record */
+/* report_dest_authorized - TXT <policy>._report._dmarc.<dest> holds a DMARC1 record;
+ * *rua (if rua): the first such record's rua= value, or NULL */
 int
 report_dest_authorized(struct dns_session *s, const char *policy_domain,
-    const char *dest_domain)
+    const char *dest_domain, char **rua)
 {
 	char pd[NAME_MAX_LEN], dd[NAME_MAX_LEN], name[2 * NAME_MAX_LEN + 16];
 	struct dns_answer *a = NULL;
+	struct dmarc_rec rec;
 	size_t i;
 	int st, rc = 0;
 
+	if (rua != NULL)
+		*rua = NULL;
 	if (dmarc_domain_normalize(policy_domain, pd, sizeof(pd)) != 0 ||
 	    dmarc_domain_normalize(dest_domain, dd, sizeof(dd)) != 0)
 		return 0;
@@ -809,11 +822,49 @@ report_dest_authorized(struct dns_session *s, const char *policy_domain,
 	if (st == DNS_TEMPFAIL)
 		rc = -1;
 	else if (st == DNS_OK && a != NULL)
-		for (i = 0; i < a->n && rc == 0; i++)
-			if (dmarc_record_is_v1(a->rr[i].u.txt.data, a->rr[i].u.txt.len))
-				rc = 1;
+		for (i = 0; i < a->n; i++) {
+			const char *d = a->rr[i].u.txt.data;
+			size_t len = a->rr[i].u.txt.len;
+
+			if (!dmarc_record_is_v1(d, len))
+				continue;
+			rc = 1;
+			if (rua == NULL)
+				break;
+			dmarc_record_parse(d, len, &rec);
+			if (rec.rua[0] != '\0') {
+				*rua = xstrdup(rec.rua);
+				break;
+			}
+		}
 	dns_answer_free(a);
 	return rc;
+}
+
+/* report_dest_override - the URIs a confirming record's rua= puts in the place of
+ * one whose host is dest_domain: their number, or 0 (with *why) when one of them
+ * is not at that host or there is none, and then no report goes anywhere */
+size_t
+report_dest_override(const char *dest_domain, const char *rua,
+    struct report_uri **out, const char **why)
+{
+	char dd[NAME_MAX_LEN];
+	size_t i, n = report_parse_rua(rua, out);
+
+	*why = NULL;
+	if (n == 0)
+		*why = "it lists no URI";
+	else if (dest_domain == NULL ||
+	    dmarc_domain_normalize(dest_domain, dd, sizeof(dd)) != 0)
+		*why = "the destination host is invalid";
+	for (i = 0; *why == NULL && i < n; i++)
+		if ((*out)[i].domain == NULL || strcmp((*out)[i].domain, dd) != 0)
+			*why = "it names a URI at another host";
+	if (*why == NULL)
+		return n;
+	report_uris_free(*out, n);
+	*out = NULL;
+	return 0;
 }
 
 /* --- file name and message (section 7.2.1.1) --- */

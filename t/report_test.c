@@ -980,25 +980,42 @@ static const char *const auth_zone[] = {
 	"slow.test._report._dmarc.rua.example.net TIMEOUT",
 	"refused.test._report._dmarc.rua.example.net REFUSED",
 	"*._report._dmarc.wild.example TXT \"v=DMARC1\"",
+	"two.test._report._dmarc.rua.example.net TXT \"v=DMARC1\"",
+	"two.test._report._dmarc.rua.example.net TXT \"hello; rua=mailto:no@rua.example.net\"",
+	"two.test._report._dmarc.rua.example.net TXT \"v=DMARC1; rua=mailto:y@rua.example.net\"",
+	"away.test._report._dmarc.rua.example.net TXT \"v=DMARC1; rua=mailto:z@evil.example\"",
+	"empty.test._report._dmarc.rua.example.net TXT \"v=DMARC1; rua=\"",
 };
 
-struct auth_case { const char *policy, *dest; int want; const char *name; };
+struct auth_case {
+	const char *policy, *dest;
+	int want;
+	const char *name;
+	const char *rua;		/* the confirming record's rua=, or NULL */
+};
 
 static const struct auth_case auth_cases[] = {
-	{ "example.com", "rua.example.net", 1, "v=DMARC1 record" },
-	{ "example.org", "rua.example.net", 1, "record with more tags" },
-	{ "EXAMPLE.COM.", "Rua.Example.Net.", 1, "names normalised" },
-	{ "mixed.test", "rua.example.net", 1, "one DMARC1 record among others" },
-	{ "split.test", "rua.example.net", 1, "record split in character-strings" },
-	{ "other.test", "rua.example.net", 0, "NXDOMAIN" },
-	{ "nodata.test", "rua.example.net", 0, "NODATA" },
-	{ "spf.test", "rua.example.net", 0, "TXT that is not DMARC1" },
-	{ "v10.test", "rua.example.net", 0, "v=DMARC10 is not DMARC1" },
-	{ "fail.test", "rua.example.net", -1, "SERVFAIL" },
-	{ "slow.test", "rua.example.net", -1, "timeout" },
-	{ "refused.test", "rua.example.net", 0, "REFUSED is not temporary" },
-	{ "any.example", "wild.example", 1, "wildcard authorization" },
-	{ "bad name", "rua.example.net", 0, "invalid policy domain: no query" },
+	{ "example.com", "rua.example.net", 1, "v=DMARC1 record", NULL },
+	{ "example.org", "rua.example.net", 1, "record with more tags",
+	  "mailto:x@rua.example.net" },
+	{ "EXAMPLE.COM.", "Rua.Example.Net.", 1, "names normalised", NULL },
+	{ "mixed.test", "rua.example.net", 1, "one DMARC1 record among others", NULL },
+	{ "split.test", "rua.example.net", 1, "record split in character-strings",
+	  NULL },
+	{ "other.test", "rua.example.net", 0, "NXDOMAIN", NULL },
+	{ "nodata.test", "rua.example.net", 0, "NODATA", NULL },
+	{ "spf.test", "rua.example.net", 0, "TXT that is not DMARC1", NULL },
+	{ "v10.test", "rua.example.net", 0, "v=DMARC10 is not DMARC1", NULL },
+	{ "fail.test", "rua.example.net", -1, "SERVFAIL", NULL },
+	{ "slow.test", "rua.example.net", -1, "timeout", NULL },
+	{ "refused.test", "rua.example.net", 0, "REFUSED is not temporary", NULL },
+	{ "any.example", "wild.example", 1, "wildcard authorization", NULL },
+	{ "bad name", "rua.example.net", 0, "invalid policy domain: no query", NULL },
+	{ "two.test", "rua.example.net", 1, "rua= of the first DMARC1 record that has one",
+	  "mailto:y@rua.example.net" },
+	{ "away.test", "rua.example.net", 1, "rua= at another host given as found",
+	  "mailto:z@evil.example" },
+	{ "empty.test", "rua.example.net", 1, "empty rua= is no override", NULL },
 };
 
 /* test_authorized - report_dest_authorized through the zone backend */
@@ -1017,14 +1034,85 @@ test_authorized(void)
 		if (dns_zone_add_line(z, auth_zone[i], &err) != 0)
 			bail("zone line %s: %s", auth_zone[i], buf_str(&err));
 	for (i = 0; i < NELEM(auth_cases); i++) {
+		char *rua = (char *)"unset";
+
 		dns_session_init(&s, z, 1000);
-		rc = report_dest_authorized(&s, auth_cases[i].policy, auth_cases[i].dest);
+		rc = report_dest_authorized(&s, auth_cases[i].policy, auth_cases[i].dest,
+		    &rua);
 		is_int(auth_cases[i].want, rc, "authorized: %s", auth_cases[i].name);
 		is_int(strcmp(auth_cases[i].policy, "bad name") == 0 ? 0 : 1, (long)s.queries,
 		    "authorized: %s: DNS queries", auth_cases[i].name);
+		is_string(auth_cases[i].rua != NULL ? auth_cases[i].rua : "(null)",
+		    rua != NULL ? rua : "(null)", "authorized: %s: rua=", auth_cases[i].name);
+		free(rua);
+		/* without the out parameter the answer is the same */
+		dns_session_init(&s, z, 1000);
+		is_int(auth_cases[i].want, report_dest_authorized(&s, auth_cases[i].policy,
+		    auth_cases[i].dest, NULL), "authorized: %s: rua not asked",
+		    auth_cases[i].name);
 	}
 	dns_resolver_free(z);
 	buf_free(&err);
+}
+
+/* RFC 9990 "Verifying External Destinations" step 9 and the paragraph after it */
+static const struct override_case {
+	const char *dest, *rua;
+	size_t want;
+	const char *addrs;		/* the addresses, joined by ' ' */
+	const char *name;
+} override_cases[] = {
+	{ "rua.example.net", "mailto:a@rua.example.net", 1, "a@rua.example.net",
+	  "one URI at the destination host replaces it" },
+	{ "rua.example.net", " mailto:a@rua.example.net , mailto:b@RUA.Example.NET. ", 2,
+	  "a@rua.example.net b@rua.example.net", "two URIs at the host, names normalised" },
+	{ "Rua.Example.Net", "mailto:a@rua.example.net!10m", 1, "a@rua.example.net",
+	  "obsolete size ignored, destination normalised" },
+	{ "rua.example.net", "mailto:a@rua.example.net,mailto:b@evil.example", 0, "",
+	  "one URI at another host: none at all" },
+	{ "rua.example.net", "mailto:a@sub.rua.example.net", 0, "",
+	  "a subdomain is another host" },
+	{ "rua.example.net", "mailto:a@example.net", 0, "",
+	  "the parent domain is another host" },
+	{ "rua.example.net", "https://rua.example.net/dmarc", 0, "",
+	  "a host that cannot be told (other scheme)" },
+	{ "rua.example.net", "mailto:bad..local@rua.example.net", 0, "",
+	  "a malformed URI" },
+	{ "rua.example.net", " , ", 0, "", "no URI" },
+	{ NULL, "mailto:a@rua.example.net", 0, "", "no destination host" },
+};
+
+/* test_override - report_dest_override */
+static void
+test_override(void)
+{
+	static struct report_uri sentinel;
+	struct report_uri *u;
+	const char *why;
+	struct buf got;
+	size_t i, k, n;
+
+	buf_init(&got);
+	for (i = 0; i < NELEM(override_cases); i++) {
+		const struct override_case *c = &override_cases[i];
+
+		u = &sentinel;		/* must be replaced */
+		why = "unset";
+		n = report_dest_override(c->dest, c->rua, &u, &why);
+		is_int((long)c->want, (long)n, "override: %s: URIs", c->name);
+		buf_reset(&got);
+		for (k = 0; k < n; k++)
+			buf_printf(&got, "%s%s", k ? " " : "", u[k].address);
+		is_string(c->addrs, buf_str(&got), "override: %s: addresses", c->name);
+		if (c->want == 0)
+			ok(u == NULL && why != NULL && strcmp(why, "unset") != 0,
+			    "override: %s: nothing returned, why: %s", c->name,
+			    why != NULL ? why : "(null)");
+		else
+			ok(why == NULL, "override: %s: no reason", c->name);
+		report_uris_free(u, n);
+	}
+	buf_free(&got);
 }
 
 /* --- file name --- */
@@ -1320,6 +1408,7 @@ main(void)
 	test_xml_dkim_order(psl);
 	psl_free(psl);
 	test_authorized();
+	test_override();
 	test_filename();
 	test_mime();
 	buf_free(&err);
