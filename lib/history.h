@@ -63,7 +63,8 @@ struct hist_row {
 	char spf_scope[6];		/* mfrom|helo */
 	char spf_result[10];		/* none|neutral|pass|fail|softfail|temperror|permerror */
 	char *dkim;			/* report_dkim_encode list, "" for none */
-	char disposition[12];		/* none|quarantine|reject: what was done */
+	char disposition[12];		/* none|pass|quarantine|reject: what was done
+					   (pass: DMARC pass, p/sp/np not none) */
 	char dkim_eval[5], spf_eval[5];	/* pass|fail: DMARC alignment */
 	char *reason_type;		/* RFC 9990 PolicyOverrideType, or NULL */
 	char *reason_comment;		/* or NULL */

@@ -683,7 +683,11 @@ history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
 	strlcpy(r->spf_eval, dm->spf_aligned ? "pass" : "fail", sizeof r->spf_eval);
 
 	done = effective_disposition(pd);
-	strlcpy(r->disposition, done, sizeof r->disposition);
+	/* RFC 9990's ActionDispositionType "pass": no action, the message passed DMARC
+	   under an enforcing policy (RFC 9989 "Enforcement": one other than none) */
+	strlcpy(r->disposition, strcmp(done, "none") == 0 && dm->result == DMR_PASS &&
+	    (dm->applied == DMP_QUARANTINE || dm->applied == DMP_REJECT) ? "pass" : done,
+	    sizeof r->disposition);
 	expected = dmarc_policy_name(dm->result == DMR_FAIL ? dm->disposition : DMP_NONE);
 	if (strcmp(done, expected) != 0) {
 		r->reason_type = xstrdup(m->tag_only_host && pd->pm_applied == NULL ?

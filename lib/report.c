@@ -23,7 +23,7 @@
  *	overlong bytes, surrogates, U+FFFE/U+FFFF) becomes U+FFFD. Values the schema
  *	restricts are checked, case-insensitively, and written in lowercase; what the
  *	schema cannot hold becomes a fixed value:
- *	  disposition, p -> "none"; sp NULL or invalid -> p; np, discovery_method,
+ *	  disposition (none, pass, quarantine, reject), p -> "none"; sp NULL or invalid -> p; np, discovery_method,
  *	  testing invalid -> left out; dkim_eval, spf_eval -> "fail"; adkim/aspf
  *	  other than r/s -> left out; fo NULL -> "0" (the default); spf_scope is
  *	  always "mfrom" (RFC 9990: "the only valid value"): a row whose scope says
@@ -43,7 +43,14 @@
  *	empty element; envelope_from is written, empty when NULL (RFC 9990: it "MAY
  *	be existing but empty" for a null reverse-path); NULL optional fields
  *	(extra_contact_info, error, generator, reason, comment, envelope_to) leave
- *	their element out. A DKIM list entry gives one auth_results/dkim.
+ *	their element out. A DKIM list entry gives one auth_results/dkim, in RFC
+ *	9990's order of preference ("DKIM Signatures in Aggregate Reports": a pass
+ *	strictly aligned with header_from, one in relaxed alignment, any other pass,
+ *	then those that do not pass; the stored order within each), at most
+ *	REPORT_DKIM_MAX (100, "no more than 100 signatures for a given row") per
+ *	record. Relaxed alignment here is by m->psl's organizational domains (the
+ *	reporter has no tree walk; it only orders what is written); with a NULL psl
+ *	only names equal to header_from rank first.
  *
  *	DKIM list. report_dkim_encode() appends "d/s/r", preceded by one space when
  *	out is not empty; NULL fields are empty. Bytes outside [A-Za-z0-9._-] are
@@ -70,7 +77,16 @@
  *	itself); a NULL or invalid name counts as external. report_dest_authorized()
  *	asks TXT <policy>._report._dmarc.<dest> (both normalised first; an invalid
  *	name is 0 without a query) and accepts any record passing
- *	dmarc_record_is_v1().
+ *	dmarc_record_is_v1(); the first accepted record with a non-empty rua= tag
+ *	(dmarc_record_parse) gives *rua. Step 9 of that section: that rua= replaces
+ *	the URI, and every overriding URI "MUST use the same destination host";
+ *	"if the confirming record includes a URI whose host is again different ...
+ *	MUST NOT generate a report to either the original or the override URI".
+ *	report_dest_override() parses it with report_parse_rua() and returns its
+ *	URIs only when every one is a usable mailto: URI whose (normalised) domain
+ *	is the destination host; a URI of another host, one whose host cannot be
+ *	told (another scheme, malformed) or an empty list gives 0: nothing is sent
+ *	for that URI, neither to it nor to the override.
  *
  *	File name and message (RFC 9990 "Email"). In report_filename() the two
  *	domains are lowercased with every byte outside [a-z0-9._-] written '_', and
@@ -207,6 +223,8 @@ pick(const char *v, const char *const *list)
 }
 
 static const char *const dispositions[] = { "none", "quarantine", "reject", NULL };
+static const char *const action_dispositions[] = { "none", "pass", "quarantine",
+	"reject", NULL };
 static const char *const dmarc_results[] = { "pass", "fail", NULL };
 static const char *const override_types[] = { "local_policy", "mailing_list", "other",
 	"policy_test_mode", "trusted_forwarder", NULL };
@@ -332,13 +350,54 @@ xml_reason(struct buf *out, const struct report_record *r)
 	xml_tag(out, 4, "reason", true);
 }
 
+/* dkim_rank - a signature's place in RFC 9990's order of preference: 0 a pass in
+ * strict alignment with the RFC5322.From domain, 1 a pass in relaxed alignment,
+ * 2 any other pass, 3 not a pass */
+static int
+dkim_rank(const struct psl *psl, const char *d, const char *result, const char *from)
+{
+	if (strcmp(auth_result(result, dkim_results), "pass") != 0)
+		return 3;
+	if (dmarc_aligned(NULL, d, from, 's'))
+		return 0;
+	if (psl != NULL && dmarc_aligned(psl, d, from, 'r'))
+		return 1;
+	return 2;
+}
+
+/* xml_dkim - the record's DKIM results, best first, at most REPORT_DKIM_MAX */
+static void
+xml_dkim(struct buf *out, const struct report_record *r, const struct psl *psl)
+{
+	char **dd = NULL, **ds = NULL, **dr = NULL;
+	size_t i, nd, written = 0;
+	int rank, *rk;
+
+	nd = report_dkim_decode(r->dkim, &dd, &ds, &dr);
+	rk = xreallocarray(NULL, nd ? nd : 1, sizeof *rk);
+	for (i = 0; i < nd; i++)
+		rk[i] = dkim_rank(psl, dd[i], dr[i], r->header_from);
+	for (rank = 0; rank <= 3; rank++)
+		for (i = 0; i < nd && written < REPORT_DKIM_MAX; i++) {
+			if (rk[i] != rank)
+				continue;
+			xml_tag(out, 3, "dkim", false);
+			xml_elem(out, 4, "domain", dd[i]);
+			xml_elem(out, 4, "selector", ds[i]);
+			xml_elem(out, 4, "result", auth_result(dr[i], dkim_results));
+			xml_tag(out, 3, "dkim", true);
+			written++;
+		}
+	free(rk);
+	report_dkim_free(dd, ds, dr, nd);
+}
+
 /* xml_record - one <record> */
 static void
-xml_record(struct buf *out, const struct report_record *r)
+xml_record(struct buf *out, const struct report_record *r, const struct psl *psl)
 {
-	char ip[INET6_ADDRSTRLEN + 8], **dd = NULL, **ds = NULL, **dr = NULL;
+	char ip[INET6_ADDRSTRLEN + 8];
 	const char *v;
-	size_t i, nd;
 
 	ip_literal(r->source_ip, ip, sizeof(ip));
 	xml_tag(out, 1, "record", false);
@@ -347,7 +406,7 @@ xml_record(struct buf *out, const struct report_record *r)
 	buf_printf(out, "      <count>%lu</count>\n", r->count);
 	xml_tag(out, 3, "policy_evaluated", false);
 	xml_elem(out, 4, "disposition",
-	    (v = pick(r->disposition, dispositions)) != NULL ? v : "none");
+	    (v = pick(r->disposition, action_dispositions)) != NULL ? v : "none");
 	xml_elem(out, 4, "dkim", (v = pick(r->dkim_eval, dmarc_results)) != NULL ? v : "fail");
 	xml_elem(out, 4, "spf", (v = pick(r->spf_eval, dmarc_results)) != NULL ? v : "fail");
 	xml_reason(out, r);
@@ -362,15 +421,7 @@ xml_record(struct buf *out, const struct report_record *r)
 	xml_tag(out, 2, "identifiers", true);
 
 	xml_tag(out, 2, "auth_results", false);
-	nd = report_dkim_decode(r->dkim, &dd, &ds, &dr);
-	for (i = 0; i < nd; i++) {
-		xml_tag(out, 3, "dkim", false);
-		xml_elem(out, 4, "domain", dd[i]);
-		xml_elem(out, 4, "selector", ds[i]);
-		xml_elem(out, 4, "result", auth_result(dr[i], dkim_results));
-		xml_tag(out, 3, "dkim", true);
-	}
-	report_dkim_free(dd, ds, dr, nd);
+	xml_dkim(out, r, psl);
 	xml_tag(out, 3, "spf", false);
 	xml_elem(out, 4, "domain", r->spf_domain);
 	xml_elem(out, 4, "scope", "mfrom");
@@ -392,7 +443,7 @@ report_xml(struct buf *out, const struct report_meta *m, const struct report_rec
 	buf_adds(out, "  <version>1.0</version>\n");
 	xml_metadata(out, m);
 	for (i = 0; i < n; i++)
-		xml_record(out, &r[i]);
+		xml_record(out, &r[i], m->psl);
 	buf_adds(out, "</feedback>\n");
 }
 
@@ -749,16 +800,20 @@ report_dest_external(const struct psl *psl, const char *policy_domain,
 	return strcmp(a, b) != 0;
 }
 
-/* report_dest_authorized - TXT <policy>._report._dmarc.<dest> holds a DMARC1 record */
+/* report_dest_authorized - TXT <policy>._report._dmarc.<dest> holds a DMARC1 record;
+ * *rua (if rua): the first such record's rua= value, or NULL */
 int
 report_dest_authorized(struct dns_session *s, const char *policy_domain,
-    const char *dest_domain)
+    const char *dest_domain, char **rua)
 {
 	char pd[NAME_MAX_LEN], dd[NAME_MAX_LEN], name[2 * NAME_MAX_LEN + 16];
 	struct dns_answer *a = NULL;
+	struct dmarc_rec rec;
 	size_t i;
 	int st, rc = 0;
 
+	if (rua != NULL)
+		*rua = NULL;
 	if (dmarc_domain_normalize(policy_domain, pd, sizeof(pd)) != 0 ||
 	    dmarc_domain_normalize(dest_domain, dd, sizeof(dd)) != 0)
 		return 0;
@@ -767,11 +822,49 @@ report_dest_authorized(struct dns_session *s, const char *policy_domain,
 	if (st == DNS_TEMPFAIL)
 		rc = -1;
 	else if (st == DNS_OK && a != NULL)
-		for (i = 0; i < a->n && rc == 0; i++)
-			if (dmarc_record_is_v1(a->rr[i].u.txt.data, a->rr[i].u.txt.len))
-				rc = 1;
+		for (i = 0; i < a->n; i++) {
+			const char *d = a->rr[i].u.txt.data;
+			size_t len = a->rr[i].u.txt.len;
+
+			if (!dmarc_record_is_v1(d, len))
+				continue;
+			rc = 1;
+			if (rua == NULL)
+				break;
+			dmarc_record_parse(d, len, &rec);
+			if (rec.rua[0] != '\0') {
+				*rua = xstrdup(rec.rua);
+				break;
+			}
+		}
 	dns_answer_free(a);
 	return rc;
+}
+
+/* report_dest_override - the URIs a confirming record's rua= puts in the place of
+ * one whose host is dest_domain: their number, or 0 (with *why) when one of them
+ * is not at that host or there is none, and then no report goes anywhere */
+size_t
+report_dest_override(const char *dest_domain, const char *rua,
+    struct report_uri **out, const char **why)
+{
+	char dd[NAME_MAX_LEN];
+	size_t i, n = report_parse_rua(rua, out);
+
+	*why = NULL;
+	if (n == 0)
+		*why = "it lists no URI";
+	else if (dest_domain == NULL ||
+	    dmarc_domain_normalize(dest_domain, dd, sizeof(dd)) != 0)
+		*why = "the destination host is invalid";
+	for (i = 0; *why == NULL && i < n; i++)
+		if ((*out)[i].domain == NULL || strcmp((*out)[i].domain, dd) != 0)
+			*why = "it names a URI at another host";
+	if (*why == NULL)
+		return n;
+	report_uris_free(*out, n);
+	*out = NULL;
+	return 0;
 }
 
 /* --- file name and message (section 7.2.1.1) --- */

@@ -14,7 +14,9 @@
  *	bool report_dest_external(const struct psl *psl, const char *policy_domain,
  *	    const char *dest_domain);
  *	int report_dest_authorized(struct dns_session *s, const char *policy_domain,
- *	    const char *dest_domain);
+ *	    const char *dest_domain, char **rua);
+ *	size_t report_dest_override(const char *dest_domain, const char *rua,
+ *	    struct report_uri **out, const char **why);
  *	void report_filename(struct buf *out, const char *receiver,
  *	    const char *policy_domain, long long begin, long long end,
  *	    const char *unique_id);
@@ -45,7 +47,11 @@
  *	suffix is dropped and its limit ignored (RFC 9989 removed report size limits).
  *	report_dest_external() and report_dest_authorized() are the RFC 9990 section
  *	"Verifying External Destinations" test and its _report._dmarc query
- *	(1 authorized, 0 not, -1 temporary DNS failure).
+ *	(1 authorized, 0 not, -1 temporary DNS failure); when rua is not NULL, *rua
+ *	is the confirming record's rua= value (free it), or NULL without one.
+ *	report_dest_override() is that section's step 9: the URIs (free them with
+ *	report_uris_free()) that replace the one of dest_domain, or 0 with a reason
+ *	in *why when no report may go to either (an overriding URI at another host).
  *	report_filename() is the file name of RFC 9990 section "Email",
  *	report_mime() the whole message (LF line ends, for sendmail -t).
  */
@@ -63,11 +69,16 @@
 /* the RFC 9990 XML namespace of <feedback> and all its elements */
 #define REPORT_XMLNS	"urn:ietf:params:xml:ns:dmarc-2.0"
 
+/* DKIM results written per record (RFC 9990 "DKIM Signatures in Aggregate
+   Reports": "no more than 100 signatures for a given row") */
+#define REPORT_DKIM_MAX	100
+
 /* one grouped record of the report (all strings borrowed; NULL = absent) */
 struct report_record {
 	const char *source_ip;		/* IPv4 or IPv6 literal */
 	unsigned long count;
-	const char *disposition;	/* none|quarantine|reject (policy_evaluated) */
+	const char *disposition;	/* none|pass|quarantine|reject (policy_evaluated;
+					   pass: DMARC pass under p/sp/np not none) */
 	const char *dkim_eval;		/* pass|fail: DMARC-aligned DKIM */
 	const char *spf_eval;		/* pass|fail: DMARC-aligned SPF */
 	const char *reason_type;	/* local_policy|mailing_list|other|
@@ -98,6 +109,7 @@ struct report_meta {
 	const char *generator;			/* or NULL */
 	const char **errors;			/* report_metadata/error, may be 0 */
 	size_t nerrors;
+	const struct psl *psl;			/* orders DKIM results; may be NULL */
 };
 
 /* one URI of an rua= tag (all strings owned; address/domain/why may be NULL) */
@@ -126,7 +138,9 @@ void report_uris_free(struct report_uri *u, size_t n);
 bool report_dest_external(const struct psl *psl, const char *policy_domain,
     const char *dest_domain);
 int report_dest_authorized(struct dns_session *s, const char *policy_domain,
-    const char *dest_domain);
+    const char *dest_domain, char **rua);
+size_t report_dest_override(const char *dest_domain, const char *rua,
+    struct report_uri **out, const char **why);
 
 void report_filename(struct buf *out, const char *receiver, const char *policy_domain,
     long long begin, long long end, const char *unique_id);

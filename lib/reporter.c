@@ -205,27 +205,132 @@ fill_records(const struct store_rows *g, size_t n)
 	return rec;
 }
 
+/* uri_done - nothing to send to t: listed in ReportSuppress, or this day's report
+ * went there in an earlier run (*all_done false when that is unknown) */
+static bool
+uri_done(const struct reporter_opts *o, const struct period *pd, const char *day,
+    const struct report_uri *t, struct reporter_stats *stats, bool *all_done)
+{
+	int sent;
+
+	if (str_domain_listed(o->cfg->report_suppress, t->address)) {
+		log_msg(LOG_NOTICE, "report %s %s: rua %s skipped: listed in "
+		    "ReportSuppress", pd->domain, day, t->uri);
+		stats->skipped++;
+		return true;
+	}
+	if (o->dry_run_dir == NULL && (sent = already_sent(o->store, pd, t->uri)) != 0) {
+		if (sent < 0)
+			*all_done = false;
+		return true;
+	}
+	return false;
+}
+
+/* send_to - the report message to t: written as dry_run_dir/fname.tag.eml, or
+ * through ReportSendmail and marked sent (*all_done false on a failure) */
+static void
+send_to(const struct reporter_opts *o, const struct period *pd, const char *day,
+    const struct report_meta *meta, const char *fname, const struct buf *gz,
+    const struct report_uri *t, const char *tag, struct reporter_stats *stats,
+    bool *all_done)
+{
+	char num[16], name[4200];
+	struct buf msg;
+
+	buf_init(&msg);
+	report_mime(&msg, o->cfg->report_email[0] != '\0' ? o->cfg->report_email :
+	    "postmaster", t->address, o->receiver, meta, fname, gz->data, gz->len, o->now);
+	if (o->dry_run_dir != NULL) {
+		snprintf(name, sizeof name, "%s.%s.eml", fname, tag);
+		if (write_file(o->dry_run_dir, name, msg.data, msg.len) != 0)
+			*all_done = false;
+		else {
+			log_msg(LOG_INFO, "report %s %s: would send to %s (%zu bytes): %s",
+			    pd->domain, day, t->address, msg.len, name);
+			stats->sent++;
+		}
+	} else if (run_sendmail(o->cfg, msg.data, msg.len) != 0) {
+		log_msg(LOG_ERR, "report %s %s: %s failed for %s, trying again next "
+		    "run", pd->domain, day, o->cfg->report_sendmail, t->address);
+		*all_done = false;
+	} else {
+		const char *v[] = { pd->domain, pd->b, t->uri, num, meta->report_id };
+
+		snprintf(num, sizeof num, "%lld", o->now);
+		if (run_sql(o->store, mark_sent_sql, v, NELEM(v), NULL) != 0)
+			*all_done = false;
+		log_msg(LOG_INFO, "report %s %s: sent to %s (%zu bytes, report id %s)",
+		    pd->domain, day, t->address, msg.len, meta->report_id);
+		stats->sent++;
+	}
+	buf_free(&msg);
+}
+
+/* confirm - RFC 9990 "Verifying External Destinations" for u: 1 send to the
+ * *nt URIs of *to (u itself, or the confirming record's rua= override, which
+ * the caller frees when *to != u), 0 skip, -1 try again next run */
+static int
+confirm(const struct reporter_opts *o, const struct period *pd, const char *day,
+    struct report_uri *u, struct report_uri **to, size_t *nt)
+{
+	struct dns_session dns;
+	const char *why;
+	char *rua = NULL;
+	int auth;
+
+	*to = u;
+	*nt = 1;
+	if (!report_dest_external(o->psl, pd->domain, u->domain))
+		return 1;
+	dns_session_init(&dns, o->dns, o->cfg->dns_timeout * 1000);
+	dns_session_set_deadline(&dns, o->cfg->eval_timeout * 1000);
+	auth = report_dest_authorized(&dns, pd->domain, u->domain, &rua);
+	if (auth < 0) {
+		log_msg(LOG_WARNING, "report %s %s: rua %s: DNS failure checking "
+		    "%s._report._dmarc.%s, trying again next run", pd->domain, day,
+		    u->uri, pd->domain, u->domain);
+		return -1;
+	}
+	if (auth == 0) {
+		log_msg(LOG_NOTICE, "report %s %s: rua %s skipped: %s does not accept "
+		    "reports for %s (no %s._report._dmarc.%s record)", pd->domain, day,
+		    u->uri, u->domain, pd->domain, pd->domain, u->domain);
+		return 0;
+	}
+	if (rua == NULL)
+		return 1;
+	/* step 9: the record's rua= replaces the URI, at the same host only */
+	if ((*nt = report_dest_override(u->domain, rua, to, &why)) == 0) {
+		log_msg(LOG_NOTICE, "report %s %s: rua %s skipped: its confirming "
+		    "record %s._report._dmarc.%s has rua=%s, and %s: no report to "
+		    "either", pd->domain, day, u->uri, pd->domain, u->domain, rua, why);
+		free(rua);
+		return 0;
+	}
+	log_msg(LOG_INFO, "report %s %s: rua %s replaced by rua=%s of %s._report._dmarc.%s",
+	    pd->domain, day, u->uri, rua, pd->domain, u->domain);
+	free(rua);
+	return 1;
+}
+
 /* deliver - one report to every usable URI; 1 when all are done, 0 to retry */
 static int
 deliver(const struct reporter_opts *o, const struct period *pd, const char *rua,
     const struct report_meta *meta, const char *fname, const struct buf *gz,
     struct reporter_stats *stats)
 {
-	struct report_uri *u = NULL;
-	size_t nu = report_parse_rua(rua, &u);
-	struct dns_session dns;
+	struct report_uri *u = NULL, *to;
+	size_t nu = report_parse_rua(rua, &u), nt;
 	bool all_done = true;
-	char day[16];
-	struct buf msg;
+	char day[16], tag[48];
 
 	day_text(pd->begin, day, sizeof day);
-	buf_init(&msg);
 	if (nu == 0)
 		log_msg(LOG_NOTICE, "report %s %s: no URI in rua=, nothing sent", pd->domain,
 		    day);
 	for (size_t i = 0; i < nu; i++) {
-		char num[16];
-		int auth, sent;
+		int rc;
 
 		if (!u[i].usable) {
 			log_msg(LOG_NOTICE, "report %s %s: rua %s skipped: %s", pd->domain,
@@ -233,74 +338,28 @@ deliver(const struct reporter_opts *o, const struct period *pd, const char *rua,
 			stats->skipped++;
 			continue;
 		}
-		if (str_domain_listed(o->cfg->report_suppress, u[i].address)) {
-			log_msg(LOG_NOTICE, "report %s %s: rua %s skipped: listed in "
-			    "ReportSuppress", pd->domain, day, u[i].uri);
-			stats->skipped++;
+		if (uri_done(o, pd, day, &u[i], stats, &all_done))
 			continue;
-		}
-		if (o->dry_run_dir == NULL &&
-		    (sent = already_sent(o->store, pd, u[i].uri)) != 0) {
-			if (sent < 0)
+		if ((rc = confirm(o, pd, day, &u[i], &to, &nt)) <= 0) {
+			if (rc < 0)
 				all_done = false;
-			continue;
-		}
-		if (report_dest_external(o->psl, pd->domain, u[i].domain)) {
-			dns_session_init(&dns, o->dns, o->cfg->dns_timeout * 1000);
-			dns_session_set_deadline(&dns, o->cfg->eval_timeout * 1000);
-			auth = report_dest_authorized(&dns, pd->domain, u[i].domain);
-			if (auth < 0) {
-				log_msg(LOG_WARNING, "report %s %s: rua %s: DNS failure checking "
-				    "%s._report._dmarc.%s, trying again next run", pd->domain,
-				    day, u[i].uri, pd->domain, u[i].domain);
-				all_done = false;
-				continue;
-			}
-			if (auth == 0) {
-				log_msg(LOG_NOTICE, "report %s %s: rua %s skipped: %s does not "
-				    "accept reports for %s (no %s._report._dmarc.%s record)",
-				    pd->domain, day, u[i].uri, u[i].domain, pd->domain,
-				    pd->domain, u[i].domain);
+			else
 				stats->skipped++;
-				continue;
-			}
-		}
-		buf_reset(&msg);
-		report_mime(&msg, o->cfg->report_email[0] != '\0' ? o->cfg->report_email :
-		    "postmaster", u[i].address, o->receiver, meta, fname, gz->data, gz->len,
-		    o->now);
-		if (o->dry_run_dir != NULL) {
-			char name[4200];
-
-			snprintf(name, sizeof name, "%s.%zu.eml", fname, i + 1);
-			if (write_file(o->dry_run_dir, name, msg.data, msg.len) != 0) {
-				all_done = false;
-				continue;
-			}
-			log_msg(LOG_INFO, "report %s %s: would send to %s (%zu bytes): %s",
-			    pd->domain, day, u[i].address, msg.len, name);
-			stats->sent++;
 			continue;
 		}
-		if (run_sendmail(o->cfg, msg.data, msg.len) != 0) {
-			log_msg(LOG_ERR, "report %s %s: %s failed for %s, trying again next "
-			    "run", pd->domain, day, o->cfg->report_sendmail, u[i].address);
-			all_done = false;
-			continue;
+		for (size_t k = 0; k < nt; k++) {
+			if (to != &u[i] && uri_done(o, pd, day, &to[k], stats, &all_done))
+				continue;
+			if (to == &u[i])
+				snprintf(tag, sizeof tag, "%zu", i + 1);
+			else
+				snprintf(tag, sizeof tag, "%zu.%zu", i + 1, k + 1);
+			send_to(o, pd, day, meta, fname, gz, &to[k], tag, stats, &all_done);
 		}
-		snprintf(num, sizeof num, "%lld", o->now);
-		{
-			const char *v[] = { pd->domain, pd->b, u[i].uri, num, meta->report_id };
-
-			if (run_sql(o->store, mark_sent_sql, v, NELEM(v), NULL) != 0)
-				all_done = false;
-		}
-		log_msg(LOG_INFO, "report %s %s: sent to %s (%zu bytes, report id %s)",
-		    pd->domain, day, u[i].address, msg.len, meta->report_id);
-		stats->sent++;
+		if (to != &u[i])
+			report_uris_free(to, nt);
 	}
 	report_uris_free(u, nu);
-	buf_free(&msg);
 	return all_done ? 1 : 0;
 }
 
@@ -399,6 +458,7 @@ one_period(const struct reporter_opts *o, struct period *pd, unsigned long long 
 	meta.discovery_method = store_value(pol, 0, 7);	/* NULL in old rows */
 	meta.testing = store_value(pol, 0, 8);
 	meta.generator = PACKAGE_NAME " " PACKAGE_VERSION;
+	meta.psl = o->psl;
 	report_xml(&xml, &meta, rec, n);
 	if (report_gzip(xml.data, xml.len, &gz) != 0) {
 		buf_adds(&err, "gzip failed");

@@ -69,22 +69,25 @@ warnings_clear(void)
 	pthread_mutex_unlock(&warnings_lock);
 }
 
-/* write_zone - test.zone with rua= on the DMARC records (and pct=0 for reject) */
+/* write_zone - test.zone with rua= on the DMARC records (and pct=0 for reject);
+ * example.com's p= is example_p */
 static const char *
-write_zone(void)
+write_zone(const char *name, const char *example_p)
 {
-	static char path[128];
-	char line[8192];
+	static char paths[2][128];
+	static int next;
+	char line[8192], *path = paths[next++ % 2];
 	FILE *in, *out;
 
-	snprintf(path, sizeof path, "%s/test.zone", tmpdir);
+	snprintf(path, sizeof paths[0], "%s/%s", tmpdir, name);
 	if ((in = fopen(tap_path("TDATA", "message/test.zone"), "r")) == NULL ||
 	    (out = fopen(path, "w")) == NULL)
 		bail("cannot copy the message zone");
 	while (fgets(line, sizeof line, in) != NULL) {
 		if (strncmp(line, "_dmarc.example.com ", 19) == 0)
-			fputs("_dmarc.example.com TXT \"v=DMARC1; p=reject; sp=quarantine; "
-			    "rua=mailto:dmarc@example.com; fo=1\"\n", out);
+			fprintf(out, "_dmarc.example.com TXT \"v=DMARC1; p=%s; "
+			    "sp=quarantine; rua=mailto:dmarc@example.com; fo=1\"\n",
+			    example_p);
 		else if (strncmp(line, "_dmarc.reject.example ", 22) == 0)
 			fputs("_dmarc.reject.example TXT \"v=DMARC1; p=reject; pct=0; "
 			    "aspf=s; rua=mailto:agg@reports.example!10m\"\n", out);
@@ -152,7 +155,7 @@ nz(const char *s)
 static const struct rcase {
 	const char *file, *ip, *helo, *mailfrom;
 	int eng;			/* 0 plain, 1 monitor only, 2 tag-only host,
-					   3 DMARCOrgDomain psl */
+					   3 DMARCOrgDomain psl, 4 example.com p=none */
 	enum action action;
 	bool row;
 	const char *policy_domain, *rua, *p, *sp, *pct, *fo, *adkim, *aspf;
@@ -161,17 +164,24 @@ static const struct rcase {
 	    *reason_comment;
 	const char *np, *discovery_method, *testing;	/* RFC 9990 policy_published */
 } rcases[] = {
+	/* RFC 9990 disposition "pass": no action, DMARC pass under p=reject */
 	{ "message/pass.eml", "192.0.2.1", "mx.example.com", "<bounce@example.com>", 0,
 	  ACTION_ACCEPT, true, "example.com", "mailto:dmarc@example.com", "reject",
 	  "quarantine", "100", "1", "r", "r", "example.com", "example.com",
-	  "example.com", "mfrom", "pass", "example.com/s1/pass", "none", "pass", "pass",
+	  "example.com", "mfrom", "pass", "example.com/s1/pass", "pass", "pass", "pass",
 	  "(null)", "(null)", "", "treewalk", "n" },
 	/* the same found with the PSL (RFC 7489 discovery) */
 	{ "message/pass.eml", "192.0.2.1", "mx.example.com", "<bounce@example.com>", 3,
 	  ACTION_ACCEPT, true, "example.com", "mailto:dmarc@example.com", "reject",
 	  "quarantine", "100", "1", "r", "r", "example.com", "example.com",
-	  "example.com", "mfrom", "pass", "example.com/s1/pass", "none", "pass", "pass",
+	  "example.com", "mfrom", "pass", "example.com/s1/pass", "pass", "pass", "pass",
 	  "(null)", "(null)", "", "psl", "n" },
+	/* a pass under p=none is not enforcing: "none" */
+	{ "message/pass.eml", "192.0.2.1", "mx.example.com", "<bounce@example.com>", 4,
+	  ACTION_ACCEPT, true, "example.com", "mailto:dmarc@example.com", "none",
+	  "quarantine", "100", "1", "r", "r", "example.com", "example.com",
+	  "example.com", "mfrom", "pass", "example.com/s1/pass", "none", "pass", "pass",
+	  "(null)", "(null)", "", "treewalk", "n" },
 	/* pct=0 (testing, RFC 9989): reject not applied, quarantined instead */
 	{ "message/reject-unsigned.eml", "198.51.100.7", "mail.reject.example",
 	  "<x@reject.example>", 0, ACTION_QUARANTINE, true, "reject.example",
@@ -182,7 +192,7 @@ static const struct rcase {
 	  "<x@reject.example>", 0, ACTION_ACCEPT, true, "reject.example",
 	  "mailto:agg@reports.example!10m", "reject", "", "0", "(null)", "r", "s",
 	  "reject.example", "reject.example", "reject.example", "mfrom", "fail",
-	  "reject.example/s1/pass", "none", "pass", "fail", "(null)", "(null)", "",
+	  "reject.example/s1/pass", "pass", "pass", "fail", "(null)", "(null)", "",
 	  "treewalk", "y" },
 	/* no rua=: still recorded (the reporter marks it, nobody is sent anything) */
 	{ "message/quarantine.eml", "198.51.100.7", "h.quarantine.example",
@@ -203,7 +213,7 @@ static const struct rcase {
 	{ "message/pass.eml", "192.0.2.10", "mx.example.com", "<>", 0, ACTION_ACCEPT, true,
 	  "example.com", "mailto:dmarc@example.com", "reject", "quarantine", "100", "1",
 	  "r", "r", "example.com", "mx.example.com", "mx.example.com", "helo", "pass",
-	  "example.com/s1/pass", "none", "pass", "pass", "(null)", "(null)", "",
+	  "example.com/s1/pass", "pass", "pass", "pass", "(null)", "(null)", "",
 	  "treewalk", "n" },
 	{ "message/quarantine.eml", "198.51.100.7", "h.quarantine.example",
 	  "<x@quarantine.example>", 1, ACTION_ACCEPT, true, "quarantine.example",
@@ -219,18 +229,18 @@ static const struct rcase {
 
 /* test_rows - msg_eom fills v.history as the report needs it */
 static void
-test_rows(const char *zone)
+test_rows(const char *zone, const char *zone_none)
 {
-	struct config *cfg[4], *none;
-	struct engine *eng[4], *eng_none;
+	struct config *cfg[5], *none;
+	struct engine *eng[5], *eng_none;
 	struct buf err;
 	enum action a;
 	struct hist_row *r;
 	long long before = (long long)time(NULL);
 
 	buf_init(&err);
-	for (int i = 0; i < 4; i++)
-		cfg[i] = test_config(zone);
+	for (int i = 0; i < 5; i++)
+		cfg[i] = test_config(i == 4 ? zone_none : zone);
 	cfg[1]->monitor_only = true;
 	cfg[3]->dmarc_org_domain = DMD_PSL;
 	free(cfg[3]->psl_file);
@@ -242,7 +252,7 @@ test_rows(const char *zone)
 	cfg[2]->tag_only_hosts[0] = xstrdup("198.51.100.7");
 	none = test_config(zone);
 	none->history_store = STORE_NONE;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if ((eng[i] = engine_new(cfg[i], &err)) == NULL)
 			bail("engine_new: %s", buf_str(&err));
 	if ((eng_none = engine_new(none, &err)) == NULL)
@@ -300,7 +310,7 @@ test_rows(const char *zone)
 	    "<bounce@example.com>", &a);
 	ok(r == NULL, "HistoryStore none: no row is built");
 	hist_row_free(r);
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		engine_unref(eng[i]);
 		cfg_unref(cfg[i]);
 	}
@@ -554,8 +564,8 @@ main(void)
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/history_test.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		bail("mkdtemp");
-	zone = write_zone();
-	test_rows(zone);
+	zone = write_zone("test.zone", "reject");
+	test_rows(zone, write_zone("none.zone", "none"));
 	test_store();
 	test_migrate();
 	test_writer();

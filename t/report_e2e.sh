@@ -35,16 +35,21 @@ need_mltload
 
 # the zone: t/data/milter/test.zone with rua= on its DMARC records
 #   example.com        -> dmarc@example.com (same organizational domain)
-#   reject.example     -> agg@reports.example (external, authorized) and
-#                         tiny@reject.example!100 (an obsolete 100-byte limit,
-#                         ignored: RFC 9989)
-#   quarantine.example -> x@unauthorized.example (external, not authorized)
+#   reject.example     -> agg@reports.example (external, authorized, and its
+#                         confirming record's rua= sends the report to
+#                         inbox@reports.example instead: RFC 9990 section 4
+#                         step 9) and tiny@reject.example!100 (an obsolete
+#                         100-byte limit, ignored: RFC 9989)
+#   quarantine.example -> x@unauthorized.example (external, not authorized) and
+#                         y@away.example (authorized by a record whose rua= names
+#                         another host: no report to either)
 zone=$tmp/test.zone
 sed -e 's|^_dmarc.example.com TXT .*|_dmarc.example.com TXT "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"|' \
     -e 's|^_dmarc.reject.example TXT .*|_dmarc.reject.example TXT "v=DMARC1; p=reject; rua=mailto:agg@reports.example,mailto:tiny@reject.example!100"|' \
-    -e 's|^_dmarc.quarantine.example TXT .*|_dmarc.quarantine.example TXT "v=DMARC1; p=quarantine; rua=mailto:x@unauthorized.example"|' \
+    -e 's|^_dmarc.quarantine.example TXT .*|_dmarc.quarantine.example TXT "v=DMARC1; p=quarantine; rua=mailto:x@unauthorized.example,mailto:y@away.example"|' \
     "$TDATA/milter/test.zone" >"$zone"
-echo 'reject.example._report._dmarc.reports.example TXT "v=DMARC1"' >>"$zone"
+echo 'reject.example._report._dmarc.reports.example TXT "v=DMARC1; rua=mailto:inbox@reports.example"' >>"$zone"
+echo 'quarantine.example._report._dmarc.away.example TXT "v=DMARC1; rua=mailto:y@elsewhere.example"' >>"$zone"
 
 mkdir "$tmp/corpus"
 corpus() { corpus_add "$tmp/corpus" "$@"; }
@@ -143,8 +148,8 @@ run_store() {
 	tap_ok $? "$name: the writer logged 40 rows written at stop (tempfails are not rows)" ||
 	    grep history "$tmp/$name.log" | sed 's/^/# /'
 	is "$(SQL "SELECT policy_domain || ':' || disposition || ':' || COUNT(*) FROM dmarc_rows GROUP BY policy_domain, disposition ORDER BY policy_domain" | tr '\n' ' ')" \
-	    "example.com:none:20 quarantine.example:quarantine:10 reject.example:reject:10 " \
-	    "$name: rows per domain and disposition"
+	    "example.com:pass:20 quarantine.example:quarantine:10 reject.example:reject:10 " \
+	    "$name: rows per domain and disposition (pass: DMARC pass under p=reject)"
 
 	# the day is not over: nothing to report yet
 	"$REPORT" -c "$tmp/$name.conf" --dry-run "$tmp/out" >"$tmp/r0.log" 2>&1
@@ -160,12 +165,23 @@ run_store() {
 	f=$(ls "$tmp/out"/*example.com*.xml 2>/dev/null | grep '!example.com!' | head -n 1)
 	is "$(xpath "$f" 'count(/feedback/record)')" 2 \
 	    "$name: example.com's 20 messages group into 2 records (signed, unsigned)"
+	is "$(xpath "$f" 'count(/feedback/record/row/policy_evaluated/disposition[.="pass"])')" 2 \
+	    "$name: both with disposition pass (RFC 9990: DMARC pass, enforcing policy)"
 	is "$(xpath "$f" 'string(/feedback/report_metadata/org_name)')" \
 	    "Test Receiver" "$name: org_name from ReportOrgName"
 	ls "$tmp/out" | grep -q '^mx.test.example!reject.example![0-9]*![0-9]*.xml.gz$'
 	tap_ok $? "$name: file name receiver!domain!begin!end.xml.gz"
 	is "$(ls "$tmp/out" | grep -c '\.eml$')" 3 \
 	    "$name: dry run: 3 messages (example.com, reports.example, tiny); the unauthorized destination skipped"
+	grep -q "rua mailto:agg@reports.example replaced by rua=mailto:inbox@reports.example of reject.example._report._dmarc.reports.example" "$tmp/r1.log" &&
+	    grep -q "would send to inbox@reports.example" "$tmp/r1.log" &&
+	    ! grep -q "would send to agg@reports.example" "$tmp/r1.log"
+	tap_ok $? "$name: the confirming record's rua= overrides the destination (RFC 9990 section 4 step 9)" ||
+	    diag_file "$tmp/r1.log"
+	grep -q "rua mailto:y@away.example skipped: its confirming record quarantine.example._report._dmarc.away.example has rua=mailto:y@elsewhere.example, and it names a URI at another host: no report to either" "$tmp/r1.log" &&
+	    ! grep -q "^To: y@" "$tmp/out"/*.eml
+	tap_ok $? "$name: an overriding URI at another host: no report to the original or the override" ||
+	    diag_file "$tmp/r1.log"
 	grep -q "would send to tiny@reject.example ([0-9]* bytes)" "$tmp/r1.log"
 	tap_ok $? "$name: the obsolete !100 size is ignored: tiny@reject.example gets the report" ||
 	    diag_file "$tmp/r1.log"
@@ -182,7 +198,7 @@ run_store() {
 	    "$name: the dry run marked nothing"
 
 	# sending: the reports.example delivery fails once
-	echo "agg@reports.example" >"$tmp/fail_to"
+	echo "inbox@reports.example" >"$tmp/fail_to"
 	"$REPORT" -c "$tmp/$name.conf" --now "$tomorrow" -v >"$tmp/r2.log" 2>&1
 	is "$?" 1 "$name: a sendmail failure: exit 1 (try again)" || diag_file "$tmp/r2.log"
 	is "$(ls "$tmp/sent" | grep -c '^msg')" 2 "$name: the other two reports were sent"
@@ -197,8 +213,8 @@ run_store() {
 	"$REPORT" -c "$tmp/$name.conf" --now "$tomorrow" -v >"$tmp/r3.log" 2>&1
 	is "$?" 0 "$name: the retry exits 0" || diag_file "$tmp/r3.log"
 	is "$(ls "$tmp/sent" | grep -c '^msg')" 3 "$name: the retry sent one message more"
-	grep -q "^To: agg@reports.example$" "$tmp/sent/msg.2"
-	tap_ok $? "$name: ... to agg@reports.example (the others not again)"
+	grep -q "^To: inbox@reports.example$" "$tmp/sent/msg.2"
+	tap_ok $? "$name: ... to inbox@reports.example, agg@'s override (the others not again)"
 	# the sent report is a gzip attachment with the same counts
 	mkdir "$tmp/att"
 	"$SYS_PYTHON3" - "$tmp/sent/msg.2" "$tmp/att" <<'EOF'

@@ -276,6 +276,14 @@ tw_two_dkim(struct report_meta *m, struct report_record *r)
 	r->dkim = "example.com/s1/pass esp.example//temperror";
 }
 
+/* tw_pass - RFC 9990's "pass": no action, DMARC pass under an enforcing policy */
+static void
+tw_pass(struct report_meta *m, struct report_record *r)
+{
+	(void)m;
+	r->disposition = "Pass";
+}
+
 /* tw_fallbacks - values the schema cannot hold */
 static void
 tw_fallbacks(struct report_meta *m, struct report_record *r)
@@ -375,6 +383,8 @@ static const struct xml_case xml_cases[] = {
 	    "<domain>esp.example</domain>\n        <selector></selector>\n"
 	    "        <result>temperror</result>" },
 	  { NULL } },
+	{ "disposition pass (RFC 9990 ActionDispositionType)", tw_pass,
+	  { "<disposition>pass</disposition>" }, { "<disposition>none" } },
 	{ "values outside the schema replaced", tw_fallbacks,
 	  { "<p>none</p>", "<disposition>none</disposition>",
 	    "<dkim>fail</dkim>", "<spf>fail</spf>", "<scope>mfrom</scope>",
@@ -552,6 +562,78 @@ static const struct dkim_sig dkim_sigs[] = {
 	{ "d", "", "policy" },
 	{ "%41", "%", "neutral" },
 };
+
+/* test_xml_dkim_order - 150 signatures: RFC 9990's order of preference (strict
+ * pass, relaxed pass, other pass, the rest in stored order), at most 100 written */
+static void
+test_xml_dkim_order(const struct psl *psl)
+{
+	struct report_meta m = base_meta();
+	struct report_record r = base_record();
+	struct buf list, x, want;
+	const char *p;
+	size_t i, n;
+
+	buf_init(&list);
+	buf_init(&x);
+	buf_init(&want);
+	/* 147 failures around the three passes, which come late in the message */
+	for (i = 0; i < 147; i++) {
+		char sel[16];
+
+		snprintf(sel, sizeof sel, "f%zu", i);
+		report_dkim_encode(&list, i % 2 ? "example.com" : "other.example", sel,
+		    i % 3 ? "fail" : "neutral");
+		if (i == 120)
+			report_dkim_encode(&list, "esp.example", "other", "pass");
+		if (i == 130)
+			report_dkim_encode(&list, "mail.example.com", "relaxed", "pass");
+		if (i == 140)
+			report_dkim_encode(&list, "Example.COM", "strict", "pass");
+	}
+	r.dkim = buf_str(&list);
+	is_int(150, (long)report_dkim_decode(r.dkim, NULL, NULL, NULL),
+	    "dkim order: 150 signatures stored");
+	m.psl = psl;
+	report_xml(&x, &m, &r, 1);
+	check_valid(&x, "dkim order: 150 signatures");
+	for (n = 0, p = buf_str(&x); (p = strstr(p, "<dkim>\n")) != NULL; p++)
+		n++;
+	is_int(REPORT_DKIM_MAX, (long)n, "dkim order: %d of 150 written",
+	    REPORT_DKIM_MAX);
+	buf_adds(&want, "<auth_results>\n"
+	    "      <dkim>\n        <domain>Example.COM</domain>\n"
+	    "        <selector>strict</selector>\n        <result>pass</result>\n"
+	    "      </dkim>\n"
+	    "      <dkim>\n        <domain>mail.example.com</domain>\n"
+	    "        <selector>relaxed</selector>\n        <result>pass</result>\n"
+	    "      </dkim>\n"
+	    "      <dkim>\n        <domain>esp.example</domain>\n"
+	    "        <selector>other</selector>\n        <result>pass</result>\n"
+	    "      </dkim>\n"
+	    "      <dkim>\n        <domain>other.example</domain>\n"
+	    "        <selector>f0</selector>\n        <result>neutral</result>\n"
+	    "      </dkim>\n"
+	    "      <dkim>\n        <domain>example.com</domain>\n"
+	    "        <selector>f1</selector>\n        <result>fail</result>\n");
+	ok(contains(buf_str(&x), buf_str(&want)), "dkim order: strict, relaxed, other "
+	    "pass, then the failures from the first");
+	ok(contains(buf_str(&x), "<selector>f96</selector>") &&
+	    !contains(buf_str(&x), "<selector>f97</selector>"),
+	    "dkim order: the last 50 failures are left out (f96 is the 100th)");
+	/* without a PSL the relaxed pass is only "another pass": after esp.example */
+	buf_reset(&x);
+	m.psl = NULL;
+	report_xml(&x, &m, &r, 1);
+	p = strstr(buf_str(&x), "<selector>relaxed</selector>");
+	ok(p != NULL && strstr(buf_str(&x), "<selector>other</selector>") < p &&
+	    strstr(buf_str(&x), "<selector>strict</selector>") <
+	    strstr(buf_str(&x), "<selector>other</selector>"),
+	    "dkim order without a PSL: strict, then other passes in stored order");
+	buf_free(&list);
+	buf_free(&x);
+	buf_free(&want);
+}
 
 /* test_dkim_roundtrip - encode a list, decode it back field by field */
 static void
@@ -898,25 +980,42 @@ static const char *const auth_zone[] = {
 	"slow.test._report._dmarc.rua.example.net TIMEOUT",
 	"refused.test._report._dmarc.rua.example.net REFUSED",
 	"*._report._dmarc.wild.example TXT \"v=DMARC1\"",
+	"two.test._report._dmarc.rua.example.net TXT \"v=DMARC1\"",
+	"two.test._report._dmarc.rua.example.net TXT \"hello; rua=mailto:no@rua.example.net\"",
+	"two.test._report._dmarc.rua.example.net TXT \"v=DMARC1; rua=mailto:y@rua.example.net\"",
+	"away.test._report._dmarc.rua.example.net TXT \"v=DMARC1; rua=mailto:z@evil.example\"",
+	"empty.test._report._dmarc.rua.example.net TXT \"v=DMARC1; rua=\"",
 };
 
-struct auth_case { const char *policy, *dest; int want; const char *name; };
+struct auth_case {
+	const char *policy, *dest;
+	int want;
+	const char *name;
+	const char *rua;		/* the confirming record's rua=, or NULL */
+};
 
 static const struct auth_case auth_cases[] = {
-	{ "example.com", "rua.example.net", 1, "v=DMARC1 record" },
-	{ "example.org", "rua.example.net", 1, "record with more tags" },
-	{ "EXAMPLE.COM.", "Rua.Example.Net.", 1, "names normalised" },
-	{ "mixed.test", "rua.example.net", 1, "one DMARC1 record among others" },
-	{ "split.test", "rua.example.net", 1, "record split in character-strings" },
-	{ "other.test", "rua.example.net", 0, "NXDOMAIN" },
-	{ "nodata.test", "rua.example.net", 0, "NODATA" },
-	{ "spf.test", "rua.example.net", 0, "TXT that is not DMARC1" },
-	{ "v10.test", "rua.example.net", 0, "v=DMARC10 is not DMARC1" },
-	{ "fail.test", "rua.example.net", -1, "SERVFAIL" },
-	{ "slow.test", "rua.example.net", -1, "timeout" },
-	{ "refused.test", "rua.example.net", 0, "REFUSED is not temporary" },
-	{ "any.example", "wild.example", 1, "wildcard authorization" },
-	{ "bad name", "rua.example.net", 0, "invalid policy domain: no query" },
+	{ "example.com", "rua.example.net", 1, "v=DMARC1 record", NULL },
+	{ "example.org", "rua.example.net", 1, "record with more tags",
+	  "mailto:x@rua.example.net" },
+	{ "EXAMPLE.COM.", "Rua.Example.Net.", 1, "names normalised", NULL },
+	{ "mixed.test", "rua.example.net", 1, "one DMARC1 record among others", NULL },
+	{ "split.test", "rua.example.net", 1, "record split in character-strings",
+	  NULL },
+	{ "other.test", "rua.example.net", 0, "NXDOMAIN", NULL },
+	{ "nodata.test", "rua.example.net", 0, "NODATA", NULL },
+	{ "spf.test", "rua.example.net", 0, "TXT that is not DMARC1", NULL },
+	{ "v10.test", "rua.example.net", 0, "v=DMARC10 is not DMARC1", NULL },
+	{ "fail.test", "rua.example.net", -1, "SERVFAIL", NULL },
+	{ "slow.test", "rua.example.net", -1, "timeout", NULL },
+	{ "refused.test", "rua.example.net", 0, "REFUSED is not temporary", NULL },
+	{ "any.example", "wild.example", 1, "wildcard authorization", NULL },
+	{ "bad name", "rua.example.net", 0, "invalid policy domain: no query", NULL },
+	{ "two.test", "rua.example.net", 1, "rua= of the first DMARC1 record that has one",
+	  "mailto:y@rua.example.net" },
+	{ "away.test", "rua.example.net", 1, "rua= at another host given as found",
+	  "mailto:z@evil.example" },
+	{ "empty.test", "rua.example.net", 1, "empty rua= is no override", NULL },
 };
 
 /* test_authorized - report_dest_authorized through the zone backend */
@@ -935,14 +1034,85 @@ test_authorized(void)
 		if (dns_zone_add_line(z, auth_zone[i], &err) != 0)
 			bail("zone line %s: %s", auth_zone[i], buf_str(&err));
 	for (i = 0; i < NELEM(auth_cases); i++) {
+		char *rua = (char *)"unset";
+
 		dns_session_init(&s, z, 1000);
-		rc = report_dest_authorized(&s, auth_cases[i].policy, auth_cases[i].dest);
+		rc = report_dest_authorized(&s, auth_cases[i].policy, auth_cases[i].dest,
+		    &rua);
 		is_int(auth_cases[i].want, rc, "authorized: %s", auth_cases[i].name);
 		is_int(strcmp(auth_cases[i].policy, "bad name") == 0 ? 0 : 1, (long)s.queries,
 		    "authorized: %s: DNS queries", auth_cases[i].name);
+		is_string(auth_cases[i].rua != NULL ? auth_cases[i].rua : "(null)",
+		    rua != NULL ? rua : "(null)", "authorized: %s: rua=", auth_cases[i].name);
+		free(rua);
+		/* without the out parameter the answer is the same */
+		dns_session_init(&s, z, 1000);
+		is_int(auth_cases[i].want, report_dest_authorized(&s, auth_cases[i].policy,
+		    auth_cases[i].dest, NULL), "authorized: %s: rua not asked",
+		    auth_cases[i].name);
 	}
 	dns_resolver_free(z);
 	buf_free(&err);
+}
+
+/* RFC 9990 "Verifying External Destinations" step 9 and the paragraph after it */
+static const struct override_case {
+	const char *dest, *rua;
+	size_t want;
+	const char *addrs;		/* the addresses, joined by ' ' */
+	const char *name;
+} override_cases[] = {
+	{ "rua.example.net", "mailto:a@rua.example.net", 1, "a@rua.example.net",
+	  "one URI at the destination host replaces it" },
+	{ "rua.example.net", " mailto:a@rua.example.net , mailto:b@RUA.Example.NET. ", 2,
+	  "a@rua.example.net b@rua.example.net", "two URIs at the host, names normalised" },
+	{ "Rua.Example.Net", "mailto:a@rua.example.net!10m", 1, "a@rua.example.net",
+	  "obsolete size ignored, destination normalised" },
+	{ "rua.example.net", "mailto:a@rua.example.net,mailto:b@evil.example", 0, "",
+	  "one URI at another host: none at all" },
+	{ "rua.example.net", "mailto:a@sub.rua.example.net", 0, "",
+	  "a subdomain is another host" },
+	{ "rua.example.net", "mailto:a@example.net", 0, "",
+	  "the parent domain is another host" },
+	{ "rua.example.net", "https://rua.example.net/dmarc", 0, "",
+	  "a host that cannot be told (other scheme)" },
+	{ "rua.example.net", "mailto:bad..local@rua.example.net", 0, "",
+	  "a malformed URI" },
+	{ "rua.example.net", " , ", 0, "", "no URI" },
+	{ NULL, "mailto:a@rua.example.net", 0, "", "no destination host" },
+};
+
+/* test_override - report_dest_override */
+static void
+test_override(void)
+{
+	static struct report_uri sentinel;
+	struct report_uri *u;
+	const char *why;
+	struct buf got;
+	size_t i, k, n;
+
+	buf_init(&got);
+	for (i = 0; i < NELEM(override_cases); i++) {
+		const struct override_case *c = &override_cases[i];
+
+		u = &sentinel;		/* must be replaced */
+		why = "unset";
+		n = report_dest_override(c->dest, c->rua, &u, &why);
+		is_int((long)c->want, (long)n, "override: %s: URIs", c->name);
+		buf_reset(&got);
+		for (k = 0; k < n; k++)
+			buf_printf(&got, "%s%s", k ? " " : "", u[k].address);
+		is_string(c->addrs, buf_str(&got), "override: %s: addresses", c->name);
+		if (c->want == 0)
+			ok(u == NULL && why != NULL && strcmp(why, "unset") != 0,
+			    "override: %s: nothing returned, why: %s", c->name,
+			    why != NULL ? why : "(null)");
+		else
+			ok(why == NULL, "override: %s: no reason", c->name);
+		report_uris_free(u, n);
+	}
+	buf_free(&got);
 }
 
 /* --- file name --- */
@@ -1235,8 +1405,10 @@ main(void)
 	if ((psl = psl_load(tap_path("TDATA", "dmarc/psl.dat"), &err)) == NULL)
 		bail("psl_load: %s", buf_str(&err));
 	test_external(psl);
+	test_xml_dkim_order(psl);
 	psl_free(psl);
 	test_authorized();
+	test_override();
 	test_filename();
 	test_mime();
 	buf_free(&err);
