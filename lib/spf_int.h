@@ -5,11 +5,12 @@
  *	void spd_layer_init(struct spf_engine *e);
  * DESCRIPTION
  *	The engine and the state of one check_host() evaluation. lib/spf.c (the
- *	engine, the identities, the evaluation and the result mapping) points spd_cur
- *	at its struct spf_eval around each (synchronous) libspf2 evaluation; lib/spf_dns.c
- *	(spd_: the DNS layer libspf2 queries) counts the RFC 7208 limits, filters and
- *	rewrites the records in it and records in why/why_name/why_detail the rule
- *	that ended the evaluation, which lib/spf.c maps to permerror and a reason.
+ *	engine, the identities, the evaluation and the result mapping) points
+ *	spd_cur at its struct spf_eval around each (synchronous) libspf2
+ *	evaluation; lib/spf_dns.c (spd_: the DNS layer libspf2 queries) counts the
+ *	RFC 7208 limits, filters and rewrites the records, and notes in
+ *	why/why_name/why_detail the rule that ended the evaluation, which lib/spf.c
+ *	maps to permerror and a reason.
  *	spd_layer_init() fills e->layer (lookup, fixed explanation, hook e) before the
  *	libspf2 server is created on it.
  */
