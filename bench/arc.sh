@@ -6,7 +6,7 @@
 # "broken" (the same without the set), "dkim" (one valid rsa-2048 DKIM signature,
 # relaxed/relaxed), "unsigned". bench/msgcost feeds each through the engine (DNS
 # from the corpus zone, no network, no root), after a warm-up, and prints:
-#   - CPU microseconds per message (getrusage over BENCH_ARC_RUNS messages,
+#   - CPU microseconds per message (over BENCH_ARC_RUNS messages,
 #     default 300; noisy on a shared machine), and
 #   - with valgrind installed, instructions per message (callgrind: a run of
 #     BENCH_ARC_CG + 1 messages less a run of 1, divided by BENCH_ARC_CG, default

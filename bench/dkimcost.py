@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# dkimcost.py - messages for bench/dkimcost (make bench-dkim): DKIM CPU worst cases
+# dkimcost.py - messages for msgcost --table (make bench-dkim): DKIM CPU worst cases
 #
 # Usage: /usr/bin/python3 dkimcost.py OUTDIR
 #
