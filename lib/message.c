@@ -744,9 +744,10 @@ arc_sealer(struct msg *m, const struct dmarc_outcome *dm, bool *retry)
 }
 
 /* results_fill - the message's one results record (lib/results.h), once all is
- * evaluated: borrowed pointers into m, dk and dm, valid while msg_eom runs */
+ * evaluated: borrowed pointers into m, dk and dm, valid while msg_eom runs (m is
+ * not const: the TrustedARCSealers check may still walk DNS in m's session) */
 static void
-results_fill(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
+results_fill(struct msg *m, const struct dkv_result *const *dk, size_t ndk,
     const struct dmarc_outcome *dm, struct auth_results *ar)
 {
 	memset(ar, 0, sizeof *ar);
