@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/arc.sh - what one ARC set costs next to one DKIM signature (make bench-arc)
 #
 # bench/gencorpus.py --arc writes one mailing-list copy four ways, in 2 KB and

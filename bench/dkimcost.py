@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 # dkimcost.py - messages for msgcost --table (make bench-dkim): DKIM CPU worst cases
 #
 # Usage: /usr/bin/python3 dkimcost.py OUTDIR

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 # gencorpus.py - the benchmark corpus: keys, DNS data, signed messages.
 #
 # Usage: /usr/bin/python3 gencorpus.py OUTDIR [--big MB] [--arc]

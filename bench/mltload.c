@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mltload - a load client speaking the milter protocol (version 6) as an MTA
  * SYNOPSIS

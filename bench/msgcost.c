@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * msgcost.c - CPU cost per message of the mailauth engine (make bench-arc, bench-dkim)
  * SYNOPSIS

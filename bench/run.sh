@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/run.sh - mailauth against Debian's opendkim + opendmarc chain (make bench)
 #
 # Runs as root (it binds a local unbound to 127.0.1.53:53 and bind-mounts a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * NAME
  *	addrlist - RFC 5322 address-list parsing for the author domain

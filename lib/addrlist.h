@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * addrlist.h - RFC 5322 address-list parsing (the From field's mailboxes)
  * SYNOPSIS

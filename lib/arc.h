@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * arc.h - ARC chain validation (RFC 8617 section 5.2), streaming
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * arc_sig.c - tag-lists, header canonicalization, key records and rsa-sha256
  *	verification for ARC signatures (see arc_sig.h)

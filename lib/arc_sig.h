@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * arc_sig.h - the DKIM-shaped primitives ARC (RFC 8617) signatures need
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * arc_trust.c - TrustedARCSealers: when a validated ARC chain overrides DMARC
  *	(see arc_trust.h)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * arc_trust.h - TrustedARCSealers: when a validated ARC chain overrides DMARC
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * authres.c - Authentication-Results (RFC 8601): our field, and forged ones
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * authres.h - Authentication-Results (RFC 8601): build ours, recognise forged ones
  * SYNOPSIS

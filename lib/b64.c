@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * b64.c - base64 decoding and encoding for DKIM and ARC tags (see b64.h)
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * b64.h - base64 (RFC 2045 alphabet) as DKIM and ARC tags carry it
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * config.c - the option table, the mailauth.conf parser and configuration snapshots
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * config.h - mailauth.conf: the option table, the parser, reference-counted snapshots
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim.h - DKIM verification (RFC 6376, 8301, 8463) of up to N signatures, on libopendkim
  * SYNOPSIS

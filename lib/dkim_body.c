@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_body.c - DKIM body canonicalization and body hashes, streaming
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_dns.c - libopendkim's callbacks for lib/dkim.c: DNS query hooks on lib/dns,
  * the prescreen (signature selection, key prefetch)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_fields.c - header fields for lib/dkim.c: what is kept of them, the checks of
  * signature fields, what the library is given, the result fields they fill

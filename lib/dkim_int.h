@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_int.h - what lib/dkim.c shares with lib/dkim_key.c, lib/dkim_dns.c and
  * lib/dkim_fields.c; not for callers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_key.c - DKIM key records for lib/dkim.c: PKCS#1 rewrap, the per-message key
  * cache, the self-test's keys

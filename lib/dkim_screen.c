@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_screen.c - which DKIM signatures and header fields libopendkim is given
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * NAME
  *	dmarc - DMARC (RFC 9989) evaluation: DNS Tree Walk, alignment, verdict

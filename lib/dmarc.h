@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dmarc.h - DMARC (RFC 9989) evaluation: DNS Tree Walk, alignment, verdict
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * NAME
  *	dmarc_record - the DMARC record grammar and the DMARC URI list

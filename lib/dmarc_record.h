@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dmarc_record.h - DMARC record grammar (RFC 9989 section 4.7) and URI lists
  * SYNOPSIS

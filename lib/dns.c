@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dns.c - sessions, name normalization, answers and their wire form (see dns.h)
  * SYNOPSIS

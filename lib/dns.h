@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dns.h - the one resolver interface that SPF, DKIM and DMARC use
  * SYNOPSIS

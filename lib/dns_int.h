@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dns_int.h - what lib/dns.c shares with its backends (zone, unbound); not for callers
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * NAME
  *	dns_outage - is the resolver itself unreachable? fail fast while it is

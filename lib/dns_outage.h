@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dns_outage.h - is the resolver itself unreachable? (the unbound backend's detector)
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dns_unbound.c - the "unbound" DNS backend (production): libunbound, shared cache
  * SYNOPSIS

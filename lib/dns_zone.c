@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dns_zone.c - the "zone" DNS backend: answers from an in-memory zone file (tests, offline)
  * SYNOPSIS

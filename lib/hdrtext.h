@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * hdrtext.h - RFC 5322 / RFC 2045 tokens for the header fields we write
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * history.c - DMARC evaluation rows and their writer thread (see history.h)
  *

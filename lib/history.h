@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * history.h - DMARC evaluation history: one row per message, written off the mail path
  * SYNOPSIS

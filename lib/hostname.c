@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * NAME
  *	hostname - this host's fully qualified name (the default AuthservID)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * hostname.h - this host's fully qualified name (the default AuthservID)
  * SYNOPSIS

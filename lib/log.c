@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * log.c - syslog or stderr logging (see log.h)
  * DESCRIPTION

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * log.h - syslog (facility mail by default) or stderr logging
  * SYNOPSIS

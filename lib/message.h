@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * message.h - one message through the engine: the entry points the milter and
  *	mailauth-verify share

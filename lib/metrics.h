@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * metrics.h - process-wide counters and histograms, and their Prometheus text form
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * netlist.c - address and network lists
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * netlist.h - lists of addresses and networks (InternalHosts, TagOnlyHosts)
  * SYNOPSIS

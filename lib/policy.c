@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * NAME
  *	policy - results and local settings to accept/quarantine/reject/tempfail

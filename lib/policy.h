@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * policy.h - from results and local settings to accept/quarantine/reject/tempfail
  * SYNOPSIS

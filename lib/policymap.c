@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * policymap.c - the PolicyMap file: parsing, checking and matching (see policymap.h)
  *

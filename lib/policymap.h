@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * policymap.h - PolicyMap: local per-domain and per-client-network policy rules
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * psl.c - Public Suffix List reader and organizational domains (see psl.h)
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * psl.h - Public Suffix List: organizational domains (RFC 7489 section 3.2)
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * received_spf.c - the Received-SPF field (RFC 7208 section 9.1)
  * SYNOPSIS

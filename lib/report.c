@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * NAME
  *	report - DMARC aggregate report pieces: XML, DKIM list, gzip, rua=, MIME

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * report.h - building blocks of DMARC aggregate reports (RFC 9990, Appendix A)
  * SYNOPSIS

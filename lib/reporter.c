@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * reporter.c - DMARC aggregate reports from the history store (see reporter.h)
  *

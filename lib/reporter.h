@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * reporter.h - one run of DMARC aggregate reporting over the history store
  * SYNOPSIS

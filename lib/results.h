@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * results.h - one message's authentication results, as policy, the
  *	Authentication-Results field, the log line and the metrics read them

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sockspec.c - milter socket specifications
  * SYNOPSIS

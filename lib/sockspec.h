@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sockspec.h - milter socket specifications: inet:PORT@ADDR, inet6:PORT@ADDR, unix:PATH
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf.c - SPF (RFC 7208) for HELO and MAIL FROM: libspf2 behind our own guard rails
  * SYNOPSIS

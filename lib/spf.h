@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf.h - SPF (RFC 7208) for the HELO and MAIL FROM identities, on libspf2
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_dns.c - the libspf2 DNS layer: RFC 7208 limits, record filter and rewrite
  * SYNOPSIS

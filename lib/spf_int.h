@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_int.h - what lib/spf.c shares with lib/spf_dns.c; not for callers
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_record.c - RFC 7208 record syntax (section 12) and the record libspf2 gets
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store.c - SQL over SQLite (embedded) or PostgreSQL (libpq), see store.h
  *

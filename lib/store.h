@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store.h - one small SQL interface over SQLite and PostgreSQL
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * upstream.h - SPF and DKIM results from a trusted upstream Authentication-Results
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * util.c - allocation, growable buffers and string helpers (see util.h)
  */

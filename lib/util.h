@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * util.h - allocation that never returns NULL, growable buffers, small string helpers
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * callbacks.c - the libmilter callbacks: thin glue onto lib/message.h
  * SYNOPSIS

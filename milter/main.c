@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * main.c - mailauth, the SPF/DKIM/DMARC milter daemon
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * metrics_http.c - the MetricsSocket listener: GET /metrics in the Prometheus text
  *	format, served by libmicrohttpd off the mail path

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * milter.h - the mailauth daemon: what main.c, callbacks.c and watch.c share
  * SYNOPSIS

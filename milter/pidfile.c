@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pidfile.c - the daemon's pid file, opened without following a symbolic link
  * SYNOPSIS

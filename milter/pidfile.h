@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pidfile.h - the daemon's pid file (see pidfile.c)
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * watch.c - close TCP connections that never send their option negotiation
  * SYNOPSIS

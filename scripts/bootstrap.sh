@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # bootstrap.sh - set up a fresh Debian 12 machine, build mailauth, then run it or test it
 #
 #   scripts/bootstrap.sh run    install dependencies, build, start the milter in the

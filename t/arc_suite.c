@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * arc_suite.c - lib/arc against ValiMail's ARC test suite (validation cases)
  *

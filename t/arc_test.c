@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * arc_test.c - lib/arc and lib/arc_sig: chain rules on chains sealed here
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * authres_test.c - unit tests for lib/authres (RFC 8601 Authentication-Results)
  * DESCRIPTION

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * config_test.c - lib/config: defaults, every type, every error path, the sample
  *	file and the man page against the option table

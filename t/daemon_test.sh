@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # daemon_test.sh - the mailauth daemon as a process: -n, -V, start-up refusals, pid
 # file, SIGUSR1 reload (good and broken), SIGTERM/SIGINT, UNIX socket handling and,
 # when run as root, the privilege drop. Prints TAP.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_corpus.c - lib/dkim on public DKIM corpora
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_test.c - lib/dkim on our own signed fixtures (t/data/dkim, made by gen.py)
  *

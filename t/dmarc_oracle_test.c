@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dmarc_oracle_test.c - our DMARC record parser against libopendmarc's
  * DESCRIPTION

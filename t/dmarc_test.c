@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dmarc_test.c - lib/dmarc: From parsing, the DNS Tree Walk, alignment, tags
  * DESCRIPTION

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dns_outage_test.c - lib/dns_outage: timeouts only lead to a probe, only an
  *	unanswered probe makes the resolver down (then queries fail at once), one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dns_test.c - lib/dns: zone backend, normalization, sessions, wire answers, threads,
  * and the unbound backend on local data (its real code path, no network)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # dnsfault_test.sh - the daemon with the unbound backend and broken DNS: forwarding to
 # a port where nothing listens, to t/fuzz/fakedns.py answering SERVFAIL, truncated
 # (TC, TCP closed), malformed, garbage, wrong-ID or mixed replies, and to a server

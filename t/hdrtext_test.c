@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * hdrtext_test.c - lib/hdrtext: tokens, quoted-strings, comments, value choice
  * DESCRIPTION

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * history_test.c - DMARC report rows: what msg_eom records (lib/message.c), the
  *	SQL store (lib/store.c) and the writer thread (lib/history.c) on SQLite

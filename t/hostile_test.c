@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * hostile_test.c - hostile messages through the whole engine (lib/message.h)
  *

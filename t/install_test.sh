@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # install_test.sh - README's "Installing" steps, followed in a temporary copy of
 # the source tree (the files git tracks, as a fresh clone has them) into a
 # temporary DESTDIR; the real system's /etc, /usr and /run are never touched.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # t/lib.sh - shared helpers for the shell tests of the mailauth daemon (sourced)
 #
 # TAP:      tap_ok COND-STATUS DESC, ok DESC CMD..., is GOT WANT DESC, skip DESC,

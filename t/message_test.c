@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * message_test.c - the whole pipeline (lib/message.h) on signed fixtures and a zone
  *

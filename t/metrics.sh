@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # metrics.sh - the MetricsSocket listener during a load (zone DNS backend,
 # bench/mltload as the MTA) while a hostile client holds connections to it.
 # Checks: GET /metrics answers 200 and promtool check metrics accepts the output;

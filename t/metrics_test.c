@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * metrics_test.c - lib/metrics: the Prometheus text exposition (0.0.4) and counting
  * DESCRIPTION

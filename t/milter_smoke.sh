@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # milter_smoke.sh - real messages through the running daemon with miltertest (the
 # MTA side of the milter protocol): negotiation, A-R insertion, forged A-R removal,
 # DMARC reject (550 5.7.26), DNS SERVFAIL (451 4.4.3), quarantine, body skipping; "no

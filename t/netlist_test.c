@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * netlist_test.c - lib/netlist: CIDR parsing and matching
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * policy_test.c - lib/policy: every rule of policy_decide()
  * DESCRIPTION

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * policymap_test.c - PolicyMap (lib/policymap) and ReportSuppress
  * DESCRIPTION

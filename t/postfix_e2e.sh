@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # postfix_e2e.sh - mailauth between a real Postfix and a real DNS server: unbound
 # serves the test zones (t/e2e/unbound.conf.in), mailauth resolves through it
 # (DNSBackend unbound), Postfix (its own config, queue and data directories) calls

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * psl_test.c - unit tests for lib/psl (Public Suffix List, organizational domains)
  * DESCRIPTION

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # report_e2e.sh - DMARC aggregate reports end to end: messages through the daemon
 # (bench/mltload as the MTA, zone DNS) land as rows in the history store, and
 # mailauth-report turns them into RFC 9990 reports that validate against the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * report_test.c - lib/report: aggregate report XML, DKIM list, gzip, rua=, destinations, MIME
  * DESCRIPTION

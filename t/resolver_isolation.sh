@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # resolver_isolation.sh - proof that no library of mailauth asks the system
 # resolver by itself, and DNSSEC reporting of DKIM keys end to end.
 #

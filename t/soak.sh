@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # soak.sh - many messages at concurrency 32 through the daemon (zone DNS backend)
 # with bench/mltload as the MTA, and a SIGUSR1 reload (to a changed configuration)
 # in the middle of the load. Checks: every message answered exactly once with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sockspec_test.c - lib/sockspec: the socket forms libmilter takes, checked first
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_suite.c - lib/spf against the OpenSPF conformance suites (RFC 7208 and 4408)
  *

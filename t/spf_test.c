@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_test.c - lib/spf: results, identities, RFC 7208 limits across includes, DNS
  * errors, CVE-2023-42118 records, loopback, Received-SPF text, threads

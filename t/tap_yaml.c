@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tap_yaml.c - libyaml helpers shared by the YAML-driven conformance tests
  *	(t/spf_suite.c, t/arc_suite.c); see tap_yaml.h

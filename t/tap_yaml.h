@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tap_yaml.h - libyaml helpers for the conformance tests
  * SYNOPSIS

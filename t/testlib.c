@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * testlib.c - helpers the unit tests share (see testlib.h)
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * testlib.h - helpers the unit tests share (they were copied between the t/ test programs)
  * SYNOPSIS

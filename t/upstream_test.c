@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * upstream_test.c - trusted upstream Authentication-Results (lib/upstream.h) and
  *	the obsolete "Name :" field name, alone and through the whole pipeline

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * util_test.c - lib/util: growable buffers and string helpers; lib/log's panic()
  */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # verify_test.sh - mailauth-verify and the daemon agree: every saved message of
 # t/data/message/ (zone t/data/message/test.zone) is judged offline by
 # mailauth-verify --zone and, through the milter protocol, by a running mailauth

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mailauth-report.c - send DMARC aggregate reports from the history store
  * SYNOPSIS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mailauth-verify.c - run the mailauth engine on a saved message
  * SYNOPSIS

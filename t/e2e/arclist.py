@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 # arclist.py - the mailing list between the two hops of t/postfix_e2e.sh's ARC
 # scenario (test only): reads a message as the first hop delivered it, does what a
 # list does (Subject tag, List-Id, footer: the author's DKIM signature breaks),

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 # fakedns.py - the "system resolver" of t/resolver_isolation.sh: a DNS server on
 # ADDR port PORT (UDP and TCP) that answers every query REFUSED and appends one
 # line "udp|tcp QNAME QTYPE" per query to LOGFILE (flushed at once). When both

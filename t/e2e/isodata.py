@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 # isodata.py - test-time data of t/resolver_isolation.sh (needs python3-dkim, whose
 # dependency python3-dnspython signs the zones, and openssl).
 # Usage: /usr/bin/python3 isodata.py OUTDIR

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 # mkdata.py - test-time data of t/postfix_e2e.sh: a fresh DKIM key, the signed messages
 # and the unbound local-data line publishing the key; a fresh ARC sealer key of the
 # test's mailing list (list.example, selector arc1) and its local-data line.

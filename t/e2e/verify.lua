@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- verify.lua - the milter side of t/verify_test.sh: one saved message through the
 -- running daemon, as Postfix would send it; writes what the daemon decided so the
 -- shell can compare it with mailauth-verify's answer for the same message.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- dnsfault.lua - messages through a daemon whose DNS fails (t/dnsfault_test.sh)
 -- Globals from miltertest -D: sock, mtdir (t/milter, for common.lua), tdata
 -- (t/data/milter), tag (names the case), expect ("tempfail", "reject" or "accept"),

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """fakedns.py - a tiny hostile DNS server for t/dnsfault_test.sh (stdlib only)
 
 usage: fakedns.py MODE PORTFILE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz.h - helpers shared by the libFuzzer targets in t/fuzz/
  * SYNOPSIS

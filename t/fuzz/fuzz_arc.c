@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_arc.c - libFuzzer target: a whole message through the ARC validator
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_arc_key.c - libFuzzer target: the p= of an ARC key record (lib/arc_sig.c)
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_authres.c - libFuzzer target: the Authentication-Results recogniser and the
  *	quoting of values we write

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_dmarc_record.c - libFuzzer target: the DMARC record grammar and URI lists
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_from.c - libFuzzer target: the DMARC author domain from From field values
  *

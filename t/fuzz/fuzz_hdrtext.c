@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_hdrtext.c - libFuzzer target: lib/hdrtext, the one writer of network text
  *	into our header fields

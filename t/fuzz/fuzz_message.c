@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_message.c - libFuzzer target: the whole pipeline on a fuzzed message
  *

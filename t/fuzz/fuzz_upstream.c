@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_upstream.c - libFuzzer target: the trusted upstream Authentication-Results
  *	reader (lib/upstream.h)

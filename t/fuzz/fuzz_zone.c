@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_zone.c - libFuzzer target: the zone file parser of the zone DNS backend
  *

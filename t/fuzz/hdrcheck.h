@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * hdrcheck.h - what lib/hdrtext must never write, checked from the outside
  * SYNOPSIS

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # run.sh - build the libFuzzer targets of t/fuzz/ with clang against the lib/ sources
 # and run each for a bounded time from its seed corpus (t/fuzz/seeds/TARGET/).
 # Prints TAP: one line per target (built and ran without a crash, leak or UB).

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- authserv.lua - the daemon answers and stamps the authserv-id want_id
 -- (t/daemon_test.sh: which configuration is in force after a reload)
 dofile(mtdir .. "/common.lua")

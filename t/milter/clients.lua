@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- clients.lua - the client address reaches the engine as an IP literal: IPv6,
 -- IPv4-mapped IPv6 (must become the IPv4 literal for SPF), and an unknown family
 dofile(mtdir .. "/common.lua")

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- common.lua - helpers shared by the miltertest scripts of t/milter_smoke.sh
 -- Globals set by the shell with miltertest -D: sock (libmilter socket spec of the
 -- running daemon), tdata (t/data/milter), and per script the expected reply texts.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- faults.lua - a problem met in a step the MTA does not wait for (SMFIP_NR_*)
 -- is not swallowed: it is answered by the next step that replies with the
 -- configured InternalErrorAction. Runs against a daemon started with

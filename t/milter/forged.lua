@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- forged.lua - Authentication-Results fields claiming our authserv-id are deleted,
 -- others kept; ours is inserted
 dofile(mtdir .. "/common.lua")

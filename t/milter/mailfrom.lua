@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- mailfrom.lua - SPFRejectAtMailFrom: an SPF fail is refused at MAIL FROM with a
 -- reply code (never swallowed by a "no reply" negotiation); the session goes on
 dofile(mtdir .. "/common.lua")

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- noreply.lua - "no reply" negotiation: with every step offered (as Postfix does)
 -- mailauth asks SMFIP_NR_* for connect, HELO, header fields and end of headers
 -- only; a session offering no SMFIP_NR_* at all (libmilter then answers those

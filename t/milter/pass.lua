@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- pass.lua - negotiation, a signed message that passes, then an unsigned one on the
 -- same connection (body skipped, engine state reset between messages)
 dofile(mtdir .. "/common.lua")

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- quarantine.lua - DMARC p=quarantine: hold, with our A-R inserted
 dofile(mtdir .. "/common.lua")
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- reject.lua - DMARC p=reject: 550 5.7.26 (RFC 7372) at end of message, no header edits
 dofile(mtdir .. "/common.lua")
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 # sessions.py - many milter sessions at once against one TCP milter, as an MTA (or
 # a hostile local user) would open them; prints "key=value" lines for the caller.
 #

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- tempfail.lua - SERVFAIL on _dmarc: 451 4.4.3 (directory server failure) at end
 -- of message
 dofile(mtdir .. "/common.lua")

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- upstream.lua - TrustedRelays and TrustedAuthservIDs (daemon with TrustedRelays
 -- 192.0.2.25 and TrustedAuthservIDs gw.test.example): the gateway's topmost
 -- Authentication-Results counts only from the relay's address; a field claiming

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """gen.py - (re)create the DKIM test fixtures of t/dkim_test.c
 
 Usage: /usr/bin/python3 t/data/dkim/gen.py [--warmup]

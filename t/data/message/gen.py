@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 # gen.py - (re)create the signed fixtures of t/message_test.c and t/verify_test.sh.
 # Run with Debian's /usr/bin/python3 (python3-dkim). Writes key.pem, test.zone, *.eml.
 import base64, subprocess, dkim

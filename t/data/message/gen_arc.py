@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 # gen_arc.py - (re)create the ARC fixtures of t/message_test.c with dkimpy's ARC
 # sealer (an implementation independent of ours), using gen.py's key.pem and the
 # keys already in test.zone (s1._domainkey.example.com, s1._domainkey.reject.example).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 # gen.py - (re)create the fixtures of t/milter_smoke.sh: key.pem, test.zone, *.eml.
 # Run from this directory with Debian's /usr/bin/python3 (python3-dkim).
 # The milter tests connect from 192.0.2.10 with HELO mx.example.com.
