@@ -1,6 +1,6 @@
 /*
  * NAME
- *	report - DMARC aggregate report pieces: XML, DKIM list, gzip, rua=, MIME
+ *	report - DMARC aggregate report pieces: XML, DKIM list decoder, gzip, rua=, MIME
  * SYNOPSIS
  *	#include "report.h"
  *	(see report.h)
@@ -52,11 +52,13 @@
  *	reporter has no tree walk; it only orders what is written); with a NULL psl
  *	only names equal to header_from rank first.
  *
- *	DKIM list. report_dkim_encode() appends "d/s/r", preceded by one space when
- *	out is not empty; NULL fields are empty. Bytes outside [A-Za-z0-9._-] are
- *	written %XX (uppercase hex). report_dkim_decode() splits on spaces (runs of
- *	spaces are one separator), skips a token without exactly two '/', and
- *	decodes %XX; a malformed escape, or %00, stays as literal text.
+ *	DKIM list. hist_dkim_encode() (lib/history.c, so that the milter, which
+ *	builds the rows, does not link this file) appends "d/s/r", preceded by one
+ *	space when out is not empty; NULL fields are empty. Bytes outside
+ *	[A-Za-z0-9._-] are written %XX (uppercase hex). report_dkim_decode()
+ *	splits on spaces (runs of spaces are one separator), skips a token without
+ *	exactly two '/', and decodes %XX; a malformed escape, or %00, stays as
+ *	literal text.
  *
  *	rua= (RFC 9989 section 4.7). Split on ','; blanks around each URI are ignored
  *	and an empty element is skipped. The text after the last '!' is RFC 9989's
@@ -455,21 +457,6 @@ report_xml(struct buf *out, const struct report_meta *m, const struct report_rec
 
 /* --- the stored DKIM list --- */
 
-/* pct_encode - append s with bytes outside [A-Za-z0-9._-] as %XX */
-static void
-pct_encode(struct buf *out, const char *s)
-{
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)(s != NULL ? s : ""); *p != '\0'; p++)
-		if (isalnum(*p) && *p < 0x80)
-			buf_addc(out, *p);
-		else if (*p == '.' || *p == '_' || *p == '-')
-			buf_addc(out, *p);
-		else
-			buf_printf(out, "%%%02X", *p);
-}
-
 /* hexval - value of one hex digit, or -1 */
 static int
 hexval(int c)
@@ -501,20 +488,6 @@ pct_decode(const char *p, size_t n, struct buf *out, bool strict)
 			buf_addc(out, p[i]);
 	}
 	return 0;
-}
-
-/* report_dkim_encode - append one signature to the stored list */
-void
-report_dkim_encode(struct buf *out, const char *domain, const char *selector,
-    const char *result)
-{
-	if (out->len > 0)
-		buf_addc(out, ' ');
-	pct_encode(out, domain);
-	buf_addc(out, '/');
-	pct_encode(out, selector);
-	buf_addc(out, '/');
-	pct_encode(out, result);
 }
 
 /* report_dkim_decode - split a stored list into its signatures */
