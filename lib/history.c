@@ -7,6 +7,12 @@
  * (reported is NULL until mailauth-report has sent the period that holds it);
  * dmarc_reports_sent remembers each (policy domain, period, URI) already sent so a
  * report run that stopped half way never sends one twice.
+ *
+ * The row of one message is built here too (history_row, from the results record
+ * msg_eom fills, and hist_dkim_encode for its DKIM list), not in lib/message.c or
+ * lib/report.c: the milter then links neither the report XML/gzip code nor zlib,
+ * and the reporter decodes the list with report_dkim_decode. The ARC comment comes
+ * in as text (the caller runs arc_trust_comment), so this file needs no ARC state.
  */
 #include "autoconf.h"
 
