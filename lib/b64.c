@@ -2,8 +2,9 @@
 /*
  * b64.c - base64 decoding and encoding for DKIM and ARC tags (see b64.h)
  *
- * Shared by lib/dkim_key.c (key record rewrap), lib/dkim.c (bh= compared as text)
- * and lib/arc_sig.c (b=, bh=, p=); not by lib/dkim_screen.c, which decodes p= as
+ * Shared by lib/dkim_key.c (key record rewrap), lib/dkim.c (bh= compared as text),
+ * lib/arc_sig.c (b=, bh=, p=) and lib/report.c (the report's gzip part as a MIME
+ * base64 body, b64_encode_lines); not by lib/dkim_screen.c, which decodes p= as
  * libopendkim does. Decoding skips blanks and '=' wherever they are: RFC 6376 3.5
  * allows FWS inside base64 tag values, and a misplaced '=' cannot make a wrong
  * signature pass.
@@ -14,6 +15,8 @@
 #include <string.h>
 
 #include "b64.h"
+
+#define B64_LINE_BYTES	57	/* 76 characters of base64 */
 
 /* b64val - value of one base64 digit, -1 for others */
 static int
@@ -73,5 +76,15 @@ b64_encode(struct buf *b, const unsigned char *p, size_t n)
 		buf_addc(b, digits[(v >> 12) & 63]);
 		buf_addc(b, i + 1 < n ? digits[(v >> 6) & 63] : '=');
 		buf_addc(b, i + 2 < n ? digits[v & 63] : '=');
+	}
+}
+
+/* b64_encode_lines - append base64 of p in LF-terminated lines of 76 characters */
+void
+b64_encode_lines(struct buf *b, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i += B64_LINE_BYTES) {
+		b64_encode(b, p + i, n - i < B64_LINE_BYTES ? n - i : B64_LINE_BYTES);
+		buf_addc(b, '\n');
 	}
 }

@@ -26,11 +26,20 @@
  *	line limit: by default at max input bytes; with HDR_CUT_OUTPUT once more
  *	than max bytes were written (Received-SPF's historic rule).
  *
- *	Callers: lib/authres.c (Authentication-Results) and lib/received_spf.c
- *	(Received-SPF). Still outside this module: lib/report.c's own dot_atom(),
- *	safe_text(), atom_text() and header_folded() for the aggregate-report mail,
- *	and its base64_lines() (lib/b64.c is the decoder/encoder lib/dkim.c and
- *	lib/arc*.c use); they join once report.c's rewrite has merged.
+ *	Whole messages. The aggregate-report mail (lib/report.c) takes its header
+ *	values from here too: unstructured text with '?' for what is not printable
+ *	ASCII (From, To, Subject, the summary lines), LDH dot-atom text built from
+ *	whatever a name holds (Message-ID's id-left and id-right), and the Subject's
+ *	folding (RFC 5322 2.2.3: a fold is a line break before white space, at 78
+ *	columns where a space allows it). It writes LF line ends, as report_mime()
+ *	does throughout.
+ *
+ *	Callers: lib/authres.c (Authentication-Results), lib/received_spf.c
+ *	(Received-SPF), lib/report.c (the aggregate-report mail and its mailto:
+ *	dot-atom check). XML text is not here: lib/report.c's xml_text() is the one
+ *	XML escaper, because XML 1.0 character data is another grammar (entities,
+ *	the Char production, UTF-8 written as is) with the opposite rule for 8-bit
+ *	text, and it never ends up in a header field. Base64 is lib/b64.c.
  * SEE ALSO
  *	RFC 5322 sections 3.2.1-3.2.4, RFC 2045 section 5.1, RFC 8601 section 2.2.
  */
@@ -208,4 +217,57 @@ hdr_value(struct buf *out, const char *s, size_t max, unsigned flags)
 		buf_add(out, s, len);
 	else
 		hdr_quoted(out, s, len, max, flags);
+}
+
+/* hdr_unstructured - at most max bytes of s as RFC 5322 unstructured text */
+void
+hdr_unstructured(struct buf *out, const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+
+	for (size_t i = 0; p[i] != '\0' && i < max; i++)
+		buf_addc(out, p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?');
+}
+
+/* hdr_ldh_text - the letters, digits and hyphens of s, with single inner dots when
+ * dots; at most max bytes */
+void
+hdr_ldh_text(struct buf *out, const char *s, bool dots, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t start = out->len;
+	bool dot = false;
+
+	for (; *p != '\0' && out->len - start < max; p++) {
+		if (is_ldh(*p)) {
+			if (dot && out->len > start)
+				buf_addc(out, '.');
+			dot = false;
+			buf_addc(out, *p);
+		} else if (*p == '.' && dots)
+			dot = true;
+	}
+}
+
+/* hdr_folded - "name:value" and LF, folded before each space that would pass column 78 */
+void
+hdr_folded(struct buf *out, const char *name, const char *value)
+{
+	size_t head = strlen(name) + 1, col = head, wl;
+	const char *p = value, *sp;
+
+	buf_adds(out, name);
+	buf_addc(out, ':');
+	while (*p != '\0') {
+		sp = strchr(p + 1, ' ');
+		wl = sp != NULL ? (size_t)(sp - p) : strlen(p);	/* p starts at ' ' */
+		if (col + wl > 78 && col > head) {
+			buf_addc(out, '\n');
+			col = 0;
+		}
+		buf_add(out, p, wl);
+		col += wl;
+		p += wl;
+	}
+	buf_addc(out, '\n');
 }

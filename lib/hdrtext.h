@@ -12,6 +12,12 @@
  *	void hdr_comment_text(struct buf *out, const char *s, size_t len, size_t max,
  *	    unsigned flags);
  *	void hdr_value(struct buf *out, const char *s, size_t max, unsigned flags);
+void hdr_unstructured(struct buf *out, const char *s, size_t max);
+void hdr_ldh_text(struct buf *out, const char *s, bool dots, size_t max);
+void hdr_folded(struct buf *out, const char *name, const char *value);
+ *	void hdr_unstructured(struct buf *out, const char *s, size_t max);
+ *	void hdr_ldh_text(struct buf *out, const char *s, bool dots, size_t max);
+ *	void hdr_folded(struct buf *out, const char *name, const char *value);
  * DESCRIPTION
  *	The one place where text that came from the network becomes part of a header
  *	field we write. hdr_quoted() writes a quoted-string, hdr_comment_text() the
@@ -22,6 +28,17 @@
  *	quoted-pair, so the output always closes where the caller closes it. len is
  *	the input length (NUL bytes in it are escaped like control bytes); max the
  *	limit described at HDR_CUT_OUTPUT, "..." marking a cut.
+ *
+ *	For the fields of a message we write whole (the aggregate-report mail):
+ *	hdr_unstructured() appends at most max bytes of s (up to its NUL) with every
+ *	byte outside printable ASCII written '?', no cut mark; hdr_ldh_text() keeps
+ *	only the letters, digits and hyphens of s, and with dots its dots when one
+ *	stands between two kept runs (a leading, trailing or repeated dot is
+ *	dropped): always a dot-atom-text or empty; it stops once max bytes are
+ *	written (one more when a dot came before the last byte). hdr_folded()
+ *	appends "name:" value and LF, folding (LF before the space) where the next
+ *	space-started word would pass column 78; value must be printable ASCII and
+ *	should start with a space. A NULL s is "".
  */
 #ifndef MAILAUTH_HDRTEXT_H
 #define MAILAUTH_HDRTEXT_H
@@ -53,5 +70,8 @@ void hdr_quoted(struct buf *out, const char *s, size_t len, size_t max, unsigned
 void hdr_comment_text(struct buf *out, const char *s, size_t len, size_t max,
     unsigned flags);
 void hdr_value(struct buf *out, const char *s, size_t max, unsigned flags);
+void hdr_unstructured(struct buf *out, const char *s, size_t max);
+void hdr_ldh_text(struct buf *out, const char *s, bool dots, size_t max);
+void hdr_folded(struct buf *out, const char *name, const char *value);
 
 #endif

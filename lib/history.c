@@ -8,9 +8,16 @@
  * (reported is NULL until mailauth-report has sent the period that holds it);
  * dmarc_reports_sent remembers each (policy domain, period, URI) already sent so a
  * report run that stopped half way never sends one twice.
+ *
+ * The row of one message is built here too (history_row, from the results record
+ * msg_eom fills, and hist_dkim_encode for its DKIM list), not in lib/message.c or
+ * lib/report.c: the milter then links neither the report XML/gzip code nor zlib,
+ * and the reporter decodes the list with report_dkim_decode. The ARC comment comes
+ * in as text (the caller runs arc_trust_comment), so this file needs no ARC state.
  */
 #include "autoconf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,8 +25,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
+#include "dkim.h"
+#include "dmarc.h"
 #include "history.h"
 #include "log.h"
+#include "policy.h"
+#include "policymap.h"
+#include "results.h"
+#include "spf.h"
 #include "store.h"
 #include "util.h"
 
@@ -191,6 +205,156 @@ fail:
 	buf_free(&ignore);
 	return -1;
 }
+
+/* --- the row of one message --- */
+
+/* pct_encode - append s with bytes outside [A-Za-z0-9._-] as %XX */
+static void
+pct_encode(struct buf *out, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)(s != NULL ? s : ""); *p != '\0'; p++)
+		if (isalnum(*p) && *p < 0x80)
+			buf_addc(out, *p);
+		else if (*p == '.' || *p == '_' || *p == '-')
+			buf_addc(out, *p);
+		else
+			buf_printf(out, "%%%02X", *p);
+}
+
+/* hist_dkim_encode - append one signature to the stored DKIM list */
+void
+hist_dkim_encode(struct buf *out, const char *domain, const char *selector,
+    const char *result)
+{
+	if (out->len > 0)
+		buf_addc(out, ' ');
+	pct_encode(out, domain);
+	buf_addc(out, '/');
+	pct_encode(out, selector);
+	buf_addc(out, '/');
+	pct_encode(out, result);
+}
+
+/* effective_disposition - what was done with the message, in DMARC's words */
+static const char *
+effective_disposition(const struct policy_decision *pd)
+{
+	if (pd->action == ACTION_REJECT)
+		return "reject";
+	if (pd->action == ACTION_QUARANTINE || pd->add_quarantine_header)
+		return "quarantine";
+	return "none";
+}
+
+/* history_row - the aggregate-report row of an evaluated message, or NULL when
+ * there is nothing to report: no DMARC record, a result other than pass/fail, or a
+ * tempfail (the sender retries, the retry is what gets recorded) */
+struct hist_row *
+history_row(const struct config *cfg, const struct auth_results *ar,
+    const struct policy_decision *pd, const char *mailfrom, const char *arc_comment)
+{
+	struct hist_row *r;
+	const struct dmarc_outcome *dm = ar->dmarc;
+	const struct spf_outcome *spf = ar->spf_mailfrom != NULL &&
+	    ar->spf_mailfrom->domain != NULL && ar->spf_mailfrom->domain[0] != '\0' ?
+	    ar->spf_mailfrom : NULL;
+	const char *expected, *done, *at;
+	struct buf b;
+
+	if (cfg->history_store == STORE_NONE || dm == NULL ||
+	    (dm->result != DMR_PASS && dm->result != DMR_FAIL) ||
+	    dm->policy_domain == NULL || dm->from_domain == NULL ||
+	    pd->action == ACTION_TEMPFAIL)
+		return NULL;
+	r = xcalloc(1, sizeof *r);
+	r->received = (long long)time(NULL);
+	r->policy_domain = xstrdup(dm->policy_domain);
+	r->rua = dm->rua != NULL ? xstrdup(dm->rua) : NULL;
+	r->fo = dm->fo != NULL ? xstrdup(dm->fo) : NULL;
+	r->adkim[0] = dm->adkim;
+	r->aspf[0] = dm->aspf;
+	/* p is "none" when the record's p= was invalid and rua= made it p=none */
+	strlcpy(r->p, dmarc_policy_name(dm->p), sizeof r->p);
+	if (dm->sp != DMP_UNSET)
+		strlcpy(r->sp, dmarc_policy_name(dm->sp), sizeof r->sp);
+	if (dm->np != DMP_UNSET)
+		strlcpy(r->np, dmarc_policy_name(dm->np), sizeof r->np);
+	r->pct = dm->pct;
+	strlcpy(r->discovery_method, dm->discovery == DMD_PSL ? "psl" : "treewalk",
+	    sizeof r->discovery_method);
+	strlcpy(r->testing, dm->testing ? "y" : "n", sizeof r->testing);
+	r->source_ip = xstrdup(ar->remote_ip != NULL ? ar->remote_ip : "0.0.0.0");
+	r->header_from = xstrdup(dm->from_domain);
+	if (spf != NULL)
+		r->envelope_from = xstrdup(spf->domain);
+	else if (mailfrom != NULL && (at = strrchr(mailfrom, '@')) != NULL &&
+	    at[1] != '\0')
+		r->envelope_from = str_lower(xstrdup(at + 1));
+	if (spf != NULL) {
+		r->spf_domain = xstrdup(spf->domain);
+		strlcpy(r->spf_scope, spf->helo_identity ? "helo" : "mfrom",
+		    sizeof r->spf_scope);
+		strlcpy(r->spf_result, spf_result_name(spf->result), sizeof r->spf_result);
+	} else {
+		/* not evaluated (no client address, no domain): the report still needs an spf
+		   element; it names the envelope or author domain with result none */
+		r->spf_domain = xstrdup(r->envelope_from != NULL ? r->envelope_from :
+		    dm->from_domain);
+		strlcpy(r->spf_scope, "mfrom", sizeof r->spf_scope);
+		strlcpy(r->spf_result, "none", sizeof r->spf_result);
+	}
+	buf_init(&b);
+	for (size_t i = 0; i < ar->ndkim; i++) {
+		const struct dkv_result *dk = ar->dkim[i];
+
+		if (dk->domain != NULL && dk->domain[0] != '\0')
+			hist_dkim_encode(&b, dk->domain, dk->selector != NULL ?
+			    dk->selector : "", dkim_result_name(dk->result));
+	}
+	r->dkim = xstrdup(buf_str(&b));
+	buf_free(&b);
+	strlcpy(r->dkim_eval, dm->dkim_aligned ? "pass" : "fail", sizeof r->dkim_eval);
+	strlcpy(r->spf_eval, dm->spf_aligned ? "pass" : "fail", sizeof r->spf_eval);
+
+	done = effective_disposition(pd);
+	/* RFC 9990's ActionDispositionType "pass": no action, the message passed DMARC
+	   under an enforcing policy (RFC 9989 "Enforcement": one other than none) */
+	strlcpy(r->disposition, strcmp(done, "none") == 0 && dm->result == DMR_PASS &&
+	    (dm->applied == DMP_QUARANTINE || dm->applied == DMP_REJECT) ? "pass" : done,
+	    sizeof r->disposition);
+	expected = dmarc_policy_name(dm->result == DMR_FAIL ? dm->disposition : DMP_NONE);
+	if (strcmp(done, expected) != 0) {
+		r->reason_type = xstrdup(ar->tag_only_host && pd->pm_applied == NULL ?
+		    "trusted_forwarder" : "local_policy");
+		if (cfg->monitor_only)
+			r->reason_comment = xstrdup("monitor only");
+		else if (pd->pm_applied != NULL)
+			str_set_printf(&r->reason_comment, "policymap %s %s (line %u)",
+			    pd->pm_applied->key, pm_action_name(pd->pm_applied->action),
+			    pd->pm_applied->line);
+		else
+			r->reason_comment = xstrdup(!cfg->dmarc_honor_policy ?
+			    "DMARC policy not honoured" : pd->reason[0] != '\0' ?
+			    pd->reason : "local policy");
+		if (pd->arc_override) {
+			/* a trusted sealer is RFC 9990's trusted_forwarder; the comment is
+			   RFC 8617 7.2.2's arc=pass as[N].d=... */
+			free(r->reason_type);
+			r->reason_type = xstrdup("trusted_forwarder");
+			free(r->reason_comment);
+			r->reason_comment = xstrdup(arc_comment != NULL ? arc_comment : "");
+		}
+	} else if (dm->result == DMR_FAIL && dm->testing &&
+	    dm->disposition != dm->applied) {
+		/* t=y is RFC 9989's replacement for pct=0 (RFC 9990 policy_test_mode) */
+		r->reason_type = xstrdup("policy_test_mode");
+		r->reason_comment = xstrdup(dm->pct == 0 ? "pct=0" : "t=y");
+	}
+	return r;
+}
+
 
 /* hist_row_free - release a row; NULL is a no-op */
 void

@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * history.h - DMARC evaluation history: one row per message, written off the mail path
+ * history.h - DMARC evaluation history: one row per message, built at end of
+ *	message and written off the mail path
  * SYNOPSIS
  *	int history_schema(struct store *st, struct buf *err);
  *	int history_insert(struct store *st, const struct hist_row *const *rows,
  *	    size_t n, struct buf *err);
  *	void hist_row_free(struct hist_row *r);
+struct hist_row *history_row(const struct config *cfg, const struct auth_results *ar,
+    const struct policy_decision *pd, const char *mailfrom, const char *arc_comment);
+void hist_dkim_encode(struct buf *out, const char *domain, const char *selector,
+    const char *result);
+ *	struct hist_row *history_row(const struct config *cfg,
+ *	    const struct auth_results *ar, const struct policy_decision *pd,
+ *	    const char *mailfrom, const char *arc_comment);
+ *	void hist_dkim_encode(struct buf *out, const char *domain,
+ *	    const char *selector, const char *result);
  *
  *	struct history *history_start(enum store_kind kind, const char *target,
  *	    unsigned queue_size);
@@ -17,13 +27,27 @@
  *	A hist_row is what RFC 9990 aggregate reports need of one message: the
  *	published policy (domain, rua=, adkim, aspf, p, sp, np, the historic pct, fo,
  *	t= as testing) and how it was found (discovery method), the source IP,
- *	identifiers, the SPF and every DKIM result (encoded by report_dkim_encode) and
+ *	identifiers, the SPF and every DKIM result (encoded by hist_dkim_encode) and
  *	the policy evaluated (disposition applied, aligned DKIM/SPF, override reason).
  *	history_schema() creates the tables if missing (the same SQL for SQLite and
  *	PostgreSQL) and adds the columns newer versions need to a table an older
  *	version created (discovery_method, np, testing: SQL NULL in the old rows,
  *	which the reports treat as unknown); history_insert() appends rows in one
  *	transaction.
+ *
+ *	history_row() builds the row of one evaluated message from its results
+ *	record (lib/results.h: dmarc, spf_mailfrom, dkim, remote_ip, tag_only_host),
+ *	the policy decision (lib/policy.h) and cfg (HistoryStore, MonitorOnly,
+ *	HonorDMARCPolicy); mailfrom is the envelope sender (its domain names the
+ *	envelope when SPF was not evaluated), arc_comment the RFC 8617 7.2.2 comment
+ *	(arc_trust_comment) used as the reason comment when pd->arc_override, else
+ *	NULL. It returns NULL when there is nothing to report: HistoryStore none, no
+ *	DMARC record, a result other than pass/fail, or a tempfail (the sender
+ *	retries, the retry is what gets recorded). hist_dkim_encode() appends one
+ *	signature to the stored DKIM list: "d/s/r", preceded by one space when out
+ *	is not empty, every field percent-encoded (%XX, uppercase) outside
+ *	[A-Za-z0-9._-], NULL fields empty; report_dkim_decode() (lib/report.h)
+ *	reads it back.
  *
  *	history_start() starts the writer thread: history_submit() only takes the
  *	mutex, appends to a bounded in-memory queue and signals; it never waits for
@@ -63,7 +87,7 @@ struct hist_row {
 	char *spf_domain;		/* the SPF identity's domain, or NULL */
 	char spf_scope[6];		/* mfrom|helo */
 	char spf_result[10];		/* none|neutral|pass|fail|softfail|temperror|permerror */
-	char *dkim;			/* report_dkim_encode list, "" for none */
+	char *dkim;			/* hist_dkim_encode list, "" for none */
 	char disposition[12];		/* none|pass|quarantine|reject: what was done
 					   (pass: DMARC pass, p/sp/np not none) */
 	char dkim_eval[5], spf_eval[5];	/* pass|fail: DMARC alignment */
@@ -77,11 +101,18 @@ struct history_stats {
 };
 
 struct history;
+struct config;
+struct auth_results;
+struct policy_decision;
 
 int history_schema(struct store *st, struct buf *err);
 int history_insert(struct store *st, const struct hist_row *const *rows, size_t n,
     struct buf *err);
 void hist_row_free(struct hist_row *r);
+struct hist_row *history_row(const struct config *cfg, const struct auth_results *ar,
+    const struct policy_decision *pd, const char *mailfrom, const char *arc_comment);
+void hist_dkim_encode(struct buf *out, const char *domain, const char *selector,
+    const char *result);
 
 struct history *history_start(enum store_kind kind, const char *target,
     unsigned queue_size);

@@ -8,8 +8,9 @@
  * a verdict seen in the log can be reproduced offline. Each verdict (end of message,
  * or a reject at MAIL FROM) is counted once in lib/metrics. msg_eom fills the one
  * results record of lib/results.h once, when everything is evaluated, and hands
- * that same record to policy, the Authentication-Results field, the log line and
- * the metrics.
+ * that same record to policy, the Authentication-Results field, the log line,
+ * the metrics and the history row (history_row, lib/history.c; nothing here
+ * references the report code, so the milter does not link lib/report.c or zlib).
  */
 #include "autoconf.h"
 
@@ -38,7 +39,6 @@
 #include "policy.h"
 #include "policymap.h"
 #include "psl.h"
-#include "report.h"
 #include "results.h"
 #include "spf.h"
 #include "upstream.h"
@@ -606,122 +606,6 @@ fill_deletions(const struct msg *m, struct msg_verdict *v)
 	v->ndelete = m->nforged;
 }
 
-/* effective_disposition - what was done with the message, in DMARC's words */
-static const char *
-effective_disposition(const struct policy_decision *pd)
-{
-	if (pd->action == ACTION_REJECT)
-		return "reject";
-	if (pd->action == ACTION_QUARANTINE || pd->add_quarantine_header)
-		return "quarantine";
-	return "none";
-}
-
-/* history_row - the aggregate-report row of an evaluated message, or NULL when
- * there is nothing to report: no DMARC record, a result other than pass/fail, or a
- * tempfail (the sender retries, the retry is what gets recorded) */
-static struct hist_row *
-history_row(const struct msg *m, const struct dkv_result *const *dk, size_t ndk,
-    const struct dmarc_outcome *dm, const struct policy_decision *pd)
-{
-	struct hist_row *r;
-	const struct spf_outcome *spf = m->spf_done && m->spf_mail.domain != NULL &&
-	    m->spf_mail.domain[0] != '\0' ? &m->spf_mail : NULL;
-	const char *expected, *done, *at;
-	struct buf b;
-
-	if (m->cfg->history_store == STORE_NONE || dm == NULL ||
-	    (dm->result != DMR_PASS && dm->result != DMR_FAIL) ||
-	    dm->policy_domain == NULL || dm->from_domain == NULL ||
-	    pd->action == ACTION_TEMPFAIL)
-		return NULL;
-	r = xcalloc(1, sizeof *r);
-	r->received = (long long)time(NULL);
-	r->policy_domain = xstrdup(dm->policy_domain);
-	r->rua = dm->rua != NULL ? xstrdup(dm->rua) : NULL;
-	r->fo = dm->fo != NULL ? xstrdup(dm->fo) : NULL;
-	r->adkim[0] = dm->adkim;
-	r->aspf[0] = dm->aspf;
-	/* p is "none" when the record's p= was invalid and rua= made it p=none */
-	strlcpy(r->p, dmarc_policy_name(dm->p), sizeof r->p);
-	if (dm->sp != DMP_UNSET)
-		strlcpy(r->sp, dmarc_policy_name(dm->sp), sizeof r->sp);
-	if (dm->np != DMP_UNSET)
-		strlcpy(r->np, dmarc_policy_name(dm->np), sizeof r->np);
-	r->pct = dm->pct;
-	strlcpy(r->discovery_method, dm->discovery == DMD_PSL ? "psl" : "treewalk",
-	    sizeof r->discovery_method);
-	strlcpy(r->testing, dm->testing ? "y" : "n", sizeof r->testing);
-	r->source_ip = xstrdup(m->ip != NULL ? m->ip : "0.0.0.0");
-	r->header_from = xstrdup(dm->from_domain);
-	if (spf != NULL)
-		r->envelope_from = xstrdup(spf->domain);
-	else if (m->mailfrom != NULL && (at = strrchr(m->mailfrom, '@')) != NULL &&
-	    at[1] != '\0')
-		r->envelope_from = str_lower(xstrdup(at + 1));
-	if (spf != NULL) {
-		r->spf_domain = xstrdup(spf->domain);
-		strlcpy(r->spf_scope, spf->helo_identity ? "helo" : "mfrom",
-		    sizeof r->spf_scope);
-		strlcpy(r->spf_result, spf_result_name(spf->result), sizeof r->spf_result);
-	} else {
-		/* not evaluated (no client address, no domain): the report still needs an spf
-		   element; it names the envelope or author domain with result none */
-		r->spf_domain = xstrdup(r->envelope_from != NULL ? r->envelope_from :
-		    dm->from_domain);
-		strlcpy(r->spf_scope, "mfrom", sizeof r->spf_scope);
-		strlcpy(r->spf_result, "none", sizeof r->spf_result);
-	}
-	buf_init(&b);
-	for (size_t i = 0; i < ndk; i++)
-		if (dk[i]->domain != NULL && dk[i]->domain[0] != '\0')
-			report_dkim_encode(&b, dk[i]->domain,
-			    dk[i]->selector != NULL ? dk[i]->selector : "",
-			    dkim_result_name(dk[i]->result));
-	r->dkim = xstrdup(buf_str(&b));
-	buf_free(&b);
-	strlcpy(r->dkim_eval, dm->dkim_aligned ? "pass" : "fail", sizeof r->dkim_eval);
-	strlcpy(r->spf_eval, dm->spf_aligned ? "pass" : "fail", sizeof r->spf_eval);
-
-	done = effective_disposition(pd);
-	/* RFC 9990's ActionDispositionType "pass": no action, the message passed DMARC
-	   under an enforcing policy (RFC 9989 "Enforcement": one other than none) */
-	strlcpy(r->disposition, strcmp(done, "none") == 0 && dm->result == DMR_PASS &&
-	    (dm->applied == DMP_QUARANTINE || dm->applied == DMP_REJECT) ? "pass" : done,
-	    sizeof r->disposition);
-	expected = dmarc_policy_name(dm->result == DMR_FAIL ? dm->disposition : DMP_NONE);
-	if (strcmp(done, expected) != 0) {
-		r->reason_type = xstrdup(m->tag_only_host && pd->pm_applied == NULL ?
-		    "trusted_forwarder" : "local_policy");
-		if (m->cfg->monitor_only)
-			r->reason_comment = xstrdup("monitor only");
-		else if (pd->pm_applied != NULL)
-			str_set_printf(&r->reason_comment, "policymap %s %s (line %u)",
-			    pd->pm_applied->key, pm_action_name(pd->pm_applied->action),
-			    pd->pm_applied->line);
-		else
-			r->reason_comment = xstrdup(!m->cfg->dmarc_honor_policy ?
-			    "DMARC policy not honoured" : pd->reason[0] != '\0' ?
-			    pd->reason : "local policy");
-		if (pd->arc_override) {
-			/* a trusted sealer is RFC 9990's trusted_forwarder; the comment is
-			   RFC 8617 7.2.2's arc=pass as[N].d=... */
-			free(r->reason_type);
-			r->reason_type = xstrdup("trusted_forwarder");
-			buf_init(&b);
-			arc_trust_comment(m->arc, &b);
-			free(r->reason_comment);
-			r->reason_comment = buf_steal(&b);
-		}
-	} else if (dm->result == DMR_FAIL && dm->testing &&
-	    dm->disposition != dm->applied) {
-		/* t=y is RFC 9989's replacement for pct=0 (RFC 9990 policy_test_mode) */
-		r->reason_type = xstrdup("policy_test_mode");
-		r->reason_comment = xstrdup(dm->pct == 0 ? "pct=0" : "t=y");
-	}
-	return r;
-}
-
 /* arc_sealer - the trusted ARC sealer vouching for a DMARC failure, or NULL;
  * *retry: the chain of a trusted sealer failed on a temporary DNS error */
 static const char *
@@ -778,7 +662,7 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 	struct policy_decision pd;
 	size_t ndk = 0;
 	bool dm_done = false;
-	struct buf b;
+	struct buf b, arcc;
 	uint64_t started = metrics_now();
 
 	memset(v, 0, sizeof *v);
@@ -849,7 +733,12 @@ msg_eom(struct msg *m, struct msg_verdict *v)
 	}
 	v->log_line = summary_line(m, &ar, &pd);
 	log_qid(LOG_INFO, m->qid, "%s", v->log_line);
-	v->history = history_row(m, ar.dkim, ar.ndkim, ar.dmarc, &pd);
+	buf_init(&arcc);
+	if (pd.arc_override)
+		arc_trust_comment(m->arc, &arcc);	/* the row's reason comment */
+	v->history = history_row(m->cfg, &ar, &pd, m->mailfrom,
+	    pd.arc_override ? buf_str(&arcc) : NULL);
+	buf_free(&arcc);
 	metrics_message(m->cfg, pd.action, &pd, &ar, started);
 	if (ar.arc != NULL && !ar.internal_error)
 		metrics_arc(ar.arc->cv);

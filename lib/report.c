@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * NAME
- *	report - DMARC aggregate report pieces: XML, DKIM list, gzip, rua=, MIME
+ *	report - DMARC aggregate report pieces: XML, DKIM list decoder, gzip, rua=, MIME
  * SYNOPSIS
  *	#include "report.h"
  *	(see report.h)
@@ -53,11 +53,13 @@
  *	reporter has no tree walk; it only orders what is written); with a NULL psl
  *	only names equal to header_from rank first.
  *
- *	DKIM list. report_dkim_encode() appends "d/s/r", preceded by one space when
- *	out is not empty; NULL fields are empty. Bytes outside [A-Za-z0-9._-] are
- *	written %XX (uppercase hex). report_dkim_decode() splits on spaces (runs of
- *	spaces are one separator), skips a token without exactly two '/', and
- *	decodes %XX; a malformed escape, or %00, stays as literal text.
+ *	DKIM list. hist_dkim_encode() (lib/history.c, so that the milter, which
+ *	builds the rows, does not link this file) appends "d/s/r", preceded by one
+ *	space when out is not empty; NULL fields are empty. Bytes outside
+ *	[A-Za-z0-9._-] are written %XX (uppercase hex). report_dkim_decode()
+ *	splits on spaces (runs of spaces are one separator), skips a token without
+ *	exactly two '/', and decodes %XX; a malformed escape, or %00, stays as
+ *	literal text.
  *
  *	rua= (RFC 9989 section 4.7). Split on ','; blanks around each URI are ignored
  *	and an empty element is skipped. The text after the last '!' is RFC 9989's
@@ -98,6 +100,10 @@
  *	Every header value and summary line is made of printable ASCII only: other
  *	bytes (CR, LF, controls, 8-bit) become '?', so no value can end a header or
  *	start a MIME boundary line. Long values are cut (255 bytes per domain or id).
+ *	The header text (unstructured values, the Message-ID's LDH parts, the
+ *	Subject's folding) and the mailto: dot-atom check are lib/hdrtext's, the
+ *	base64 lines lib/b64's; the XML escaping above stays here, the only XML
+ *	written (XML character data is not a header token: see lib/hdrtext.c).
  * DIAGNOSTICS
  *	report_gzip() returns -1 when zlib fails; nothing here logs or exits except
  *	through xmalloc().
@@ -120,8 +126,10 @@
 
 #include <zlib.h>
 
+#include "b64.h"
 #include "dmarc.h"
 #include "dns.h"
+#include "hdrtext.h"
 #include "psl.h"
 #include "report.h"
 #include "util.h"
@@ -450,21 +458,6 @@ report_xml(struct buf *out, const struct report_meta *m, const struct report_rec
 
 /* --- the stored DKIM list --- */
 
-/* pct_encode - append s with bytes outside [A-Za-z0-9._-] as %XX */
-static void
-pct_encode(struct buf *out, const char *s)
-{
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)(s != NULL ? s : ""); *p != '\0'; p++)
-		if (isalnum(*p) && *p < 0x80)
-			buf_addc(out, *p);
-		else if (*p == '.' || *p == '_' || *p == '-')
-			buf_addc(out, *p);
-		else
-			buf_printf(out, "%%%02X", *p);
-}
-
 /* hexval - value of one hex digit, or -1 */
 static int
 hexval(int c)
@@ -496,20 +489,6 @@ pct_decode(const char *p, size_t n, struct buf *out, bool strict)
 			buf_addc(out, p[i]);
 	}
 	return 0;
-}
-
-/* report_dkim_encode - append one signature to the stored list */
-void
-report_dkim_encode(struct buf *out, const char *domain, const char *selector,
-    const char *result)
-{
-	if (out->len > 0)
-		buf_addc(out, ' ');
-	pct_encode(out, domain);
-	buf_addc(out, '/');
-	pct_encode(out, selector);
-	buf_addc(out, '/');
-	pct_encode(out, result);
 }
 
 /* report_dkim_decode - split a stored list into its signatures */
@@ -644,26 +623,6 @@ obs_size(const char *p, size_t n)
 	return true;
 }
 
-/* dot_atom - RFC 5322 dot-atom-text */
-static bool
-dot_atom(const char *s)
-{
-	size_t i;
-
-	if (s[0] == '.' || s[0] == '\0')
-		return false;
-	for (i = 0; s[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '.') {
-			if (s[i + 1] == '.' || s[i + 1] == '\0')
-				return false;
-		} else if (!(c < 0x80 && isalnum(c)) && strchr("!#$%&'*+-/=?^_`{|}~", c) == NULL)
-			return false;
-	}
-	return true;
-}
-
 /* mailto_address - the addr-spec of a mailto: URI body into u, or a reason */
 static const char *
 mailto_address(const char *p, size_t n, struct report_uri *u)
@@ -690,7 +649,7 @@ mailto_address(const char *p, size_t n, struct report_uri *u)
 		why = "mailto: local part longer than 64 bytes";
 	else {
 		b.data[at - addr] = '\0';
-		if (!dot_atom(addr))
+		if (!hdr_is_dot_atom(addr, strlen(addr)))
 			why = "unsupported mailto: local part";
 		else if (dmarc_domain_normalize(at + 1, dom, sizeof(dom)) != 0)
 			why = "invalid mailto: domain";
@@ -905,59 +864,6 @@ report_filename(struct buf *out, const char *receiver, const char *policy_domain
 	buf_adds(out, ".xml.gz");
 }
 
-/* safe_text - append at most max bytes of s, bytes outside printable ASCII as '?' */
-static void
-safe_text(struct buf *out, const char *s, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
-	size_t i;
-
-	for (i = 0; p[i] != '\0' && i < max; i++)
-		buf_addc(out, p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?');
-}
-
-/* atom_text - append s keeping [A-Za-z0-9-] and single inner dots (dot_ok) */
-static void
-atom_text(struct buf *out, const char *s, bool dot_ok, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
-	size_t start = out->len;
-	bool dot = false;
-
-	for (; *p != '\0' && out->len - start < max; p++) {
-		if (*p < 0x80 && (isalnum(*p) || *p == '-')) {
-			if (dot && out->len > start)
-				buf_addc(out, '.');
-			dot = false;
-			buf_addc(out, *p);
-		} else if (*p == '.' && dot_ok)
-			dot = true;
-	}
-}
-
-/* header_folded - "Name: value" with folding at spaces before column 78 */
-static void
-header_folded(struct buf *out, const char *name, const char *value)
-{
-	size_t col, wl;
-	const char *p = value, *sp;
-
-	buf_printf(out, "%s:", name);
-	col = strlen(name) + 1;
-	while (*p != '\0') {
-		sp = strchr(p + 1, ' ');
-		wl = sp != NULL ? (size_t)(sp - p) : strlen(p);	/* p starts at ' ' */
-		if (col + wl > 78 && col > strlen(name) + 1) {
-			buf_addc(out, '\n');
-			col = 0;
-		}
-		buf_add(out, p, wl);
-		col += wl;
-		p += wl;
-	}
-	buf_addc(out, '\n');
-}
-
 /* format_time - RFC 5322 date-time (is_date) or "YYYY-MM-DD HH:MM:SS", UTC */
 static void
 format_time(struct buf *out, long long t, bool is_date)
@@ -981,36 +887,6 @@ format_time(struct buf *out, long long t, bool is_date)
 		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-/* base64_lines - data in base64, 76 characters per LF-terminated line */
-static void
-base64_lines(struct buf *out, const unsigned char *d, size_t n)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i, col = 0;
-
-	for (i = 0; i < n; i += 3) {
-		unsigned long v = (unsigned long)d[i] << 16;
-		char q[4];
-
-		if (i + 1 < n)
-			v |= (unsigned long)d[i + 1] << 8;
-		if (i + 2 < n)
-			v |= d[i + 2];
-		q[0] = tab[(v >> 18) & 63];
-		q[1] = tab[(v >> 12) & 63];
-		q[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		q[3] = i + 2 < n ? tab[v & 63] : '=';
-		buf_add(out, q, 4);
-		if ((col += 4) == 76) {
-			buf_addc(out, '\n');
-			col = 0;
-		}
-	}
-	if (col > 0)
-		buf_addc(out, '\n');
-}
-
 /* report_mime - the whole report message to one rua address */
 void
 report_mime(struct buf *out, const char *from, const char *to, const char *receiver,
@@ -1030,28 +906,28 @@ report_mime(struct buf *out, const char *from, const char *to, const char *recei
 		    strchr("!._-+", *p) != NULL ? *p : '_');
 
 	buf_adds(out, "From: ");
-	safe_text(out, from, 998 - 6);
+	hdr_unstructured(out, from, 998 - 6);
 	buf_adds(out, "\nTo: ");
-	safe_text(out, to, 998 - 4);
+	hdr_unstructured(out, to, 998 - 4);
 	buf_adds(out, "\nDate: ");
 	format_time(out, now, true);
 	buf_adds(out, "\nMessage-ID: <dmarc-report.");
-	atom_text(out, m->report_id, false, 64);
+	hdr_ldh_text(out, m->report_id, false, 64);
 	buf_printf(out, ".%llx@", (unsigned long long)now);
 	buf_reset(&v);
-	atom_text(&v, receiver, true, VALUE_MAX);
+	hdr_ldh_text(&v, receiver, true, VALUE_MAX);
 	buf_adds(out, v.len > 0 ? buf_str(&v) : "localhost");
 	buf_adds(out, ">\n");
 
 	buf_reset(&v);
 	buf_adds(&v, " Report Domain: ");
-	safe_text(&v, m->domain, VALUE_MAX);
+	hdr_unstructured(&v, m->domain, VALUE_MAX);
 	buf_adds(&v, " Submitter: ");
-	safe_text(&v, receiver, VALUE_MAX);
+	hdr_unstructured(&v, receiver, VALUE_MAX);
 	buf_adds(&v, " Report-ID: <");
-	safe_text(&v, m->report_id, VALUE_MAX);
+	hdr_unstructured(&v, m->report_id, VALUE_MAX);
 	buf_adds(&v, ">");
-	header_folded(out, "Subject", buf_str(&v));
+	hdr_folded(out, "Subject", buf_str(&v));
 	buf_adds(out, "MIME-Version: 1.0\n");
 	buf_adds(out, "Auto-Submitted: auto-generated\n");
 	buf_printf(out, "Content-Type: multipart/mixed;\n boundary=\"%s\"\n\n", boundary);
@@ -1062,11 +938,11 @@ report_mime(struct buf *out, const char *from, const char *to, const char *recei
 	buf_adds(out, "Content-Transfer-Encoding: 7bit\n\n");
 	buf_adds(out, "This is a DMARC aggregate report (RFC 9990), attached as gzip'd XML.\n\n");
 	buf_adds(out, "Report domain: ");
-	safe_text(out, m->domain, VALUE_MAX);
+	hdr_unstructured(out, m->domain, VALUE_MAX);
 	buf_adds(out, "\nSubmitter: ");
-	safe_text(out, receiver, VALUE_MAX);
+	hdr_unstructured(out, receiver, VALUE_MAX);
 	buf_adds(out, "\nReport-ID: ");
-	safe_text(out, m->report_id, VALUE_MAX);
+	hdr_unstructured(out, m->report_id, VALUE_MAX);
 	buf_adds(out, "\nPeriod: ");
 	format_time(out, m->begin, false);
 	buf_adds(out, " to ");
@@ -1077,7 +953,7 @@ report_mime(struct buf *out, const char *from, const char *to, const char *recei
 	buf_printf(out, "Content-Type: application/gzip;\n name=\"%s\"\n", buf_str(&fn));
 	buf_adds(out, "Content-Transfer-Encoding: base64\n");
 	buf_printf(out, "Content-Disposition: attachment;\n filename=\"%s\"\n\n", buf_str(&fn));
-	base64_lines(out, gz, gzlen);
+	b64_encode_lines(out, gz, gzlen);
 	buf_printf(out, "\n--%s--\n", boundary);
 	buf_free(&v);
 	buf_free(&fn);

@@ -4,8 +4,6 @@
  * SYNOPSIS
  *	void report_xml(struct buf *out, const struct report_meta *m,
  *	    const struct report_record *r, size_t n);
- *	void report_dkim_encode(struct buf *out, const char *domain,
- *	    const char *selector, const char *result);
  *	size_t report_dkim_decode(const char *enc, char ***domains,
  *	    char ***selectors, char ***results);
  *	void report_dkim_free(char **domains, char **selectors, char **results, size_t n);
@@ -35,9 +33,10 @@
  *	(urn:ietf:params:xml:ns:dmarc-2.0) that validates against the RFC 9990
  *	Appendix A schema (t/data/report/rfc9990.xsd) whatever the strings hold, as
  *	long as n > 0 (the schema wants at least one record).
- *	report_dkim_encode()/report_dkim_decode() are the one-string form of a
- *	message's DKIM results kept in storage: "domain/selector/result" per signature,
- *	fields percent-encoded outside [A-Za-z0-9._-], joined by one space.
+ *	report_dkim_decode() reads the one-string form of a message's DKIM results
+ *	kept in storage, which hist_dkim_encode() (lib/history.h) writes:
+ *	"domain/selector/result" per signature, fields percent-encoded outside
+ *	[A-Za-z0-9._-], joined by one space.
  *	report_dkim_decode() returns the number of signatures and, for each non-NULL
  *	array pointer, a NULL-terminated array of that many strings (free them with
  *	report_dkim_free()); with 0 signatures the arrays are NULL.
@@ -89,7 +88,7 @@ struct report_record {
 	const char *envelope_to;	/* or NULL */
 	const char *envelope_from;	/* domain, or NULL */
 	const char *header_from;	/* domain */
-	const char *dkim;		/* the stored DKIM list (report_dkim_encode) */
+	const char *dkim;		/* the stored DKIM list (hist_dkim_encode) */
 	const char *spf_domain;
 	const char *spf_scope;		/* ignored: always written "mfrom" (report.c) */
 	const char *spf_result;		/* none|neutral|pass|fail|softfail|policy|
@@ -125,8 +124,6 @@ struct report_uri {
 void report_xml(struct buf *out, const struct report_meta *m,
     const struct report_record *r, size_t n);
 
-void report_dkim_encode(struct buf *out, const char *domain, const char *selector,
-    const char *result);
 size_t report_dkim_decode(const char *enc, char ***domains, char ***selectors,
     char ***results);
 void report_dkim_free(char **domains, char **selectors, char **results, size_t n);

@@ -7,12 +7,15 @@
  *	(token), and from the escaping rules of hdrtext.h; every output is also read
  *	back by t/fuzz/hdrcheck.h (no CR, LF, NUL, bare quote or parenthesis, no
  *	trailing lone backslash), and HDR_HEX | HDR_HEX_BACKSLASH output must decode
- *	to the input.
+ *	to the input. The whole-message writers (unstructured text, LDH text,
+ *	folding) and lib/b64's MIME lines, which the aggregate-report mail writes
+ *	with them, have their expected text from RFC 5322 2.2.3 and RFC 2045 6.8.
  */
 #include "autoconf.h"
 
 #include <string.h>
 
+#include "b64.h"
 #include "fuzz/hdrcheck.h"
 #include "hdrtext.h"
 #include "tap.h"
@@ -188,11 +191,91 @@ test_classes(void)
 	    "token: RFC 2045 tspecials, SPACE and CTL are not token characters");
 }
 
+/* test_whole_message - hdr_unstructured, hdr_ldh_text, hdr_folded, b64_encode_lines */
+static void
+test_whole_message(void)
+{
+	static const struct {
+		const char *in;
+		bool dots;
+		size_t max;
+		const char *want;
+	} ldh[] = {
+		{ "Mail.Example.COM", true, 255, "Mail.Example.COM" },
+		{ "..a..b..", true, 255, "a.b" },
+		{ "a.b", false, 255, "ab" },
+		{ "r<e>p\"o(r)t@id_1 \xc3\xa9.-x", true, 255, "reportid1.-x" },
+		{ "abcdef", false, 4, "abcd" },
+		{ "ab.cd", true, 3, "ab.c" },	/* the dot does not count */
+		{ "", true, 255, "" },
+	};
+	unsigned char bin[120];
+	char want[200];
+	struct buf b;
+
+	buf_init(&b);
+	hdr_unstructured(&b, "a\r\nb\tc\\d\"\x7f\xe9~", 100);
+	is_string("a??b?c\\d\"??~", buf_str(&b),
+	    "unstructured: CR, LF, TAB, DEL, 8-bit as '?'; backslash and quote kept");
+	buf_reset(&b);
+	hdr_unstructured(&b, "abcdef", 3);
+	hdr_unstructured(&b, NULL, 3);
+	is_string("abc", buf_str(&b), "unstructured: at most max bytes, no cut mark; NULL empty");
+	for (size_t i = 0; i < NELEM(ldh); i++) {
+		buf_reset(&b);
+		hdr_ldh_text(&b, ldh[i].in, ldh[i].dots, ldh[i].max);
+		is_string(ldh[i].want, buf_str(&b), "LDH text row %zu", i);
+		ok(b.len == 0 || hdr_is_dot_atom(b.data, b.len), "LDH text row %zu: dot-atom", i);
+	}
+
+	buf_reset(&b);
+	hdr_folded(&b, "Subject", " short value");
+	is_string("Subject: short value\n", buf_str(&b), "folded: short value on one line");
+	buf_reset(&b);
+	hdr_folded(&b, "Subject", " Report Domain: example.com Submitter: "
+	    "receiver.example.net Report-ID: <0123456789abcdef>");
+	is_string("Subject: Report Domain: example.com Submitter: receiver.example.net"
+	    " Report-ID:\n <0123456789abcdef>\n", buf_str(&b),
+	    "folded: up to column 78, then before the space whose word would pass it");
+	buf_reset(&b);
+	memset(want, 'x', 90);
+	want[0] = ' ';
+	want[90] = '\0';
+	hdr_folded(&b, "S", want);
+	ok(b.len == 2 + 90 + 1 && strchr(buf_str(&b), '\n') == b.data + b.len - 1,
+	    "folded: a first word longer than the line is not folded before");
+
+	for (size_t i = 0; i < sizeof bin; i++)
+		bin[i] = (unsigned char)(i * 7 + 1);
+	buf_reset(&b);
+	b64_encode_lines(&b, bin, 0);
+	is_int(0, (long)b.len, "base64 lines: nothing for no data");
+	buf_reset(&b);
+	b64_encode_lines(&b, (const unsigned char *)"foob", 4);
+	is_string("Zm9vYg==\n", buf_str(&b), "base64 lines: padded, LF-terminated");
+	buf_reset(&b);
+	b64_encode_lines(&b, bin, 57);
+	ok(b.len == 77 && b.data[76] == '\n', "base64 lines: 57 bytes are one full line");
+	buf_reset(&b);
+	b64_encode_lines(&b, bin, sizeof bin);
+	ok(b.len == 76 + 1 + 76 + 1 + 8 + 1 && b.data[76] == '\n' && b.data[153] == '\n' &&
+	    b.data[b.len - 1] == '\n', "base64 lines: 76 characters each, the last shorter");
+	{
+		unsigned char dec[sizeof bin];
+
+		is_int((long)sizeof bin, b64_decode(b.data, b.len, dec, sizeof dec),
+		    "base64 lines: decode to the input length");
+		ok(memcmp(dec, bin, sizeof bin) == 0, "base64 lines: decode to the input");
+	}
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	test_classes();
 	test_writes();
 	test_every_byte();
+	test_whole_message();
 	return done_testing();
 }

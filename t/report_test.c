@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "dns.h"
+#include "history.h"
 #include "psl.h"
 #include "report.h"
 #include "tap.h"
@@ -532,7 +533,7 @@ test_xml_hostile(void)
 		r.spf_domain = c->in;
 		buf_init(&x);
 		buf_init(&want);
-		report_dkim_encode(&want, c->in, c->in, "pass");
+		hist_dkim_encode(&want, c->in, c->in, "pass");
 		r.dkim = buf_str(&want);
 		report_xml(&x, &m, &r, 1);
 		check_valid(&x, c->name);
@@ -583,14 +584,14 @@ test_xml_dkim_order(const struct psl *psl)
 		char sel[16];
 
 		snprintf(sel, sizeof sel, "f%zu", i);
-		report_dkim_encode(&list, i % 2 ? "example.com" : "other.example", sel,
+		hist_dkim_encode(&list, i % 2 ? "example.com" : "other.example", sel,
 		    i % 3 ? "fail" : "neutral");
 		if (i == 120)
-			report_dkim_encode(&list, "esp.example", "other", "pass");
+			hist_dkim_encode(&list, "esp.example", "other", "pass");
 		if (i == 130)
-			report_dkim_encode(&list, "mail.example.com", "relaxed", "pass");
+			hist_dkim_encode(&list, "mail.example.com", "relaxed", "pass");
 		if (i == 140)
-			report_dkim_encode(&list, "Example.COM", "strict", "pass");
+			hist_dkim_encode(&list, "Example.COM", "strict", "pass");
 	}
 	r.dkim = buf_str(&list);
 	is_int(150, (long)report_dkim_decode(r.dkim, NULL, NULL, NULL),
@@ -648,7 +649,7 @@ test_dkim_roundtrip(void)
 
 	buf_init(&enc);
 	for (i = 0; i < NELEM(dkim_sigs); i++)
-		report_dkim_encode(&enc, dkim_sigs[i].d, dkim_sigs[i].s, dkim_sigs[i].r);
+		hist_dkim_encode(&enc, dkim_sigs[i].d, dkim_sigs[i].s, dkim_sigs[i].r);
 	for (p = buf_str(&enc); *p != '\0'; p++) {
 		if (*p == ' ')
 			spaces++;
@@ -673,7 +674,7 @@ test_dkim_roundtrip(void)
 	report_dkim_free(d, s, r, n);
 
 	buf_reset(&enc);
-	report_dkim_encode(&enc, NULL, NULL, NULL);
+	hist_dkim_encode(&enc, NULL, NULL, NULL);
 	is_string("//", buf_str(&enc), "dkim encode: NULL fields are empty");
 	buf_free(&enc);
 }

@@ -9,6 +9,11 @@
  * ASCII (no CR, LF or NUL), no bare quote or parenthesis and no trailing lone
  * backslash (t/fuzz/hdrcheck.h), stay within the length the limit allows, and,
  * with HDR_HEX | HDR_HEX_BACKSLASH and no cut, decode back to the input.
+ * The whole-message writers on the same text: hdr_unstructured() writes printable
+ * ASCII only and at most the limit; hdr_ldh_text() an empty or dot-atom text of
+ * letters, digits, hyphens and dots; hdr_folded() of that unstructured text
+ * unfolds (every LF but the last removed) back to "name:" and the value, every
+ * continuation line starts with a space.
  */
 #include "autoconf.h"
 
@@ -50,7 +55,49 @@ check_roundtrip(const char *what, const struct buf *b, size_t off, size_t end,
 
 FUZZ_QUIET_INIT
 
-/* LLVMFuzzerTestOneInput - the three writers on one text */
+/* check_whole - the whole-message writers on the C string z */
+static void
+check_whole(const char *z, size_t max, bool dots)
+{
+	struct buf b, v;
+	size_t i, n;
+
+	buf_init(&b);
+	buf_init(&v);
+	buf_addc(&v, ' ');
+	hdr_unstructured(&v, z, max);
+	for (i = 0; i < v.len; i++)
+		if (v.data[i] < 0x20 || v.data[i] >= 0x7f)
+			fail("hdr_unstructured", "not printable ASCII", &v);
+	if (v.len > max + 1)
+		fail("hdr_unstructured", "longer than the limit", &v);
+
+	hdr_ldh_text(&b, z, dots, max);
+	for (i = 0; i < b.len; i++)
+		if (!hdr_is_atext((unsigned char)b.data[i]) && b.data[i] != '.')
+			fail("hdr_ldh_text", "not LDH text", &b);
+	if ((b.len > 0 && !hdr_is_dot_atom(b.data, b.len)) || b.len > max + 1)
+		fail("hdr_ldh_text", "not a dot-atom within the limit", &b);
+
+	buf_reset(&b);
+	hdr_folded(&b, "X", buf_str(&v));
+	if (b.len == 0 || b.data[b.len - 1] != '\n')
+		fail("hdr_folded", "not LF-terminated", &b);
+	for (i = 0; i + 1 < b.len; i++)
+		if (b.data[i] == '\n' && b.data[i + 1] != ' ')
+			fail("hdr_folded", "continuation line without a leading space", &b);
+	for (i = 0, n = 0; i < b.len; i++)
+		if (b.data[i] != '\n')
+			b.data[n++] = b.data[i];
+	b.len = n;
+	if (b.len != v.len + 2 || memcmp(b.data, "X:", 2) != 0 ||
+	    memcmp(b.data + 2, v.data, v.len) != 0)
+		fail("hdr_folded", "does not unfold to the value", &b);
+	buf_free(&b);
+	buf_free(&v);
+}
+
+/* LLVMFuzzerTestOneInput - the writers on one text */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -95,6 +142,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((why = hdrcheck_value(b.data != NULL ? b.data : "", b.len)) != NULL)
 		fail("hdr_value", why, &b);
 	check_len("hdr_value", &b, strlen(z), max, flags);
+	check_whole(z, max, (flags & HDR_HEX) != 0);
 	free(z);
 	buf_free(&b);
 	return 0;
