@@ -214,6 +214,18 @@ still_running() {
 	return 0
 }
 
+# reap_load PID OUT - end a background mltload run: kill it if it is still running
+# (a failed test point), wait for it, show OUT as diagnostics; sets load_rc
+reap_load() {
+	if still_running "$1"; then
+		kill -KILL "$1" 2>/dev/null
+		tap_ok 1 "mltload finished within the bound"
+	fi
+	wait "$1"
+	load_rc=$?
+	while IFS= read -r _rl; do diag "mltload: $_rl"; done <"$2"
+}
+
 # wait_exit - wait (at most about 30 s) for our child PID; sets exit_status
 wait_exit() {
 	_li=0

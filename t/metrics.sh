@@ -129,13 +129,8 @@ while still_running "$load_pid" && [ $i -lt 3000 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
-if still_running "$load_pid"; then
-	kill -KILL "$load_pid" 2>/dev/null
-	tap_ok 1 "mltload finished within the bound"
-fi
-wait "$load_pid"
-rc=$?
-while IFS= read -r line; do diag "mltload: $line"; done <"$tmp/load.out"
+reap_load "$load_pid" "$tmp/load.out"
+rc=$load_rc
 tap_ok $rc "$METRICS_MESSAGES messages during the attack: each answered once with the expected verdict (mltload exit $rc)"
 got=$(sed -n 's/.* errors=\([0-9]*\) timeouts=\([0-9]*\).*/\1 \2/p' "$tmp/load.out")
 is "$got" "0 0" "mltload counts no protocol errors and no timeouts"

@@ -71,14 +71,9 @@ while still_running "$load_pid" && [ $i -lt 36000 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-if still_running "$load_pid"; then
-	kill -KILL "$load_pid" 2>/dev/null
-	tap_ok 1 "mltload finished within the bound"
-fi
-wait "$load_pid"
-rc=$?
+reap_load "$load_pid" "$tmp/load.out"
+rc=$load_rc
 end=$(date +%s)
-while IFS= read -r line; do diag "mltload: $line"; done <"$tmp/load.out"
 tap_ok $rc "$SOAK_MESSAGES messages at concurrency $SOAK_CONC: each answered once with the expected verdict (mltload --expect, exit $rc)"
 got=$(sed -n 's/.* mismatches=\([0-9]*\).*/\1/p' "$tmp/load.out")
 is "$got" 0 "mltload counts no verdict mismatches"
