@@ -11,6 +11,7 @@
 #include "autoconf.h"
 
 #include <ctype.h>
+#include <string.h>
 #include <strings.h>
 
 #include "authres.h"
@@ -69,9 +70,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    u.dkim[i].reason == NULL)
 			abort();
 	upstream_header(&u, ids, "Authentication-Results", " gw; dkim=pass header.d=x.example");
+	/* a second field was read; domains are kept lowercase, so the first field
+	   may have written this one in any case */
 	if (u.ndkim > 0 && strcmp(u.dkim[u.ndkim - 1].domain, "x.example") == 0 &&
-	    strstr(s, "x.example") == NULL)
-		abort();	/* a second field was read */
+	    strcasestr(s, "x.example") == NULL)
+		abort();
 	upstream_clear(&u);
 	free(s);
 	return 0;
